@@ -1,0 +1,143 @@
+"""Families as light case records: referral → start → dropout | completion → improvement.
+
+Each family's own chance draws (caregiver barriers, planned length, how much strain it takes
+before dropping out, whether a completed course helps) are made when the *referral* arrives,
+from a stream that does not depend on the model's state. So the same families arrive in every
+arm of a scenario (common random numbers) and arms differ only in what services do with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from impl_sim.model.numeric import bounded
+from impl_sim.params import Params
+
+WEEKS_PER_MONTH = 52.0 / 12.0
+
+ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = 0, 1, 2, 3
+
+
+@dataclass
+class Referrals:
+    """The eligible families referred this month, service by service."""
+
+    service: np.ndarray  # service of each family
+    barrier: np.ndarray  # caregiver barriers (F6, seed 004)
+    planned_months: np.ndarray  # planned course of weekly sessions (F3)
+    dropout_resistance: np.ndarray  # Exp(1): cumulative hazard the family withstands
+    improve_draw: np.ndarray  # U(0,1): compared with the improvement probability
+
+    def __len__(self) -> int:
+        return len(self.service)
+
+
+def draw_referrals(rng: np.random.Generator, params: Params, n_services: int) -> Referrals:
+    """Eligible families arriving this month: Poisson per service, attributes drawn at once."""
+    counts = rng.poisson(params.services.eligible_referrals_per_month, n_services)
+    n = int(counts.sum())
+    c = params.cases
+    lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
+    return Referrals(
+        service=np.repeat(np.arange(n_services), counts),
+        barrier=rng.random(n) < c.caregiver_barrier_prevalence,
+        planned_months=np.maximum(1, np.rint(rng.uniform(lo, hi, n) / WEEKS_PER_MONTH)).astype(int),
+        dropout_resistance=rng.exponential(1.0, n),
+        improve_draw=rng.random(n),
+    )
+
+
+class CaseBook:
+    """Every CPP case started in a run, as growable arrays; ``active`` indexes the open ones."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.size = 0
+        self._cap = capacity
+        self.slot = np.zeros(capacity, dtype=np.int64)
+        self.service = np.zeros(capacity, dtype=np.int64)
+        self.start_month = np.zeros(capacity, dtype=np.int64)
+        self.planned_months = np.zeros(capacity, dtype=np.int64)
+        self.months_delivered = np.zeros(capacity, dtype=np.int64)
+        self.barrier = np.zeros(capacity, dtype=bool)
+        self.resistance = np.zeros(capacity)
+        self.improve_draw = np.zeros(capacity)
+        self.cumulative_hazard = np.zeros(capacity)
+        self.fidelity_sum = np.zeros(capacity)
+        self.status = np.zeros(capacity, dtype=np.int8)
+        self.improved = np.zeros(capacity, dtype=bool)
+        self.active = np.zeros(0, dtype=np.int64)
+
+    def _grow(self) -> None:
+        self._cap *= 2
+        for name, arr in vars(self).items():
+            if isinstance(arr, np.ndarray) and name != "active":
+                new = np.zeros(self._cap, dtype=arr.dtype)
+                new[: len(arr)] = arr
+                setattr(self, name, new)
+
+    def open(self, slot: int, service: int, month: int, referrals: Referrals, i: int) -> None:
+        """Start a CPP case for referral ``i`` with the therapist at ``slot``."""
+        if self.size == self._cap:
+            self._grow()
+        k = self.size
+        self.slot[k], self.service[k], self.start_month[k] = slot, service, month
+        self.planned_months[k] = referrals.planned_months[i]
+        self.barrier[k] = referrals.barrier[i]
+        self.resistance[k] = referrals.dropout_resistance[i]
+        self.improve_draw[k] = referrals.improve_draw[i]
+        self.status[k] = ACTIVE
+        self.size += 1
+        self.active = np.append(self.active, k)
+
+    def dropout_hazard(self, params: Params, fidelity: np.ndarray) -> np.ndarray:
+        """Monthly dropout hazard of each active case.
+
+        Caregiver barriers multiply it (F6); a high-fidelity therapist's between-session
+        engagement work cuts it (seed 004, F7); trial-like retention supports cut it (S9, F5).
+        """
+        c = params.cases
+        a = self.active
+        barrier = np.where(self.barrier[a], c.caregiver_barrier_hazard_ratio, 1.0)
+        return (c.dropout_hazard * barrier * (1.0 - c.engagement_effect * fidelity)
+                * (1.0 - 0.7 * c.retention_support))
+
+    def progress(self, params: Params, therapist_fidelity: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Advance every active case by one month of weekly sessions.
+
+        Returns the indices of cases that completed, that improved and that dropped out.
+        """
+        a = self.active
+        if len(a) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        fid = therapist_fidelity[self.slot[a]]
+        self.fidelity_sum[a] += fid
+        self.months_delivered[a] += 1
+        self.cumulative_hazard[a] += self.dropout_hazard(params, fid)
+        dropped = a[self.cumulative_hazard[a] > self.resistance[a]]
+        finished = a[(self.months_delivered[a] >= self.planned_months[a])
+                     & (self.cumulative_hazard[a] <= self.resistance[a])]
+        c = params.cases
+        mean_fid = self.fidelity_sum[finished] / self.months_delivered[finished]
+        p_improve = bounded(c.improvement_base + c.improvement_per_fidelity * mean_fid)
+        improved = finished[self.improve_draw[finished] < p_improve]
+        self.status[dropped] = DROPPED
+        self.status[finished] = COMPLETED
+        self.improved[improved] = True
+        self.active = a[self.status[a] == ACTIVE]
+        return finished, improved, dropped
+
+    def end_for_leavers(self, leaving_slots: np.ndarray) -> np.ndarray:
+        """Close the open cases of therapists who leave; returns the closed case indices."""
+        a = self.active
+        leaving = np.zeros(int(self.slot[a].max(initial=0)) + 1, dtype=bool)
+        leaving[leaving_slots[leaving_slots < len(leaving)]] = True
+        closing = a[leaving[self.slot[a]]]
+        self.status[closing] = ENDED_BY_TURNOVER
+        self.active = a[self.status[a] == ACTIVE]
+        return closing
+
+    def count(self, status: int) -> int:
+        return int(np.count_nonzero(self.status[: self.size] == status))

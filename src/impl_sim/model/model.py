@@ -1,0 +1,347 @@
+"""ImplementationModel: builds the world and runs the month in the ODD order.
+
+One line per phase in :meth:`ImplementationModel.step` (docs/odd.md, "Process overview and
+scheduling"); each phase is a short method below, and the behaviour itself lives in the module
+of the entity that behaves (therapist.py, leader.py, service.py, cases.py, training.py,
+context.py, strategies.py). The model does no I/O and prints nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from impl_sim.model import training
+from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
+from impl_sim.model.context import Commissioning
+from impl_sim.model.leader import Leader, LeaderPool
+from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
+from impl_sim.model.numeric import clip01
+from impl_sim.model.outcomes import MonthlySeries
+from impl_sim.model.routing import route_families
+from impl_sim.model.service import (
+    ServicePool,
+    climate_target,
+    monthly_hazard,
+    turnover_hazard,
+)
+from impl_sim.model.strategies import Levers, build_strategies
+from impl_sim.model.therapist import (
+    DELIVERING,
+    DISCONTINUED,
+    IN_TRAINING,
+    PAUSED,
+    State,
+    Therapist,
+    TherapistPool,
+    fidelity_now,
+    take_case_log_odds,
+)
+from impl_sim.params import Params
+
+# Independent random streams, so that a change in one mechanism does not shift the draws of
+# another (common random numbers across arms: the same families arrive, the same people would
+# leave at the same hazard).
+STREAMS = ("world", "referrals", "decisions", "turnover", "hires", "context", "leaders")
+
+
+class ImplementationModel(mesa.Model):
+    """Therapists, leaders and services implementing CPP, one step per month."""
+
+    def __init__(self, params: Params | None = None, seed: int | np.random.SeedSequence = 0,
+                 ) -> None:
+        if not isinstance(seed, np.random.SeedSequence):
+            seed = np.random.SeedSequence(seed)
+        super().__init__(rng=int(seed.generate_state(1)[0]))
+        self.params = params or Params()
+        streams = (np.random.default_rng(s) for s in seed.spawn(len(STREAMS)))
+        self.rngs = dict(zip(STREAMS, streams, strict=True))
+        p = self.params
+        n_services, per_service = p.services.count, p.services.therapists_per_service
+        self.month = 0
+        self.horizon = p.simulation.horizon_months
+        self.costs: dict[str, float] = {}
+        self.levers = Levers()
+
+        self.therapists = TherapistPool(n_services * per_service, per_service)
+        self.therapists.hire(np.arange(self.therapists.n), p, self.rngs["world"], 0, 0)
+        self.next_person_id = self.therapists.n
+        self.departures: list[dict[str, Any]] = []
+        self.leaders = LeaderPool(n_services, p)
+        self.services = ServicePool(n_services, p)
+        self.cases = CaseBook()
+        self.commissioning = Commissioning(p)
+
+        self.network = colleague_graph(n_services, per_service, self.rngs["world"])
+        cohort = training.first_cohort(self.therapists, p, self.rngs["world"])
+        add_co_trainee_ties(self.network, cohort, self.rngs["world"])
+        self.peers = PeerNorm(self.network)
+        self.cohort_start = p.training.start_month
+        self.first_training_end = p.training.start_month + p.training.duration_months
+        self._first_cohort = cohort
+
+        for slot in range(self.therapists.n):
+            self.therapists.agent[slot] = Therapist(self, slot)
+        self.leader_agents = [Leader(self, s) for s in range(n_services)]
+
+        self.series = MonthlySeries(self.horizon, n_services)
+        self.tally = {"referrals": 0, "cpp_starts": 0, "case_months": 0, "fidelity_sum": 0.0}
+        self.strategies = build_strategies(p)
+        for strategy in self.strategies:
+            strategy.on_start(self)
+
+    # -- the month ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One month, in the documented order (docs/odd.md)."""
+        self.start_training_cohorts()
+        self.update_outer_context()
+        self.run_strategies("before_step")
+        self.leaders_act()
+        referrals = self.referrals_arrive()
+        self.therapists_decide_and_deliver(referrals)
+        _finished, improved, dropped = self.cases_progress()
+        self.learn_and_update_motivation(improved, dropped)
+        self.progress_training()
+        self.turnover_and_replacement()
+        self.run_strategies("after_step")
+        self.collect()
+        self.month += 1
+
+    def run_model(self) -> None:
+        """Run every month up to the horizon."""
+        while self.month < self.horizon:
+            self.step()
+
+    # -- phases ------------------------------------------------------------------------------
+
+    def start_training_cohorts(self) -> None:
+        if self.month == self.cohort_start and len(self._first_cohort):
+            training.enrol(self.therapists, self._first_cohort, self.month, self.params)
+            self.add_cost("training", training.cohort_cost(len(self._first_cohort), self.params))
+
+    def update_outer_context(self) -> None:
+        """Commissioning: funding reviews at cycle ends, refunding of unfunded services."""
+        p, services, comm = self.params, self.services, self.commissioning
+        advocacy = self.leaders.funding_advocacy()
+        comm.update_awareness(advocacy)
+        rng = self.rngs["context"]
+        draws = rng.random((2, services.n))  # fixed shape: same draws in every arm
+        if comm.is_review_month(p, self.month):
+            impact = comm.demonstrated_impact(p, services.improved_this_cycle)
+            lost = services.funded & (draws[0] >= comm.renewal_probability(p, impact, advocacy))
+            services.funded[lost] = False
+            services.funding_losses += lost
+            services.improved_this_cycle[:] = 0
+        regained = ~services.funded & (draws[1] < comm.refunding_probability(p, advocacy))
+        services.funded[regained] = True
+        services.funding_returns += regained
+        services.months_funded += services.funded
+
+    def run_strategies(self, hook: str) -> None:
+        if hook == "before_step":
+            self.levers = Levers()
+        for strategy in self.strategies:
+            getattr(strategy, hook)(self)
+
+    def leaders_act(self) -> None:
+        """Leaders protect time, route referrals, follow up, keep CPP on the agenda; they turn
+        over too (a successor brings the scenario's style without any training gains)."""
+        p, leaders, services = self.params, self.leaders, self.services
+        running = self.training_running_by_service()
+        services.agenda = leaders.implementation_agenda(running)
+        # losing funding ends protected time (seed 003)
+        services.protected_hours = services.funded * np.maximum(
+            leaders.protected_hours(p), self.levers.protected_hours_per_week)
+        services.routed_share = np.maximum(leaders.routed_share(), self.levers.routed_share)
+        services.follow_up_probability = leaders.follow_up_probability(running)
+        leaving = self.rngs["leaders"].random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
+        if leaving.any():
+            leaders.appoint(np.flatnonzero(leaving))
+
+    def referrals_arrive(self) -> Referrals:
+        referrals = draw_referrals(self.rngs["referrals"], self.params, self.services.n)
+        self.tally["referrals"] += len(referrals)
+        self.series.record_referrals(self.month, len(referrals))
+        return referrals
+
+    def therapists_decide_and_deliver(self, referrals: Referrals) -> None:
+        """Route each eligible family to a therapist, who decides whether to offer CPP."""
+        pool, services, p = self.therapists, self.services, self.params
+        consultation = self._consultation = self.consultation()
+        able = pool.can_deliver()
+        of_post = pool.service
+        hours = services.protected_hours[of_post] * able + services.free_hours(p)
+        opportunity = np.maximum(services.agenda[of_post], pool.self_leadership)
+        peer = np.minimum(self.peers.share_delivering(pool.has_case())
+                          + services.peer_boost[of_post], 1.0)
+        log_odds = take_case_log_odds(
+            pool, p, available_hours=hours, opportunity=opportunity,
+            climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
+        self.cpp_starts_this_month = 0
+        if len(referrals) == 0:
+            return
+        starts = route_families(
+            referrals.service.tolist(),
+            self.rngs["decisions"].random((len(referrals), 3)).tolist(),
+            per_service=p.services.therapists_per_service,
+            routed_share=services.routed_share.tolist(),
+            has_room=(able & (pool.cpp_caseload < p.cases.max_cpp_caseload)).tolist(),
+            intake_weight=(1.0 + pool.self_leadership * able).tolist(),
+            take_log_odds=log_odds.tolist(),
+            caseload=pool.cpp_caseload.tolist(),
+            max_caseload=p.cases.max_cpp_caseload,
+            caseload_weight=p.decision.caseload_weight,
+        )
+        for family, post in starts:
+            self._start_case(post, int(referrals.service[family]), referrals, family)
+
+    def _start_case(self, slot: int, service: int, referrals: Referrals, i: int) -> None:
+        pool = self.therapists
+        self.cases.open(slot, service, self.month, referrals, i)
+        pool.cpp_caseload[slot] += 1
+        pool.cases_started[slot] += 1
+        if pool.state[slot] == IN_TRAINING:
+            pool.training_cases[slot] += 1
+        if pool.first_case_month[slot] < 0:
+            pool.first_case_month[slot] = self.month
+        pool.last_case_start_month[slot] = self.month
+        self.tally["cpp_starts"] += 1
+        self.cpp_starts_this_month += 1
+
+    def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        pool = self.therapists
+        active_slots = pool.has_case()
+        pool.fidelity[:] = fidelity_now(pool, self.params, self._consultation)
+        pool.last_active_month[active_slots] = self.month
+        self._caseload_delivered = pool.cpp_caseload.copy()
+        self.tally["case_months"] += int(pool.cpp_caseload.sum())
+        self.tally["fidelity_sum"] += float((pool.fidelity * pool.cpp_caseload).sum())
+        finished, improved, dropped = self.cases.progress(self.params, pool.fidelity)
+        for ended in (finished, dropped):
+            if len(ended):
+                np.subtract.at(pool.cpp_caseload, self.cases.slot[ended], 1)
+        if len(improved):
+            np.add.at(self.services.improved_this_cycle, self.cases.service[improved], 1)
+        return finished, improved, dropped
+
+    def learn_and_update_motivation(self, improved: np.ndarray, dropped: np.ndarray) -> None:
+        """Competence, readiness and motivation respond to this month's practice."""
+        p, pool, services = self.params, self.therapists, self.services
+        learn = p.learning
+        consult = self._consultation
+        caseload = self._caseload_delivered  # cases worked on this month, finished ones included
+        practising = caseload > 0
+        supervised = consult > 0
+        pool.competence += learn.competence_gain * caseload * np.where(supervised, 2.0, 1.0) * (
+            1.0 - pool.competence)
+        decays = ~practising & pool.completed_training
+        pool.competence[decays] -= learn.competence_decay
+        clip01(pool.competence)
+
+        gathering = training.gathering_this_month(pool, self.month, p)
+        pool.readiness += (learn.readiness_gain_training * (pool.state == IN_TRAINING)
+                           + 5 * learn.readiness_gain_training * gathering
+                           + learn.readiness_gain_practice * np.minimum(caseload, 1) * supervised)
+
+        improved_n = self._per_post(improved)
+        dropped_n = self._per_post(dropped)
+        pool.readiness += learn.readiness_gain_practice * improved_n
+        clip01(pool.readiness)
+
+        followed = pool.can_deliver() & (
+            self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
+        struggling = practising & (pool.competence < 0.4) & ~supervised & ~followed
+        buffer = self.leaders.loss_buffer()[pool.service]
+        pool.motivation += (
+            learn.motivation_gain_improvement * improved_n  # S3: client improvement feeds back
+            - learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
+            - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
+            + learn.motivation_gain_follow_up * followed
+            + learn.motivation_recovery * (pool.motivation_baseline - pool.motivation))
+        clip01(pool.motivation)
+
+        delivering_share = np.bincount(pool.service, weights=practising, minlength=services.n) / (
+            self.params.services.therapists_per_service)
+        services.update_climate(p, climate_target(
+            services.agenda, self.training_running_by_service(), delivering_share))
+
+    def progress_training(self) -> None:
+        """Training dropouts, completions, and the post-training state machine."""
+        p, pool = self.params, self.therapists
+        quits = self.rngs["turnover"].random(pool.n) < training.training_dropout_hazard(pool, p)
+        pool.state[quits] = DISCONTINUED
+        training.finish_training(pool, self.month, p)
+        trained = pool.completed_training & (pool.state != DISCONTINUED)
+        pool.state[trained & pool.has_case()] = DELIVERING
+        pool.state[trained & ~pool.has_case() & (pool.state == DELIVERING)] = PAUSED
+        last_engaged = np.maximum(pool.last_active_month, pool.training_end_month)
+        idle = self.month - last_engaged >= p.learning.months_to_discontinue
+        gives_up = trained & ~pool.has_case() & idle
+        pool.state[gives_up] = DISCONTINUED
+
+    def turnover_and_replacement(self) -> None:
+        """Therapists leave with a monthly hazard; untrained hires fill their posts."""
+        p, pool = self.params, self.therapists
+        hazard = turnover_hazard(p, self.services.climate)[pool.service]
+        leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
+        if len(leaving) == 0:
+            return
+        closed = self.cases.end_for_leavers(leaving)
+        np.subtract.at(pool.cpp_caseload, self.cases.slot[closed], 1)
+        for slot in leaving:
+            self.departures.append(self._departure_record(int(slot)))
+            self.therapists.agent[slot].remove()
+        pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id)
+        self.next_person_id += len(leaving)
+        for slot in leaving:
+            pool.agent[slot] = Therapist(self, int(slot))
+
+    def _departure_record(self, slot: int) -> dict[str, Any]:
+        pool = self.therapists
+        return {
+            "person_id": int(pool.person_id[slot]), "slot": slot, "month": self.month,
+            "state_before": State(int(pool.state[slot])).name.lower(),
+            "completed_training": bool(pool.completed_training[slot]),
+            "enrolled_month": int(pool.enrolled_month[slot]),
+            "first_case_month": int(pool.first_case_month[slot]),
+            "cases_started": int(pool.cases_started[slot]),
+            "certified": bool(pool.certified[slot]),
+        }
+
+    def collect(self) -> None:
+        """Book this month's running costs and record the monthly series."""
+        p, pool = self.params, self.therapists
+        sessions = float(self._consultation.sum()) * 2.0  # intensity 1 = 2 sessions a month
+        self.add_cost("consultation", sessions * p.training.consultation_cost_per_session)
+        if self.services.protected_hours.any():
+            protected = self.services.protected_hours[pool.service] @ pool.can_deliver()
+            self.add_cost("protected_time",
+                          float(protected) * 52.0 / 12.0 * p.training.therapist_hour_cost)
+        self.series.record(self)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _per_post(self, case_ids: np.ndarray) -> np.ndarray | int:
+        """How many of ``case_ids`` each post holds (0 when there are none)."""
+        if len(case_ids) == 0:
+            return 0
+        return np.bincount(self.cases.slot[case_ids], minlength=self.therapists.n)
+
+    def consultation(self) -> np.ndarray:
+        """Consultation intensity per post this month (booster needs funding)."""
+        pool = self.therapists
+        booster = self.levers.booster_sessions_per_month * self.services.funded[pool.service]
+        return training.consultation_intensity(pool, self.params, booster)
+
+    def training_running_by_service(self) -> np.ndarray:
+        """Services with at least one therapist in training this month."""
+        pool = self.therapists
+        return np.bincount(pool.service, weights=pool.state == IN_TRAINING,
+                           minlength=self.services.n) > 0
+
+    def add_cost(self, category: str, amount: float) -> None:
+        """Book a cost (EUR) under a category; strategies use this too."""
+        self.costs[category] = self.costs.get(category, 0.0) + float(amount)

@@ -1,0 +1,211 @@
+"""Implementation outcomes (Proctor et al.): one definition each, as series and summaries.
+
+Definitions (also in docs/odd.md):
+
+* **trained therapist**: completed the training programme (any cohort).
+* **delivering**: carries at least one active CPP case this month.
+* **sustaining**: a trained therapist still in post who had an active CPP case in the last
+  6 months. ``sustainment_Nm`` is the share of trained therapists still in post who are
+  sustaining, N months after the first cohort's training ends; turnover shows separately in
+  ``trained_retention`` and in the absolute ``delivering_therapists_24m``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from impl_sim.model.cases import COMPLETED, DROPPED
+from impl_sim.model.therapist import DISCONTINUED, IN_TRAINING
+
+if TYPE_CHECKING:
+    from impl_sim.model.model import ImplementationModel
+
+SUSTAINMENT_WINDOW = 6  # months: "delivered CPP in the last 6 months"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Metadata of one outcome: results know their labels (for tables, plots, sentences)."""
+
+    name: str
+    label: str
+    unit: str
+    description: str
+    share: bool = False  # lies in [0, 1]
+    higher_is_better: bool = True
+
+
+OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
+    Outcome("adoption", "Adoption", "share",
+            "Share of trained therapists who started at least one CPP case", share=True),
+    Outcome("time_to_first_case", "Time to first case", "months",
+            "Mean months from enrolment to the first CPP case, among therapists who started one",
+            higher_is_better=False),
+    Outcome("penetration", "Penetration", "share",
+            "Share of eligible referrals that received CPP", share=True),
+    Outcome("fidelity", "Fidelity", "0–1",
+            "Mean fidelity over all CPP case-months delivered", share=True),
+    Outcome("sustainment_12m", "Sustainment at 12 months", "share",
+            "Share of trained therapists in post who delivered CPP in the last 6 months, "
+            "12 months after training ended", share=True),
+    Outcome("sustainment_24m", "Sustainment at 24 months", "share",
+            "As sustainment_12m, 24 months after training ended", share=True),
+    Outcome("sustainment_36m", "Sustainment at 36 months", "share",
+            "As sustainment_12m, 36 months after training ended", share=True),
+    Outcome("service_sustainment_24m", "Services sustaining at 24 months", "share",
+            "Share of services with at least one sustaining therapist, 24 months after training "
+            "ended", share=True),
+    Outcome("delivering_therapists_24m", "Therapists sustaining at 24 months", "therapists",
+            "Number of sustaining therapists 24 months after training ended (capacity)"),
+    Outcome("trained_retention", "Retention of trained therapists", "share",
+            "Share of all therapists who completed training who are still in post at the end",
+            share=True),
+    Outcome("training_completion", "Training completion", "share",
+            "Share of enrolled therapists who completed training", share=True),
+    Outcome("delivering_at_training_end", "Delivering at training end", "share",
+            "Share of the first cohort's enrolled therapists sustaining when its training ends",
+            share=True),
+    Outcome("certified_share", "Certified", "share",
+            "Share of trained therapists who met the training-case requirement", share=True),
+    Outcome("cases_started", "CPP cases started", "cases", "CPP cases started in the run"),
+    Outcome("cases_completed", "CPP cases completed", "cases", "CPP cases completed"),
+    Outcome("cases_dropped", "CPP cases dropped", "cases",
+            "CPP cases the family left early", higher_is_better=False),
+    Outcome("completion_rate", "Family completion rate", "share",
+            "Completed / (completed + dropped out) among ended CPP cases", share=True),
+    Outcome("improvement_rate", "Improvement rate", "share",
+            "Share of completed CPP cases in which the family improved", share=True),
+    Outcome("cases_per_trained_therapist", "Cases per trained therapist", "cases",
+            "CPP cases started per therapist who completed training"),
+    Outcome("cost_total", "Total cost", "EUR", "Training, consultation, protected time and "
+            "strategy costs", higher_is_better=False),
+    Outcome("cost_per_completed_case", "Cost per completed case", "EUR",
+            "Total cost divided by completed CPP cases", higher_is_better=False),
+    Outcome("months_funded", "Months funded", "months",
+            "Mean months a service was funded for CPP"),
+)}
+
+# Monthly series recorded by every run (name → description).
+SERIES: dict[str, str] = {
+    "in_training": "Therapists in training",
+    "trained_in_post": "Trained therapists in post",
+    "delivering": "Therapists delivering CPP (≥ 1 active case)",
+    "sustaining": "Trained therapists who delivered in the last 6 months",
+    "sustainment": "Sustaining / trained therapists in post",
+    "adopted_ever": "Trained or training therapists who have ever started a CPP case",
+    "discontinued": "Therapists who have discontinued CPP",
+    "active_cases": "Active CPP cases",
+    "referrals": "Eligible referrals this month",
+    "cpp_starts": "CPP cases started this month",
+    "climate": "Mean implementation climate",
+    "motivation": "Mean motivation of therapists who can deliver",
+    "funded_services": "Services funded for CPP",
+    "leavers_cumulative": "Therapists who have left since month 0",
+}
+
+
+class MonthlySeries:
+    """Preallocated arrays, one value per month (no deep copies, DESIGN brief)."""
+
+    def __init__(self, horizon: int, n_services: int) -> None:
+        self.horizon = horizon
+        self.values = {name: np.zeros(horizon) for name in SERIES}
+        self.services_sustaining = np.zeros(horizon)
+
+    def record_referrals(self, month: int, n: int) -> None:
+        self.values["referrals"][month] = n
+
+    def record(self, model: ImplementationModel) -> None:
+        pool, m, v = model.therapists, model.month, self.values
+        trained = pool.completed_training
+        sustaining = trained & pool.delivered_within(m, SUSTAINMENT_WINDOW)
+        able = pool.can_deliver()
+        v["in_training"][m] = np.count_nonzero(pool.state == IN_TRAINING)
+        v["trained_in_post"][m] = np.count_nonzero(trained)
+        v["delivering"][m] = np.count_nonzero(pool.cpp_caseload > 0)
+        v["sustaining"][m] = np.count_nonzero(sustaining)
+        v["sustainment"][m] = v["sustaining"][m] / max(v["trained_in_post"][m], 1.0)
+        v["adopted_ever"][m] = np.count_nonzero(pool.first_case_month >= 0)
+        v["discontinued"][m] = np.count_nonzero(pool.state == DISCONTINUED)
+        v["active_cases"][m] = len(model.cases.active)
+        v["cpp_starts"][m] = model.cpp_starts_this_month
+        v["climate"][m] = model.services.climate.sum() / model.services.n
+        n_able = np.count_nonzero(able)
+        v["motivation"][m] = pool.motivation @ able / n_able if n_able else 0.0
+        v["funded_services"][m] = np.count_nonzero(model.services.funded)
+        v["leavers_cumulative"][m] = len(model.departures)
+        self.services_sustaining[m] = np.count_nonzero(
+            np.bincount(pool.service, weights=sustaining, minlength=model.services.n) > 0)
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {**self.values, "services_sustaining": self.services_sustaining}
+
+
+def _at(series: np.ndarray, month: int) -> float:
+    return float(series[month]) if 0 <= month < len(series) else float("nan")
+
+
+def _safe_div(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def summarise(model: ImplementationModel) -> dict[str, float]:
+    """End-of-run outcomes, one number each (NaN where undefined, e.g. a horizon too short)."""
+    pool, cases, series = model.therapists, model.cases, model.series
+    v = series.values
+    gone = model.departures
+    trained_now = pool.completed_training
+    trained_total = int(trained_now.sum()) + sum(d["completed_training"] for d in gone)
+    adopters_now = trained_now & (pool.first_case_month >= 0)
+    adopters = int(adopters_now.sum()) + sum(
+        d["completed_training"] and d["first_case_month"] >= 0 for d in gone)
+    enrolled_now = pool.enrolled_month >= 0
+    enrolled_total = int(enrolled_now.sum()) + sum(d["enrolled_month"] >= 0 for d in gone)
+    first = pool.first_case_month >= 0
+    waits = list((pool.first_case_month - pool.enrolled_month)[first & enrolled_now]) + [
+        d["first_case_month"] - d["enrolled_month"] for d in gone
+        if d["first_case_month"] >= 0 and d["enrolled_month"] >= 0]
+    certified = int((trained_now & pool.certified).sum()) + sum(d["certified"] for d in gone)
+    cases_trained = int(pool.cases_started[trained_now].sum()) + sum(
+        d["cases_started"] for d in gone if d["completed_training"])
+    completed, dropped = cases.count(COMPLETED), cases.count(DROPPED)
+    improved = int(cases.improved[: cases.size].sum())
+    end = model.first_training_end
+    cost = float(sum(model.costs.values()))
+    cohort_size = max(len(model._first_cohort), 1)
+    return {
+        "adoption": _safe_div(adopters, trained_total),
+        "time_to_first_case": float(np.mean(waits)) if waits else float("nan"),
+        "penetration": _safe_div(model.tally["cpp_starts"], model.tally["referrals"]),
+        "fidelity": _safe_div(model.tally["fidelity_sum"], model.tally["case_months"]),
+        "sustainment_12m": _at(v["sustainment"], end + 12),
+        "sustainment_24m": _at(v["sustainment"], end + 24),
+        "sustainment_36m": _at(v["sustainment"], end + 36),
+        "service_sustainment_24m": _at(series.services_sustaining, end + 24) / model.services.n,
+        "delivering_therapists_24m": _at(v["sustaining"], end + 24),
+        "trained_retention": _safe_div(float(trained_now.sum()), trained_total),
+        "training_completion": _safe_div(trained_total, enrolled_total),
+        "delivering_at_training_end": _at(v["sustaining"], end) / cohort_size,
+        "certified_share": _safe_div(certified, trained_total),
+        "cases_started": float(model.tally["cpp_starts"]),
+        "cases_completed": float(completed),
+        "cases_dropped": float(dropped),
+        "completion_rate": _safe_div(completed, completed + dropped),
+        "improvement_rate": _safe_div(improved, completed),
+        "cases_per_trained_therapist": _safe_div(cases_trained, trained_total),
+        "cost_total": cost,
+        "cost_per_completed_case": _safe_div(cost, completed),
+        "months_funded": float(model.services.months_funded.mean()),
+    }
+
+
+def outcome_names() -> list[str]:
+    return list(OUTCOMES)
+
+
+def describe(name: str) -> dict[str, Any]:
+    o = OUTCOMES[name]
+    return {"name": o.name, "label": o.label, "unit": o.unit, "description": o.description}

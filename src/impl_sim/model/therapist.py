@@ -1,0 +1,210 @@
+"""Therapists: their attributes, state machine and the CPP-case decision.
+
+The whole workforce is held as arrays (one entry per *post*, ``slot``), so each phase of the
+month is one vectorised update; :class:`Therapist` is the Mesa agent that gives one person a
+readable face (``agent.motivation``) for the dashboard and for users' scripts.
+
+A post is never empty: when a therapist leaves, an untrained hire takes the same post, the same
+place in the colleague network and the same service (DESIGN §3, turnover).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from impl_sim.model.numeric import bounded
+from impl_sim.params import Params
+
+if TYPE_CHECKING:
+    from impl_sim.model.model import ImplementationModel
+
+
+class State(IntEnum):
+    """Therapist states (DESIGN §3). ``LEFT`` appears only in departure records."""
+
+    UNTRAINED = 0  # hired, never enrolled
+    IN_TRAINING = 1
+    TRAINED = 2  # completed training, no CPP case since
+    DELIVERING = 3  # completed training, carries >= 1 CPP case
+    PAUSED = 4  # completed training, no case now, not yet given up
+    DISCONTINUED = 5  # left the training, or no case for `months_to_discontinue` months
+    LEFT = 6
+
+
+# Plain-int codes for the hot loops (comparing arrays with an IntEnum member is slow).
+UNTRAINED, IN_TRAINING, TRAINED, DELIVERING, PAUSED, DISCONTINUED, LEFT = (int(s) for s in State)
+
+# States in which a therapist may take an eligible family as a CPP case.
+CAN_DELIVER = np.array([False, True, True, True, True, False, False])
+
+NEVER = -10_000  # "month" of an event that has not happened
+
+
+def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    return bounded(rng.normal(mean, sd, n))
+
+
+class TherapistPool:
+    """Arrays describing every therapist post; index = slot."""
+
+    def __init__(self, n_slots: int, per_service: int) -> None:
+        self.n = n_slots
+        self.service = np.arange(n_slots) // per_service
+        self.person_id = np.arange(n_slots)
+        self.state = np.zeros(n_slots, dtype=np.int8)
+        f = lambda: np.zeros(n_slots)  # noqa: E731
+        i = lambda v=0: np.full(n_slots, v, dtype=np.int64)  # noqa: E731
+        self.motivation, self.motivation_baseline = f(), f()
+        self.readiness, self.autonomy_preference, self.self_leadership = f(), f(), f()
+        self.competence, self.fidelity = f(), f()
+        self.cpp_caseload = i()
+        self.cases_started, self.training_cases = i(), i()
+        self.enrolled_month, self.training_end_month = i(NEVER), i(NEVER)
+        self.first_case_month, self.last_active_month = i(NEVER), i(NEVER)
+        self.last_case_start_month = i(NEVER)
+        self.hired_month = i(0)
+        self.completed_training = np.zeros(n_slots, dtype=bool)
+        self.certified = np.zeros(n_slots, dtype=bool)
+        self.champion = np.zeros(n_slots, dtype=bool)
+        self.agent: list[Therapist | None] = [None] * n_slots
+
+    # -- hiring ----------------------------------------------------------------------------
+
+    def hire(self, slots: np.ndarray, params: Params, rng: np.random.Generator, month: int,
+             first_person_id: int) -> None:
+        """Fill ``slots`` with new, untrained therapists drawn from the population."""
+        k = len(slots)
+        t = params.therapists
+        self.person_id[slots] = first_person_id + np.arange(k)
+        self.state[slots] = UNTRAINED
+        self.motivation_baseline[slots] = _clipped_normal(
+            rng, t.motivation_mean, t.motivation_sd, k)
+        self.motivation[slots] = self.motivation_baseline[slots]
+        self.readiness[slots] = _clipped_normal(rng, t.readiness_mean, t.readiness_sd, k)
+        self.autonomy_preference[slots] = _clipped_normal(
+            rng, t.autonomy_preference_mean, t.autonomy_preference_sd, k)
+        self.self_leadership[slots] = _clipped_normal(
+            rng, t.self_leadership_mean, t.self_leadership_sd, k)
+        for arr in (self.competence, self.fidelity):
+            arr[slots] = 0.0
+        for arr in (self.cpp_caseload, self.cases_started, self.training_cases):
+            arr[slots] = 0
+        for arr in (self.enrolled_month, self.training_end_month, self.first_case_month,
+                    self.last_active_month, self.last_case_start_month):
+            arr[slots] = NEVER
+        self.hired_month[slots] = month
+        self.completed_training[slots] = False
+        self.certified[slots] = False
+        self.champion[slots] = False
+
+    # -- derived views ---------------------------------------------------------------------
+
+    def can_deliver(self) -> np.ndarray:
+        """Posts whose holder may take a CPP case (in training or trained, not given up)."""
+        return CAN_DELIVER[self.state]
+
+    def has_case(self) -> np.ndarray:
+        return self.cpp_caseload > 0
+
+    def delivered_within(self, month: int, window: int = 6) -> np.ndarray:
+        """Had an active CPP case in the last ``window`` months (sustainment definition)."""
+        return self.last_active_month > month - window
+
+
+def structure_fit(flexibility: float, autonomy_preference: np.ndarray) -> np.ndarray:
+    """How well the programme's flexibility matches each therapist's wish for autonomy.
+
+    seed 000 theme 3: flexibility is welcomed, so a rigid programme fits high-autonomy
+    therapists badly (fit = 1 − |flexibility − preference|).
+    """
+    return 1.0 - np.abs(flexibility - autonomy_preference)
+
+
+def take_case_log_odds(
+    pool: TherapistPool,
+    params: Params,
+    *,
+    available_hours: np.ndarray,
+    opportunity: np.ndarray,
+    climate: np.ndarray,
+    peer_norm: np.ndarray,
+    consultation: np.ndarray,
+) -> np.ndarray:
+    """Log-odds that each therapist takes an offered eligible family as a CPP case.
+
+    One named term per determinant; every term is centred so that the intercept describes an
+    average therapist in an average service (docs/odd.md, "Decision to take a CPP case").
+    """
+    w = params.decision
+    hours_per_case = params.cases.hours_per_case_per_week
+    # time left for one more case, as a share of what a case needs (0 = none, 1 = enough)
+    time_room = bounded((available_hours - hours_per_case * pool.cpp_caseload) / hours_per_case)
+    fit = structure_fit(params.training.programme_flexibility, pool.autonomy_preference)
+    missing_training_cases = (pool.state == IN_TRAINING) & (
+        pool.training_cases < params.training.training_cases_required)
+    return (
+        w.intercept
+        + w.motivation_weight * (pool.motivation - 0.5)  # S3
+        + w.readiness_weight * (pool.readiness - 0.5)  # S4
+        + w.competence_weight * (pool.competence - 0.5)
+        + w.time_weight * (time_room - 0.5)
+        + w.opportunity_weight * (opportunity - 0.5)  # S1, S2
+        + w.climate_weight * (climate - 0.5)
+        + w.peer_weight * (peer_norm - 0.5)
+        + w.fit_weight * (fit - 0.5)  # S5
+        + w.consultation_weight * np.minimum(consultation, 1.0)  # S6
+        + w.training_requirement_weight * missing_training_cases
+        - w.caseload_weight * pool.cpp_caseload
+    )
+
+
+def fidelity_now(pool: TherapistPool, params: Params, consultation: np.ndarray) -> np.ndarray:
+    """Fidelity = competence × adherence; flexibility lets autonomy-seekers drift (S5).
+
+    Consultation halves the drift: someone is watching the model being delivered.
+    """
+    drift = (params.learning.fidelity_drift * params.training.programme_flexibility
+             * pool.autonomy_preference * np.where(consultation > 0, 0.5, 1.0))
+    return pool.competence * (1.0 - drift)
+
+
+class Therapist(mesa.Agent):
+    """One therapist: a readable view of their post in :class:`TherapistPool`."""
+
+    def __init__(self, model: ImplementationModel, slot: int) -> None:
+        super().__init__(model)
+        self.slot = slot
+
+    @property
+    def _pool(self) -> TherapistPool:
+        return self.model.therapists
+
+    @property
+    def service(self) -> int:
+        return int(self._pool.service[self.slot])
+
+    @property
+    def state(self) -> State:
+        return State(int(self._pool.state[self.slot]))
+
+    def __getattr__(self, name: str):  # motivation, readiness, competence, ...
+        pool = self.__dict__.get("model") and self.model.therapists
+        if pool is not None and name in _ATTRIBUTES:
+            return getattr(pool, name)[self.slot].item()
+        raise AttributeError(name)
+
+    def describe(self) -> dict[str, object]:
+        """A plain dictionary of this therapist's attributes (for the dashboard)."""
+        return {"id": self.unique_id, "service": self.service, "state": self.state.name.lower(),
+                **{a: getattr(self, a) for a in _ATTRIBUTES}}
+
+
+_ATTRIBUTES = (
+    "motivation", "readiness", "autonomy_preference", "self_leadership", "competence",
+    "fidelity", "cpp_caseload", "cases_started", "training_cases", "completed_training",
+    "certified", "champion", "first_case_month", "last_active_month",
+)

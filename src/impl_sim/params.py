@@ -1,0 +1,923 @@
+"""THE parameter schema: every model parameter is declared here, once.
+
+Each parameter carries its type, default, unit, allowed range, a one-line description and its
+source (a seed document, an EVIDENCE id such as ``F12``, or ``assumption``). Everything else
+derives from this module: scenario validation, the dashboard controls, the generated
+``docs/parameters.md``, sampler bounds and the ODD parameter table.
+
+Parameters are addressed by dotted names, ``group.name`` (``therapists.motivation_mean``) or
+``strategies.<strategy>.<name>`` (``strategies.protected_time.hours_per_week``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# What a parameter is, for experiment designs (EMA Workbench's split): a *lever* is something a
+# leader or funder controls; an *uncertainty* is something they do not; *structure* fixes the
+# world's shape (sizes, horizons) and is rarely swept.
+Kind = Literal["lever", "uncertainty", "structure"]
+
+
+def spec(
+    default: Any,
+    *,
+    description: str,
+    unit: str = "",
+    source: str = "assumption",
+    ge: float | None = None,
+    le: float | None = None,
+    kind: Kind = "uncertainty",
+    label: str | None = None,
+    key: bool = False,
+) -> Any:
+    """Declare one parameter: a pydantic ``Field`` carrying our metadata.
+
+    ``key=True`` marks the parameters a dashboard shows first (the most important levers).
+    """
+    extra = {"unit": unit, "source": source, "kind": kind, "key": key}
+    if label:
+        extra["label"] = label
+    return Field(default, description=description, ge=ge, le=le, json_schema_extra=extra)
+
+
+class _Group(BaseModel):
+    """Base for parameter groups: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class LeadershipStyle(StrEnum):
+    """How leaders behave. ``ils_scores`` uses the four ILS dimensions as given."""
+
+    passive_support = "passive_support"
+    implementation_leadership = "implementation_leadership"
+    ils_scores = "ils_scores"
+
+
+# Implementation Leadership Scale (0–4) profiles for the two named styles. Passive support is
+# "you are allowed to": supportive, but neither proactive, knowledgeable nor perseverant
+# (seed 000 theme 4; F8: leaders are seen as more supportive than proactive). Implementation
+# leadership is high on all four. These are profiles, not parameters: ``ils_scores`` exposes
+# the dimensions themselves (defaults F8).
+LEADERSHIP_STYLE_PROFILES: dict[str, dict[str, float]] = {
+    "passive_support": {
+        "proactive": 1.0,
+        "knowledgeable": 1.5,
+        "supportive": 3.0,
+        "perseverant": 1.0,
+    },
+    "implementation_leadership": {
+        "proactive": 3.5,
+        "knowledgeable": 3.4,
+        "supportive": 3.3,
+        "perseverant": 3.5,
+    },
+}
+
+
+class SimulationParams(_Group):
+    """Time frame of a run."""
+
+    horizon_months: int = spec(
+        60, ge=12, le=240, unit="months", kind="structure",
+        description="Length of a run in monthly steps",
+        source="DESIGN §3: 18-month training plus follow-up",
+    )
+
+
+class ServiceParams(_Group):
+    """Services (clinics): size, referrals, workload and climate."""
+
+    count: int = spec(
+        4, ge=1, le=1000, unit="services", kind="structure",
+        description="Number of services whose therapists join the programme",
+        source="seed 000 (assumption: 40 therapists in 4 services)",
+    )
+    therapists_per_service: int = spec(
+        10, ge=1, le=200, unit="therapists", kind="structure",
+        description="Therapist posts per service (vacancies are refilled at once)",
+        source="F1: 40 therapists in the studied cohort",
+    )
+    eligible_referrals_per_month: float = spec(
+        1.5, ge=0.0, le=50.0, unit="families/month", key=True,
+        label="Eligible referrals per month",
+        description="Mean number of CPP-eligible families (child 0–5, trauma) referred to a "
+        "service each month (Poisson)",
+        source="seed 001 (target group); rate is an assumption",
+    )
+    production_pressure: float = spec(
+        0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Production pressure",
+        description="Demand relative to capacity: 0 = slack, 1 = overloaded; eats the free hours "
+        "therapists could give to CPP and raises turnover",
+        source="seed 004 (organisational constraints); assumption",
+    )
+    free_hours_per_week: float = spec(
+        2.0, ge=0.0, le=10.0, unit="hours/week",
+        description="Hours per week a therapist could give to CPP at zero production pressure, "
+        "without protected time",
+        source="assumption",
+    )
+    climate_initial: float = spec(
+        0.3, ge=0.0, le=1.0, unit="0–1",
+        description="Implementation climate at month 0 (how expected, supported and rewarded "
+        "CPP use is)",
+        source="assumption",
+    )
+    climate_lag_months: float = spec(
+        9.0, ge=1.0, le=36.0, unit="months",
+        description="Time constant with which climate follows what leadership sustains "
+        "(leadership → climate → use)",
+        source="S1, S6: Williams et al. 2020, 2022 (effects lag many months)",
+    )
+
+
+class TherapistParams(_Group):
+    """Therapist attributes at hire, and staff turnover."""
+
+    motivation_mean: float = spec(
+        0.6, ge=0.0, le=1.0, unit="0–1", key=True, label="Intrinsic motivation (mean)",
+        description="Mean intrinsic motivation: fit between the therapist's own values and "
+        "clients' needs",
+        source="seed 000 theme 1 (S3)",
+    )
+    motivation_sd: float = spec(
+        0.15, ge=0.0, le=0.5, unit="0–1",
+        description="Spread of intrinsic motivation between therapists",
+        source="assumption",
+    )
+    readiness_mean: float = spec(
+        0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Psychological readiness (mean)",
+        description="Mean psychological readiness to work with trauma and the parent–child "
+        "relationship",
+        source="seed 000 theme 2 (S4)",
+    )
+    readiness_sd: float = spec(
+        0.2, ge=0.0, le=0.5, unit="0–1",
+        description="Spread of psychological readiness between therapists",
+        source="assumption",
+    )
+    autonomy_preference_mean: float = spec(
+        0.6, ge=0.0, le=1.0, unit="0–1",
+        description="Mean wish to adapt the method freely (0 = wants a manual, 1 = full autonomy)",
+        source="seed 000 theme 3 (S5: flexibility welcomed)",
+    )
+    autonomy_preference_sd: float = spec(
+        0.15, ge=0.0, le=0.5, unit="0–1",
+        description="Spread of autonomy preference between therapists",
+        source="assumption",
+    )
+    self_leadership_mean: float = spec(
+        0.35, ge=0.0, le=1.0, unit="0–1", key=True, label="Self-leadership (mean)",
+        description="Mean ability to organise one's own implementation (find cases, carve out "
+        "time) when leaders are passive",
+        source="seed 000 theme 4 (S2)",
+    )
+    self_leadership_sd: float = spec(
+        0.2, ge=0.0, le=0.5, unit="0–1",
+        description="Spread of self-leadership between therapists",
+        source="assumption",
+    )
+    annual_turnover: float = spec(
+        0.30, ge=0.0, le=0.9, unit="share/year", key=True, label="Staff turnover per year",
+        description="Share of therapists leaving per year at average pressure and climate; "
+        "leavers are replaced by untrained hires",
+        source="F12 (25–50 %/year, typically 30–35 %)",
+    )
+    turnover_pressure_effect: float = spec(
+        0.8, ge=0.0, le=3.0, unit="log hazard ratio",
+        description="How much production pressure (per unit above 0.5) raises the turnover hazard",
+        source="F12, S8; assumption",
+    )
+    turnover_climate_effect: float = spec(
+        0.6, ge=0.0, le=3.0, unit="log hazard ratio",
+        description="How much implementation climate (per unit above 0.5) lowers the turnover "
+        "hazard",
+        source="assumption",
+    )
+
+
+class LeaderParams(_Group):
+    """Leaders: style (or the four ILS dimensions) and their turnover."""
+
+    style: LeadershipStyle = spec(
+        LeadershipStyle.ils_scores, kind="lever", key=True, label="Leadership style",
+        description="passive_support ('you may do it'), implementation_leadership (proactive, "
+        "knowledgeable, perseverant), or ils_scores (use the four dimensions below)",
+        source="seed 000 theme 4 (S1)",
+    )
+    proactive: float = spec(
+        2.05, ge=0.0, le=4.0, unit="ILS 0–4", kind="lever",
+        description="ILS proactive: plans ahead, removes obstacles (used when style = ils_scores)",
+        source="F8",
+    )
+    knowledgeable: float = spec(
+        2.21, ge=0.0, le=4.0, unit="ILS 0–4", kind="lever",
+        description="ILS knowledgeable: knows CPP and who is trained (used when style = "
+        "ils_scores)",
+        source="F8",
+    )
+    supportive: float = spec(
+        2.81, ge=0.0, le=4.0, unit="ILS 0–4", kind="lever",
+        description="ILS supportive: permits and appreciates CPP work (used when style = "
+        "ils_scores)",
+        source="F8",
+    )
+    perseverant: float = spec(
+        2.49, ge=0.0, le=4.0, unit="ILS 0–4", kind="lever",
+        description="ILS perseverant: keeps CPP on the agenda through difficulties (used when "
+        "style = ils_scores)",
+        source="F8",
+    )
+    max_protected_hours_per_week: float = spec(
+        2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week a fully proactive leader protects for each trained therapist "
+        "(scaled by proactivity; needs funding)",
+        source="seed 000 theme 4; assumption",
+    )
+    annual_turnover: float = spec(
+        0.12, ge=0.0, le=0.9, unit="share/year",
+        description="Share of leaders leaving per year; a new leader has the scenario's style but "
+        "none of the gains from leadership training",
+        source="assumption",
+    )
+
+
+class CaseParams(_Group):
+    """Families as case records: length, dropout, improvement."""
+
+    session_weeks_min: float = spec(
+        20.0, ge=4.0, le=104.0, unit="weeks",
+        description="Shortest planned course of weekly CPP sessions",
+        source="F3 (20–32 weeks in routine use)",
+    )
+    session_weeks_max: float = spec(
+        32.0, ge=4.0, le=104.0, unit="weeks",
+        description="Longest planned course of weekly CPP sessions",
+        source="F3 (up to ~50 weeks in trials)",
+    )
+    max_cpp_caseload: int = spec(
+        3, ge=1, le=20, unit="cases",
+        description="Most CPP cases one therapist carries at once",
+        source="F10, S7 (few cases per therapist); assumption",
+    )
+    hours_per_case_per_week: float = spec(
+        1.5, ge=0.5, le=5.0, unit="hours/week",
+        description="Therapist time per active CPP case: the weekly 60-minute session plus "
+        "preparation and notes",
+        source="F3; assumption for preparation",
+    )
+    dropout_hazard: float = spec(
+        0.13, ge=0.0, le=1.0, unit="per month",
+        description="Monthly dropout hazard of a family without caregiver barriers, before "
+        "engagement work and retention supports",
+        source="F5 (≈50 % complete in community services); calibrated",
+    )
+    caregiver_barrier_prevalence: float = spec(
+        0.56, ge=0.0, le=1.0, unit="share of families",
+        description="Share of families with caregiver barriers (caregiver mental health, social "
+        "stressors, passive expectations)",
+        source="F6 (≈56 %); seed 004 patient-level barriers",
+    )
+    caregiver_barrier_hazard_ratio: float = spec(
+        2.0, ge=1.0, le=5.0, unit="hazard ratio",
+        description="How much caregiver barriers multiply the dropout hazard",
+        source="F6; assumption",
+    )
+    engagement_effect: float = spec(
+        0.5, ge=0.0, le=1.0, unit="0–1",
+        description="How much a high-fidelity therapist's between-session engagement work "
+        "(clear task planning, tailoring) cuts the dropout hazard",
+        source="seed 004 (practitioner facilitators); F7",
+    )
+    retention_support: float = spec(
+        0.0, ge=0.0, le=1.0, unit="0–1", kind="lever",
+        description="Trial-like retention supports (reminders, transport, flexible times): "
+        "cuts the dropout hazard by up to 70 %",
+        source="S9, F5 (86 % complete in trials); assumption",
+    )
+    improvement_base: float = spec(
+        0.30, ge=0.0, le=1.0, unit="probability",
+        description="Probability that a completed case improves when delivered at zero fidelity",
+        source="assumption",
+    )
+    improvement_per_fidelity: float = spec(
+        0.50, ge=0.0, le=1.0, unit="probability",
+        description="Extra improvement probability at full fidelity",
+        source="S5; F7 (engagement–outcome r≈0.26); assumption",
+    )
+
+
+class TrainingParams(_Group):
+    """The training programme: dose, consultation, certification, cost, and flexibility."""
+
+    start_month: int = spec(
+        0, ge=0, le=120, unit="month", kind="structure",
+        description="Month the first cohort starts training",
+        source="DESIGN §3",
+    )
+    duration_months: int = spec(
+        18, ge=1, le=48, unit="months", kind="lever",
+        description="Length of the training programme",
+        source="F1, F2 (18 months)",
+    )
+    gatherings: int = spec(
+        3, ge=0, le=20, unit="gatherings", kind="lever",
+        description="In-person training gatherings, evenly spread over the programme; each "
+        "raises readiness",
+        source="F1 (about 3 gatherings)",
+    )
+    consultation_sessions_per_month: float = spec(
+        2.0, ge=0.0, le=8.0, unit="sessions/month", kind="lever", key=True,
+        label="Consultation during training",
+        description="Case consultation sessions per month while training (ends with training "
+        "unless a strategy extends it)",
+        source="F2 (every 2 weeks)",
+    )
+    training_cases_required: int = spec(
+        4, ge=0, le=20, unit="cases",
+        description="Training cases required for certification",
+        source="F2 (at least 4 training cases)",
+    )
+    enrolled_share: float = spec(
+        1.0, ge=0.0, le=1.0, unit="share of staff", kind="lever",
+        description="Share of each service's therapists enrolled in the first cohort",
+        source="F1 (the whole studied cohort trained)",
+    )
+    annual_dropout: float = spec(
+        0.05, ge=0.0, le=0.9, unit="share/year",
+        description="Yearly hazard of leaving the training programme for a therapist of average "
+        "readiness (low readiness raises it)",
+        source="F9 (90 % completed training); calibrated",
+    )
+    programme_flexibility: float = spec(
+        0.5, ge=0.0, le=1.0, unit="0–1", kind="lever", key=True, label="Programme flexibility",
+        description="How much the programme lets therapists adapt: 0 = rigid manual, "
+        "1 = unlimited autonomy",
+        source="seed 000 theme 3 (S5)",
+    )
+    hours_total: float = spec(
+        92.0, ge=0.0, le=500.0, unit="hours",
+        description="Practitioner training hours per trainee (counted in cost)",
+        source="F4 (92 hours)",
+    )
+    cost_per_trainee: float = spec(
+        6000.0, ge=0.0, le=100000.0, unit="EUR",
+        description="Course fee per enrolled therapist",
+        source="F14; seed 002; assumption for the amount",
+    )
+    consultation_cost_per_session: float = spec(
+        60.0, ge=0.0, le=2000.0, unit="EUR/therapist-session",
+        description="Cost of one consultation session per participating therapist",
+        source="F14; assumption for the amount",
+    )
+    therapist_hour_cost: float = spec(
+        50.0, ge=0.0, le=500.0, unit="EUR/hour",
+        description="Cost of one therapist hour (protected time and training hours)",
+        source="F14; assumption for the amount",
+    )
+
+
+class LearningParams(_Group):
+    """How competence, readiness and motivation change with experience."""
+
+    competence_gain: float = spec(
+        0.05, ge=0.0, le=0.5, unit="per case-month",
+        description="Competence gained per month of delivering one CPP case (doubled with "
+        "consultation)",
+        source="assumption",
+    )
+    competence_decay: float = spec(
+        0.02, ge=0.0, le=0.2, unit="per month",
+        description="Competence lost per month without an active CPP case",
+        source="S6; assumption",
+    )
+    readiness_gain_training: float = spec(
+        0.01, ge=0.0, le=0.2, unit="per month",
+        description="Readiness gained per month in training (gatherings add 5 times this once)",
+        source="seed 000 theme 2; assumption",
+    )
+    readiness_gain_practice: float = spec(
+        0.02, ge=0.0, le=0.2, unit="per case-month",
+        description="Readiness gained per month of supervised practice with a CPP case",
+        source="S4; assumption",
+    )
+    motivation_gain_improvement: float = spec(
+        0.06, ge=0.0, le=0.5, unit="per improved case",
+        description="Motivation gained when a family completes and improves",
+        source="seed 000 theme 1 (S3)",
+    )
+    motivation_loss_dropout: float = spec(
+        0.04, ge=0.0, le=0.5, unit="per dropped case",
+        description="Motivation lost when a family drops out (halved by a supportive leader)",
+        source="seed 000; assumption",
+    )
+    motivation_loss_struggle: float = spec(
+        0.02, ge=0.0, le=0.5, unit="per month",
+        description="Motivation lost per month of unsupported struggle: a CPP case with low "
+        "competence and neither consultation nor follow-up",
+        source="seed 000 theme 2; assumption",
+    )
+    motivation_gain_follow_up: float = spec(
+        0.02, ge=0.0, le=0.5, unit="per follow-up",
+        description="Motivation gained when a leader follows up the therapist's CPP work",
+        source="seed 000 theme 4; assumption",
+    )
+    motivation_recovery: float = spec(
+        0.03, ge=0.0, le=0.5, unit="per month",
+        description="Monthly pull of motivation back toward the therapist's intrinsic value fit",
+        source="seed 000 theme 1; assumption",
+    )
+    fidelity_drift: float = spec(
+        0.6, ge=0.0, le=1.0, unit="0–1",
+        description="How far unlimited flexibility lets a high-autonomy therapist drift from "
+        "the model (halved by consultation)",
+        source="seed 000 theme 3 ('ambivalence in practice'); S5",
+    )
+    months_to_discontinue: int = spec(
+        12, ge=1, le=60, unit="months",
+        description="Months without a CPP case after which a trained therapist has discontinued "
+        "the method",
+        source="assumption",
+    )
+
+
+class DecisionParams(_Group):
+    """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
+
+    intercept: float = spec(
+        -2.2, ge=-10.0, le=10.0, unit="log-odds",
+        description="Baseline log-odds of taking an offered eligible family as a CPP case",
+        source="calibrated (F9–F11)",
+    )
+    motivation_weight: float = spec(
+        2.5, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of intrinsic motivation", source="seed 000 theme 1 (S3)",
+    )
+    readiness_weight: float = spec(
+        3.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of psychological readiness", source="seed 000 theme 2 (S4)",
+    )
+    competence_weight: float = spec(
+        1.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of competence (confidence in the method)", source="assumption",
+    )
+    time_weight: float = spec(
+        2.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of available time (protected plus free hours vs. hours a new case "
+        "needs)",
+        source="seed 000 theme 4; seed 004 (organisational constraints)",
+    )
+    opportunity_weight: float = spec(
+        2.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of opportunity structure: implementation leadership or the "
+        "therapist's own self-leadership, whichever is stronger",
+        source="seed 000 theme 4 (S1, S2)",
+    )
+    climate_weight: float = spec(
+        1.5, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of the service's implementation climate", source="S1 (Williams 2020)",
+    )
+    peer_weight: float = spec(
+        1.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of the peer norm: share of colleagues and co-trainees delivering CPP",
+        source="assumption",
+    )
+    fit_weight: float = spec(
+        2.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of structure fit: how well programme flexibility matches the "
+        "therapist's autonomy preference",
+        source="seed 000 theme 3 (S5)",
+    )
+    consultation_weight: float = spec(
+        1.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        description="Weight of ongoing consultation (support for taking difficult cases)",
+        source="S6; F2",
+    )
+    training_requirement_weight: float = spec(
+        1.0, ge=0.0, le=10.0, unit="log-odds",
+        description="Push to take cases while training cases for certification are still missing",
+        source="F2",
+    )
+    caseload_weight: float = spec(
+        0.8, ge=0.0, le=10.0, unit="log-odds per case",
+        description="Reluctance per CPP case already carried",
+        source="assumption",
+    )
+
+
+class ContextParams(_Group):
+    """Outer context: commissioning and funding (seed 003)."""
+
+    funded_at_start: bool = spec(
+        True, kind="lever",
+        description="Whether services are funded for CPP (protected time, consultation) at "
+        "month 0",
+        source="seed 003",
+    )
+    funding_cycle_months: int = spec(
+        36, ge=6, le=120, unit="months",
+        description="Length of a commissioning cycle; funding is reviewed at each cycle's end",
+        source="seed 003 (commissioning cycles); assumption for the length",
+    )
+    renewal_base: float = spec(
+        0.35, ge=0.0, le=1.0, unit="probability",
+        description="Probability that funding is renewed with no evidence of impact, no awareness "
+        "and no advocacy",
+        source="seed 003; assumption",
+    )
+    renewal_impact_weight: float = spec(
+        0.35, ge=0.0, le=1.0, unit="probability",
+        description="Added renewal probability at full demonstrated impact",
+        source="seed 003 (demonstrating impact and value for money)",
+    )
+    renewal_awareness_weight: float = spec(
+        0.15, ge=0.0, le=1.0, unit="probability",
+        description="Added renewal probability at full commissioner awareness",
+        source="seed 003 (lack of awareness of infant mental health)",
+    )
+    renewal_advocacy_weight: float = spec(
+        0.15, ge=0.0, le=1.0, unit="probability",
+        description="Added renewal probability with a fully proactive, perseverant leader",
+        source="seed 003; seed 000 theme 4",
+    )
+    awareness_initial: float = spec(
+        0.3, ge=0.0, le=1.0, unit="0–1",
+        description="Commissioners' awareness of infant mental health at month 0",
+        source="seed 003",
+    )
+    impact_cases_for_full_evidence: float = spec(
+        10.0, ge=1.0, le=200.0, unit="improved cases",
+        description="Improved cases within one cycle that make a service's impact fully "
+        "demonstrated",
+        source="assumption",
+    )
+    refunding_monthly: float = spec(
+        0.02, ge=0.0, le=1.0, unit="per month",
+        description="Monthly chance that an unfunded service regains funding, at full awareness "
+        "(stop–restart)",
+        source="S10, seed 003; assumption",
+    )
+
+
+# --- strategies -------------------------------------------------------------------------------
+
+
+class _Strategy(_Group):
+    """Fields every strategy has. A strategy acts only when ``enabled``."""
+
+    enabled: bool = spec(False, kind="lever", description="Switch the strategy on")
+    start_month: int = spec(0, ge=0, le=240, unit="month", kind="lever",
+                            description="Month the strategy starts")
+    duration_months: int = spec(0, ge=0, le=240, unit="months", kind="lever",
+                                description="How long it runs; 0 = to the end of the run")
+
+
+class ProtectedTimeParams(_Strategy):
+    """Alter incentive/allowance structures: hours protected for CPP."""
+
+    hours_per_week: float = spec(
+        2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever", key=True,
+        label="Protected hours per week",
+        description="Hours per week protected for CPP for every trained therapist",
+        source="seed 000 theme 4",
+    )
+
+
+class BoosterConsultationParams(_Strategy):
+    """Provide ongoing consultation: consultation continues after training ends."""
+
+    start_month: int = spec(18, ge=0, le=240, unit="month", kind="lever",
+                            description="Month booster consultation starts")
+    sessions_per_month: float = spec(
+        1.0, ge=0.0, le=8.0, unit="sessions/month", kind="lever",
+        description="Booster consultation sessions per month after training",
+        source="S6; F2",
+    )
+
+
+class CentralCaseRoutingParams(_Strategy):
+    """Revise professional roles: intake routes eligible families to trained therapists."""
+
+    routed_share: float = spec(
+        0.9, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of eligible referrals routed to a trained therapist with room",
+        source="seed 000 theme 4; assumption",
+    )
+
+
+class LeadershipTrainingParams(_Strategy):
+    """Recruit, designate and train for leadership (e.g. the LOCI programme)."""
+
+    ils_gain: float = spec(
+        1.0, ge=0.0, le=4.0, unit="ILS points", kind="lever",
+        description="Gain on proactive, knowledgeable and perseverant (capped at 4) for the "
+        "leaders in post",
+        source="S11 (LOCI trials in Norway); assumption",
+    )
+    cost_per_leader: float = spec(
+        4000.0, ge=0.0, le=100000.0, unit="EUR", description="Cost of training one leader",
+        source="assumption",
+    )
+
+
+class ChampionsParams(_Strategy):
+    """Identify and prepare champions: one motivated trained therapist per service."""
+
+    per_service: int = spec(
+        1, ge=0, le=10, unit="therapists", kind="lever",
+        description="Champions designated per service (most motivated trained therapists)",
+        source="assumption",
+    )
+    peer_boost: float = spec(
+        0.3, ge=0.0, le=1.0, unit="0–1",
+        description="How much a champion raises the peer norm of colleagues in the service",
+        source="assumption",
+    )
+
+
+class AuditFeedbackParams(_Strategy):
+    """Audit and provide feedback: regular reports on CPP use to therapists and leaders."""
+
+    interval_months: int = spec(
+        6, ge=1, le=24, unit="months", kind="lever", description="Months between feedback rounds",
+    )
+    climate_boost: float = spec(
+        0.05, ge=0.0, le=0.5, unit="0–1", description="Climate gain per feedback round",
+    )
+
+
+class CommissioningSupportParams(_Strategy):
+    """Access new funding: evaluation and awareness work aimed at commissioners (seed 003)."""
+
+    awareness_gain_per_year: float = spec(
+        0.2, ge=0.0, le=1.0, unit="0–1/year", kind="lever",
+        description="Commissioner awareness gained per year of support",
+        source="seed 003 (awareness; demonstrating impact)",
+    )
+    evaluation_boost: float = spec(
+        0.3, ge=0.0, le=1.0, unit="0–1",
+        description="How much routine evaluation raises demonstrated impact",
+        source="seed 003",
+    )
+
+
+class TailoredReadinessSupportParams(_Strategy):
+    """Tailor strategies: extra supervision for therapists with low psychological readiness."""
+
+    readiness_threshold: float = spec(
+        0.5, ge=0.0, le=1.0, unit="0–1",
+        description="Therapists below this readiness get tailored support",
+    )
+    readiness_gain: float = spec(
+        0.02, ge=0.0, le=0.2, unit="per month",
+        description="Extra readiness per month for supported therapists",
+        source="seed 000 theme 2; assumption",
+    )
+
+
+class OngoingTrainingParams(_Strategy):
+    """Conduct ongoing training: new cohorts enrol untrained staff (answers turnover, S8)."""
+
+    interval_months: int = spec(
+        12, ge=1, le=60, unit="months", kind="lever",
+        description="Months between new training cohorts",
+    )
+
+
+class StrategyParams(_Group):
+    """Implementation strategies (plug-ins in impl_sim.model.strategies)."""
+
+    protected_time: ProtectedTimeParams = ProtectedTimeParams()
+    booster_consultation: BoosterConsultationParams = BoosterConsultationParams()
+    central_case_routing: CentralCaseRoutingParams = CentralCaseRoutingParams()
+    leadership_training: LeadershipTrainingParams = LeadershipTrainingParams()
+    champions: ChampionsParams = ChampionsParams()
+    audit_feedback: AuditFeedbackParams = AuditFeedbackParams()
+    commissioning_support: CommissioningSupportParams = CommissioningSupportParams()
+    tailored_readiness_support: TailoredReadinessSupportParams = TailoredReadinessSupportParams()
+    ongoing_training: OngoingTrainingParams = OngoingTrainingParams()
+
+
+class Params(_Group):
+    """All parameters of one model run. Build with ``Params()`` or ``Params.from_overrides``."""
+
+    simulation: SimulationParams = SimulationParams()
+    services: ServiceParams = ServiceParams()
+    therapists: TherapistParams = TherapistParams()
+    leaders: LeaderParams = LeaderParams()
+    cases: CaseParams = CaseParams()
+    training: TrainingParams = TrainingParams()
+    learning: LearningParams = LearningParams()
+    decision: DecisionParams = DecisionParams()
+    context: ContextParams = ContextParams()
+    strategies: StrategyParams = StrategyParams()
+
+    # -- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, Any] | None = None) -> Params:
+        """Defaults with ``{"group.name": value}`` overrides applied and validated.
+
+        Raises :class:`ParamError` naming the first bad key or value.
+        """
+        return cls().with_overrides(overrides or {})
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Params:
+        """A copy with dotted-name overrides applied; raises :class:`ParamError`."""
+        tree = self.model_dump(mode="python")
+        for name, value in overrides.items():
+            check_name(name)
+            *path, leaf = name.split(".")
+            node = tree
+            for part in path:
+                node = node[part]
+            node[leaf] = value
+        try:
+            return type(self).model_validate(tree)
+        except ValidationError as exc:
+            raise ParamError.from_validation(exc, overrides) from None
+
+    # -- access -----------------------------------------------------------------------------
+
+    def get(self, name: str) -> Any:
+        """Value of a dotted parameter name."""
+        check_name(name)
+        node: Any = self
+        for part in name.split("."):
+            node = getattr(node, part)
+        return node.value if isinstance(node, Enum) else node
+
+    def flat(self) -> dict[str, Any]:
+        """Every parameter as ``{dotted name: value}`` (enums as strings)."""
+        return {s.name: self.get(s.name) for s in param_specs()}
+
+    def changed(self) -> dict[str, Any]:
+        """Only the parameters that differ from the defaults."""
+        defaults = Params().flat()
+        return {k: v for k, v in self.flat().items() if defaults[k] != v}
+
+    def digest(self) -> str:
+        """A short, stable hash of every value (identifies a parameter set)."""
+        blob = json.dumps(self.flat(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def ils_profile(self) -> dict[str, float]:
+        """The four ILS scores the leaders start with, from ``style`` or the dimensions."""
+        lead = self.leaders
+        if lead.style is LeadershipStyle.ils_scores:
+            return {d: getattr(lead, d) for d in ILS_DIMENSIONS}
+        return dict(LEADERSHIP_STYLE_PROFILES[lead.style.value])
+
+
+ILS_DIMENSIONS = ("proactive", "knowledgeable", "supportive", "perseverant")
+
+
+# --- the flat view every consumer uses ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter, flattened: what validation, docs, dashboard and samplers read."""
+
+    name: str
+    group: str
+    type: str
+    default: Any
+    min: float | None
+    max: float | None
+    unit: str
+    description: str
+    source: str
+    kind: str
+    key: bool
+    label: str
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        """True for int and float parameters (the ones samplers can vary)."""
+        return self.type in ("int", "float")
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.type == "bool":
+            return "true or false"
+        if self.min is not None and self.max is not None:
+            return f"{self.type} from {_fmt(self.min)} to {_fmt(self.max)}"
+        return self.type
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``impl-sim params --json`` record."""
+        return {
+            "name": self.name, "type": self.type, "default": self.default,
+            "min": self.min, "max": self.max, "unit": self.unit,
+            "description": self.description, "source": self.source,
+            "kind": self.kind, "choices": list(self.choices) if self.choices else None,
+        }
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _bound(field: Any, attr: str) -> float | None:
+    for meta in field.metadata:
+        if hasattr(meta, attr):
+            return float(getattr(meta, attr))
+    return None
+
+
+def _walk(model: type[BaseModel], prefix: str, group: str) -> Iterator[ParamSpec]:
+    for fname, field in model.model_fields.items():
+        name = f"{prefix}{fname}"
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _walk(ann, name + ".", group or fname)
+            continue
+        extra = field.json_schema_extra or {}
+        assert isinstance(extra, dict)
+        default = field.default
+        choices = None
+        if isinstance(ann, type) and issubclass(ann, Enum):
+            choices = tuple(m.value for m in ann)
+            default = default.value
+            type_name = "choice"
+        else:
+            type_name = {int: "int", float: "float", bool: "bool"}.get(ann, str(ann))
+        yield ParamSpec(
+            name=name, group=group, type=type_name, default=default,
+            min=_bound(field, "ge"), max=_bound(field, "le"),
+            unit=str(extra.get("unit", "")), description=field.description or "",
+            source=str(extra.get("source", "assumption")), kind=str(extra.get("kind", "")),
+            key=bool(extra.get("key", False)),
+            label=str(extra.get("label") or fname.replace("_", " ").capitalize()),
+            choices=choices,
+        )
+
+
+_SPECS: tuple[ParamSpec, ...] = tuple(_walk(Params, "", ""))
+_BY_NAME: dict[str, ParamSpec] = {s.name: s for s in _SPECS}
+STRATEGY_NAMES: tuple[str, ...] = tuple(StrategyParams.model_fields)
+
+
+def param_specs() -> tuple[ParamSpec, ...]:
+    """Every parameter, in declaration order."""
+    return _SPECS
+
+
+def param_spec(name: str) -> ParamSpec:
+    """The spec of one dotted parameter name; raises :class:`ParamError` with a hint."""
+    check_name(name)
+    return _BY_NAME[name]
+
+
+def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
+    """A '(did you mean …?)' hint for a misspelt name, or ''."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_name(name: str) -> None:
+    """Raise :class:`ParamError` unless ``name`` is a known dotted parameter name."""
+    if name in _BY_NAME:
+        return
+    group = name.split(".")[0]
+    groups = sorted({s.name.split(".")[0] for s in _SPECS})
+    if group not in groups:
+        allowed = "a parameter name starting with one of: " + ", ".join(groups)
+    else:
+        allowed = f"a parameter of group '{group}' (see `impl-sim params`)"
+    raise ParamError(name, None, allowed, hint=suggest(name, list(_BY_NAME)), unknown=True)
+
+
+class ParamError(ValueError):
+    """A bad parameter name or value; names the key, the value and what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str, hint: str = "", unknown: bool = False):
+        self.key, self.value, self.allowed = key, value, allowed
+        self.hint, self.unknown = hint, unknown
+        if unknown:
+            msg = f"unknown parameter '{key}'{hint}; expected {allowed}"
+        else:
+            msg = f"'{key}' = {value!r} is not allowed; expected {allowed}"
+        super().__init__(msg)
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, overrides: Mapping[str, Any]) -> ParamError:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        spec_ = _BY_NAME.get(key)
+        value = overrides.get(key, err.get("input"))
+        allowed = spec_.allowed() if spec_ else err["msg"]
+        return cls(key, value, allowed)
