@@ -1,0 +1,33 @@
+"""impl-sim: an agent-based model of implementation determinants for Child–Parent
+Psychotherapy (CPP) and similar relationship-based treatments.
+
+Public API::
+
+    from impl_sim import Params, load_scenario, run_one, run_scenario
+
+    params = Params.from_overrides({"leaders.style": "implementation_leadership"})
+    result = run_one(params, seed=1)          # one run: result.summary, result.series
+    scenario = load_scenario("scenarios/leadership_vs_support.yaml")
+    results = run_scenario(scenario, out=None)  # all arms × replications, in memory
+    results.summary                            # pandas DataFrame, one row per run
+"""
+
+from impl_sim.experiment.runner import RunResult, run_one, run_scenario
+from impl_sim.experiment.store import Results
+from impl_sim.params import Params, param_specs
+from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Params",
+    "Results",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "param_specs",
+    "run_one",
+    "run_scenario",
+]

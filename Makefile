@@ -1,0 +1,38 @@
+# impl-sim — every target bootstraps its own virtual environment (.venv) first.
+#   make demo        set up and run the leadership-vs-support scenario
+#   make test        run the whole test suite
+#   make lint        ruff
+#   make docs        regenerate docs/parameters.md from the schema
+#   make bench       timing benchmarks (not part of the tests)
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint docs bench dashboard experiments clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q hatchling
+	$(BIN)/python -m pip install -q -e ".[dashboard,dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/impl-sim run scenarios/leadership_vs_support.yaml
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks experiments
+
+docs: $(STAMP)
+	$(BIN)/impl-sim params --markdown > docs/parameters.md
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

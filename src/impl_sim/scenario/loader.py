@@ -1,0 +1,481 @@
+"""Scenario files: YAML → a validated :class:`Scenario`.
+
+Every problem ends in one :class:`ScenarioError` that names the file, the key, the bad value and
+what is allowed (with a "did you mean" hint for typos). YAML is read with safe loading only, and
+duplicate keys are errors (PyYAML would silently keep the last one).
+
+Format (DESIGN §6)::
+
+    name: leadership-vs-support
+    description: ...
+    horizon_months: 60
+    replications: 50
+    seed: 20261123
+    base: {services.count: 4}            # dotted keys, or nested mappings
+    arms:                                # named alternatives, common random numbers
+      passive_support: {leaders.style: passive_support}
+      implementation_leadership: {leaders.style: implementation_leadership}
+    design: {method: lhs, samples: 64, parameters: {therapists.motivation_mean: [0.2, 0.9]}}
+    strategies: {booster_consultation: {start_month: 18}}
+    outputs: {series: true}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from impl_sim.params import (
+    STRATEGY_NAMES,
+    ParamError,
+    Params,
+    StrategyParams,
+    param_spec,
+    param_specs,
+    suggest,
+)
+
+TOP_LEVEL_KEYS = (
+    "name", "description", "horizon_months", "replications", "seed",
+    "base", "arms", "design", "strategies", "outputs",
+)
+DESIGN_METHODS = ("grid", "lhs", "sobol", "morris")
+DESIGN_KEYS = ("method", "samples", "parameters", "levels", "seed")
+OUTPUT_KEYS = ("series", "outcomes")
+DEFAULT_ARM = "baseline"
+MAX_REPLICATIONS = 100_000
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+
+
+class ScenarioError(ValueError):
+    """A bad scenario file: names the file, the key, the value and what is allowed."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """A validated ``design`` block; :mod:`impl_sim.scenario.design` turns it into points."""
+
+    method: str
+    samples: int
+    parameters: dict[str, Any]  # name -> [lo, hi] (range) or list of values (grid)
+    levels: int = 3  # grid points per range, and Morris levels
+    seed: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "samples": self.samples, "parameters": self.parameters,
+                "levels": self.levels, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. ``params_for(arm)`` gives the parameters of one arm."""
+
+    name: str
+    description: str = ""
+    horizon_months: int = 60
+    replications: int = 20
+    seed: int = 20261123
+    base: dict[str, Any] = field(default_factory=dict)
+    arms: dict[str, dict[str, Any]] = field(default_factory=lambda: {DEFAULT_ARM: {}})
+    design: DesignSpec | None = None
+    strategies: dict[str, Any] = field(default_factory=dict)  # flattened dotted overrides
+    outputs: dict[str, Any] = field(default_factory=lambda: {"series": True})
+    source: str = "<scenario>"
+
+    def overrides_for(self, arm: str) -> dict[str, Any]:
+        """Dotted overrides of one arm: base, then strategies, then the arm, then horizon."""
+        return {**self.base, **self.strategies, **self.arms[arm],
+                "simulation.horizon_months": self.horizon_months}
+
+    def params_for(self, arm: str, extra: Mapping[str, Any] | None = None) -> Params:
+        """Parameters of ``arm`` (plus design-point ``extra`` overrides)."""
+        return Params.from_overrides({**self.overrides_for(arm), **(extra or {})})
+
+    def canonical(self) -> dict[str, Any]:
+        """Canonical content that identifies results (description excluded)."""
+        return {
+            "name": self.name, "horizon_months": self.horizon_months,
+            "replications": self.replications, "seed": self.seed,
+            "base": dict(sorted(self.base.items())),
+            "arms": {a: dict(sorted(o.items())) for a, o in self.arms.items()},
+            "design": self.design.as_dict() if self.design else None,
+            "strategies": dict(sorted(self.strategies.items())),
+            "outputs": dict(sorted(self.outputs.items())),
+        }
+
+    def hash(self) -> str:
+        """Short hash of :meth:`canonical` (a changed scenario gets a new results folder)."""
+        blob = json.dumps(self.canonical(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    def to_yaml(self) -> str:
+        """A YAML text that loads back to an equal scenario (same hash, same numbers)."""
+        return yaml.safe_dump(self._as_document(), sort_keys=False, allow_unicode=True)
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with top-level fields replaced (e.g. ``replications=5``), re-validated."""
+        return parse_scenario({**self._as_document(), **changes}, self.source)
+
+    def _as_document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "name": self.name, "description": self.description,
+            "horizon_months": self.horizon_months, "replications": self.replications,
+            "seed": self.seed, "base": dict(self.base), "arms": self.arms,
+        }
+        if self.design:
+            doc["design"] = {k: v for k, v in self.design.as_dict().items() if v is not None}
+        if self.strategies:
+            doc["strategies"] = nest_strategies(self.strategies)
+        doc["outputs"] = self.outputs
+        return doc
+
+
+def nest_strategies(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"strategies.x.enabled": True, ...}`` → ``{"x": {"enabled": True, ...}}``."""
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in flat.items():
+        _, strategy, setting = key.split(".", 2)
+        nested.setdefault(strategy, {})[setting] = value
+    return nested
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictSafeLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely; raise :class:`ScenarioError` for unreadable or invalid YAML."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, "", "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(source, "", "is a directory, expected a YAML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, "", f"cannot read file ({exc})") from None
+    return parse_yaml_text(text, source)
+
+
+def parse_yaml_text(text: str, source: str) -> Any:
+    """Parse YAML text safely (used for files and for dashboard uploads)."""
+    try:
+        return yaml.load(text, Loader=_StrictSafeLoader)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}" if mark else "YAML"
+        problem = exc.problem or str(exc)
+        if "could not determine a constructor" in problem:
+            problem = "tags such as !!python/... are not allowed (files never execute code)"
+        raise ScenarioError(source, where, problem) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ScenarioError(source, where, f"invalid YAML: {problem}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file."""
+    return parse_scenario(read_yaml(path), str(path))
+
+
+def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
+    """Validate a parsed YAML document into a :class:`Scenario`."""
+    if doc is None:
+        raise ScenarioError(source, "", "the file is empty; expected a mapping with at least "
+                            "'name'")
+    if not isinstance(doc, Mapping):
+        raise ScenarioError(source, "", f"expected a mapping of keys ({', '.join(TOP_LEVEL_KEYS)})"
+                            f", got {type(doc).__name__}")
+    for key in doc:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(source, str(key), "unknown top-level key"
+                                f"{suggest(str(key), TOP_LEVEL_KEYS)}; allowed: "
+                                + ", ".join(TOP_LEVEL_KEYS))
+    if "name" not in doc:
+        raise ScenarioError(source, "name", "missing; every scenario needs a name")
+    name = _name(source, "name", doc["name"])
+    description = doc.get("description") or ""
+    if not isinstance(description, str):
+        raise ScenarioError(source, "description", f"{description!r} is not text")
+    horizon = _integer(source, "horizon_months", doc.get("horizon_months", 60),
+                       *_range_of("simulation.horizon_months"))
+    replications = _integer(source, "replications", doc.get("replications", 20),
+                            1, MAX_REPLICATIONS)
+    seed = _integer(source, "seed", doc.get("seed", 20261123), 0, 2**63 - 1)
+
+    base = _overrides(source, "base", doc.get("base"))
+    strategies = _strategies(source, "strategies", doc.get("strategies"))
+    arms = _arms(source, doc.get("arms"))
+    outputs = _outputs(source, doc.get("outputs"))
+    scenario = Scenario(
+        name=name, description=description.strip(), horizon_months=horizon,
+        replications=replications, seed=seed, base=base, arms=arms, design=None,
+        strategies=strategies, outputs=outputs, source=source,
+    )
+    for arm in arms:  # every arm must make a valid parameter set
+        try:
+            scenario.params_for(arm)
+        except ParamError as exc:
+            where = f"arms.{arm}.{exc.key}" if exc.key in arms[arm] else _where(scenario, exc.key)
+            raise ScenarioError(source, where, _problem(exc)) from None
+    if "horizon_months" not in doc and "simulation.horizon_months" in base:
+        scenario = replace(scenario, horizon_months=base["simulation.horizon_months"])
+    if doc.get("design") is not None:
+        scenario = replace(scenario, design=_design(source, doc["design"]))
+    return scenario
+
+
+def _where(scenario: Scenario, key: str) -> str:
+    if key in scenario.strategies:
+        return "strategies." + key.removeprefix("strategies.")
+    return f"base.{key}"
+
+
+def _problem(exc: ParamError) -> str:
+    if exc.unknown:
+        return f"unknown parameter{exc.hint}; expected {exc.allowed}"
+    return f"{exc.value!r} is not allowed; expected {exc.allowed}"
+
+
+def _range_of(name: str) -> tuple[int, int]:
+    s = param_spec(name)
+    return int(s.min or 0), int(s.max or 0)
+
+
+def _integer(source: str, key: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(source, key, f"{value!r} is not allowed; expected a whole number "
+                            f"from {lo} to {hi}")
+    if not lo <= value <= hi:
+        raise ScenarioError(source, key, f"{value!r} is out of range; expected a whole number "
+                            f"from {lo} to {hi}")
+    return value
+
+
+def _name(source: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise ScenarioError(source, key, f"{value!r} is not allowed; expected 1–80 letters, "
+                            "digits, '-', '_' or '.', starting with a letter or digit")
+    return value
+
+
+def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``; dotted keys pass through."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and not _is_param(name):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _is_param(name: str) -> bool:
+    return any(s.name == name for s in param_specs())
+
+
+def _overrides(source: str, key: str, value: Any) -> dict[str, Any]:
+    """Validate a mapping of parameter overrides (names and values)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScenarioError(source, key, f"expected a mapping of parameter: value, got "
+                            f"{type(value).__name__}")
+    flat = flatten(value)
+    strategies = {k: v for k, v in flat.items() if k.startswith("strategies.")}
+    plain = {k: v for k, v in flat.items() if k not in strategies}
+    for name, val in plain.items():
+        try:
+            Params.from_overrides({name: val})
+        except ParamError as exc:
+            raise ScenarioError(source, f"{key}.{name}", _problem(exc)) from None
+    for name, val in strategies.items():
+        try:
+            Params.from_overrides({name: val})
+        except ParamError as exc:
+            raise ScenarioError(source, f"{key}.{name}", _problem(exc)) from None
+    return {**plain, **strategies}
+
+
+def _strategies(source: str, key: str, value: Any) -> dict[str, Any]:
+    """``{booster_consultation: {start_month: 18}}`` → enabled + dotted overrides."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScenarioError(source, key, "expected a mapping of strategy: settings; strategies: "
+                            + ", ".join(STRATEGY_NAMES))
+    flat: dict[str, Any] = {}
+    for strategy, settings in value.items():
+        where = f"{key}.{strategy}"
+        if strategy not in STRATEGY_NAMES:
+            hint = suggest(str(strategy), STRATEGY_NAMES)
+            raise ScenarioError(source, where, f"unknown strategy{hint}; available: "
+                                + ", ".join(STRATEGY_NAMES))
+        if isinstance(settings, bool):
+            flat[f"strategies.{strategy}.enabled"] = settings
+            continue
+        if settings is None:
+            settings = {}
+        if not isinstance(settings, Mapping):
+            raise ScenarioError(source, where, f"{settings!r} is not allowed; expected true, "
+                                "false or a mapping of the strategy's settings")
+        fields = type(getattr(StrategyParams(), strategy)).model_fields
+        flat[f"strategies.{strategy}.enabled"] = settings.get("enabled", True)
+        for name, val in settings.items():
+            if name not in fields:
+                raise ScenarioError(source, f"{where}.{name}", "unknown setting"
+                                    f"{suggest(str(name), list(fields))}; allowed: "
+                                    + ", ".join(fields))
+            full = f"strategies.{strategy}.{name}"
+            try:
+                Params.from_overrides({full: val})
+            except ParamError as exc:
+                raise ScenarioError(source, f"{where}.{name}", _problem(exc)) from None
+            flat[full] = val
+    return flat
+
+
+def _arms(source: str, value: Any) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {DEFAULT_ARM: {}}
+    if not isinstance(value, Mapping) or not value:
+        raise ScenarioError(source, "arms", "expected a non-empty mapping of arm name: overrides")
+    arms: dict[str, dict[str, Any]] = {}
+    for arm, overrides in value.items():
+        name = _name(source, f"arms.{arm}", str(arm))
+        overrides = overrides or {}
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError(source, f"arms.{arm}", f"{overrides!r} is not allowed; expected "
+                                "a mapping of parameter: value")
+        nested = overrides.get("strategies") if isinstance(overrides.get("strategies"), Mapping) \
+            else None
+        rest = {k: v for k, v in overrides.items() if not (k == "strategies" and nested)}
+        flat = _overrides(source, f"arms.{arm}", rest)
+        if nested is not None:
+            flat.update(_strategies(source, f"arms.{arm}.strategies", nested))
+        arms[name] = flat
+    return arms
+
+
+def _outputs(source: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"series": True}
+    if not isinstance(value, Mapping):
+        raise ScenarioError(source, "outputs", "expected a mapping with keys: "
+                            + ", ".join(OUTPUT_KEYS))
+    out: dict[str, Any] = {"series": True}
+    for key, val in value.items():
+        if key not in OUTPUT_KEYS:
+            raise ScenarioError(source, f"outputs.{key}", f"unknown key"
+                                f"{suggest(str(key), OUTPUT_KEYS)}; allowed: "
+                                + ", ".join(OUTPUT_KEYS))
+        if key == "series" and not isinstance(val, bool):
+            raise ScenarioError(source, "outputs.series", f"{val!r} is not allowed; expected "
+                                "true or false")
+        if key == "outcomes":
+            from impl_sim.model.outcomes import OUTCOMES
+
+            if not isinstance(val, list) or not val:
+                raise ScenarioError(source, "outputs.outcomes", "expected a list of outcome names")
+            for o in val:
+                if o not in OUTCOMES:
+                    raise ScenarioError(source, "outputs.outcomes", f"unknown outcome {o!r}"
+                                        f"{suggest(str(o), list(OUTCOMES))}")
+        out[key] = val
+    return out
+
+
+def _design(source: str, value: Any) -> DesignSpec:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(source, "design", "expected a mapping with keys: "
+                            + ", ".join(DESIGN_KEYS))
+    for key in value:
+        if key not in DESIGN_KEYS:
+            raise ScenarioError(source, f"design.{key}", "unknown key"
+                                f"{suggest(str(key), DESIGN_KEYS)}; allowed: "
+                                + ", ".join(DESIGN_KEYS))
+    method = value.get("method")
+    if method not in DESIGN_METHODS:
+        raise ScenarioError(source, "design.method", f"{method!r} is not allowed; expected one "
+                            "of " + ", ".join(DESIGN_METHODS))
+    samples = _integer(source, "design.samples", value.get("samples", 16), 1, 1_000_000)
+    levels = _integer(source, "design.levels", value.get("levels", 3), 2, 100)
+    seed = value.get("seed")
+    if seed is not None:
+        seed = _integer(source, "design.seed", seed, 0, 2**63 - 1)
+    params = value.get("parameters")
+    if not isinstance(params, Mapping) or not params:
+        raise ScenarioError(source, "design.parameters", "expected a mapping of parameter: "
+                            "[low, high] (or a list of values for grid)")
+    checked: dict[str, Any] = {}
+    for name, bounds in flatten(params).items():
+        where = f"design.parameters.{name}"
+        try:
+            spec = param_spec(name)
+        except ParamError as exc:
+            raise ScenarioError(source, where, _problem(exc)) from None
+        checked[name] = _design_values(source, where, spec, bounds, method)
+    if method in ("sobol", "morris") and len(checked) < 2:
+        raise ScenarioError(source, "design.parameters", f"{method} needs at least 2 parameters")
+    return DesignSpec(method=method, samples=samples, parameters=checked, levels=levels,
+                      seed=seed)
+
+
+def _design_values(source: str, where: str, spec, bounds: Any, method: str) -> list[Any]:
+    if not isinstance(bounds, list | tuple) or not bounds:
+        raise ScenarioError(source, where, f"{bounds!r} is not allowed; expected [low, high]")
+    if method == "grid" and (len(bounds) != 2 or not spec.is_numeric):
+        for v in bounds:  # explicit levels
+            try:
+                Params.from_overrides({spec.name: v})
+            except ParamError:
+                raise ScenarioError(source, where, f"level {v!r} is not allowed; expected "
+                                    f"{spec.allowed()}") from None
+        return list(bounds)
+    if not spec.is_numeric:
+        raise ScenarioError(source, where, f"{spec.type} parameters can only be varied in a grid "
+                            "with explicit levels")
+    if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool)
+                                   for b in bounds):
+        raise ScenarioError(source, where, f"{list(bounds)!r} is not allowed; expected [low, "
+                            "high] numbers")
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if lo >= hi:
+        raise ScenarioError(source, where, f"low {lo:g} must be below high {hi:g}")
+    if (spec.min is not None and lo < spec.min) or (spec.max is not None and hi > spec.max):
+        raise ScenarioError(source, where, f"[{lo:g}, {hi:g}] is outside the allowed range; "
+                            f"expected {spec.allowed()}")
+    return [lo, hi]
