@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks experiments
+	$(BIN)/ruff check src tests $(wildcard benchmarks experiments dashboard)
 
 docs: $(STAMP)
 	$(BIN)/impl-sim params --markdown > docs/parameters.md
