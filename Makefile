@@ -4,13 +4,15 @@
 #   make lint        ruff
 #   make docs        regenerate docs/parameters.md from the schema
 #   make bench       timing benchmarks (not part of the tests)
+#   make validation  regenerate docs/validation.md (targets vs simulation)
+#   make sensitivity Sobol' indices of the determinants (scenarios/sensitivity_determinants.yaml)
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint docs bench dashboard experiments clean
+.PHONY: demo test lint docs bench dashboard experiments clean validation sensitivity
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +35,13 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+
+validation: $(STAMP)
+	$(BIN)/impl-sim validate --markdown --workers 2 > docs/validation.md.tmp
+	mv docs/validation.md.tmp docs/validation.md
+
+sensitivity: $(STAMP)
+	$(BIN)/impl-sim sensitivity scenarios/sensitivity_determinants.yaml --workers 2
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -242,6 +242,228 @@ def params(
 
 # --- sensitivity, discover, validate, calibrate (issue 6) ------------------------------------
 
+DEFAULT_TARGETS = Path("scenarios/targets/evidence.yaml")
+
+
+def _default_targets() -> Path:
+    """The shipped evidence targets: from the working directory, else from the source tree."""
+    if DEFAULT_TARGETS.exists():
+        return DEFAULT_TARGETS
+    from_repo = Path(__file__).resolve().parents[2] / DEFAULT_TARGETS
+    if from_repo.exists():
+        return from_repo
+    raise BadInput(f"{DEFAULT_TARGETS}: file not found; pass --targets FILE (the evidence targets "
+                   "ship in the source repository under scenarios/targets/)")
+
+
+@app.command()
+@handle_errors
+def sensitivity(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with a design block.")],
+    method: Annotated[str | None, typer.Option(help="sobol or morris (default: the "
+                                                    "scenario's, or sobol).")] = None,
+    samples: Annotated[int | None, typer.Option(min=2, help="Base samples (Sobol: N, "
+                                                           "Morris: trajectories).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    out: Annotated[Path, typer.Option(help="Folder for results.")] = Path("results"),
+    top: Annotated[int, typer.Option(min=1, help="Parameters shown per outcome.")] = 5,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Global sensitivity (Sobol' S1/ST or Morris μ*) of key outcomes to the design parameters."""
+    from impl_sim.analysis.sensitivity import rank_key, run_sensitivity, sensitivity_scenario
+
+    sc = sensitivity_scenario(_load(scenario), method, samples)
+    with _progress(not quiet, f"{sc.name} ({sc.design.method})") as progress:
+        report = run_sensitivity(sc, out=out, workers=workers, progress=progress)
+    key = rank_key(report.method)
+    conf = f"{key}_conf"
+    for (outcome, arm), rows in report.table.groupby(["outcome", "arm"], sort=False):
+        title = f"{outcome}" + (f" (arm {arm})" if len(sc.arms) > 1 else "")
+        grid = Table(title=f"{title}: ranked by {key}", title_justify="left")
+        grid.add_column("rank", justify="right")
+        grid.add_column("parameter")
+        grid.add_column(f"{key} ± 95 %", justify="right")
+        grid.add_column("S1" if report.method == "sobol" else "σ", justify="right")
+        for r in rows.head(top).itertuples():
+            second = r.S1 if report.method == "sobol" else r.sigma
+            grid.add_row(str(r.rank), r.parameter, f"{getattr(r, key):.3f} ± "
+                         f"{getattr(r, conf):.3f}", f"{second:.3f}")
+        out_console.print(grid)
+    out_console.print(f"results: {report.results_dir}")
+    for path in report.files:
+        out_console.print(f"  {path}", markup=False)
+
+
+@app.command()
+@handle_errors
+def discover(
+    results_dir: Annotated[Path, typer.Argument(help="Results folder of a sweep (with a "
+                                                     "design).")],
+    outcome: Annotated[str, typer.Option(help="Outcome to explain, e.g. sustainment_24m.")],
+    below: Annotated[float | None, typer.Option(help="Runs of interest: outcome below this.")]
+    = None,
+    above: Annotated[float | None, typer.Option(help="Runs of interest: outcome above this.")]
+    = None,
+    alpha: Annotated[float, typer.Option(min=0.01, max=0.4, help="Share peeled per step.")]
+    = 0.05,
+    min_mass: Annotated[float, typer.Option(min=0.001, max=1.0, help="Smallest box, as a "
+                                                                     "share of all runs.")] = 0.05,
+    min_density: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Choose the widest "
+                           "box with at least this density (default: the knee).")] = None,
+    prune: Annotated[float, typer.Option(min=0.0, max=0.9, help="Lift restrictions while the box "
+                                                                "keeps (1 − prune) of its "
+                                                                "density.")] = 0.1,
+    plot: Annotated[Path | None, typer.Option(help="Trade-off plot (PNG); default "
+                                                   "RESULTS_DIR/discovery-OUTCOME.png.")] = None,
+) -> None:
+    """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?"""
+    from impl_sim.analysis.discovery import (
+        condition_text,
+        describe,
+        discovery_data,
+        plot_tradeoff,
+        prim,
+        runs_of_interest,
+    )
+    from impl_sim.experiment.store import Results
+    from impl_sim.model.outcomes import OUTCOMES
+    from impl_sim.params import suggest
+
+    if below is None and above is None:
+        raise BadInput("give --below VALUE and/or --above VALUE to say which runs are of interest")
+    if below is not None and above is not None and above >= below:
+        raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
+                       "are of interest)")
+    try:
+        results = Results.load(results_dir)
+    except FileNotFoundError as exc:
+        raise BadInput(str(exc)) from None
+    if outcome not in results.summary.columns:
+        raise BadInput(f"--outcome {outcome!r}: not in {results_dir}"
+                       f"{suggest(outcome, list(OUTCOMES))}; available: "
+                       + ", ".join(results.outcomes))
+    names = list(results.manifest.get("design_parameters") or [])
+    if not names:
+        raise BadInput(f"{results_dir}: these results have no design parameters to explain "
+                       "with; run a scenario with a design block (impl-sim sweep)")
+    summary = results.summary.dropna(subset=[outcome])
+    dropped = len(results.summary) - len(summary)
+    data = discovery_data(summary, names, results.arms)
+    hits = runs_of_interest(summary[outcome], below, above)
+    condition = condition_text(outcome, below, above)
+    found = prim(data, hits, alpha=alpha, min_mass=min_mass, min_density=min_density,
+                 prune=prune)
+    out_console.print(describe(found, condition), markup=False)
+    if dropped:
+        out_console.print(f"({dropped} runs without a defined {outcome} were left out)")
+    path = plot_tradeoff(found, condition, plot or Path(results_dir) / f"discovery-{outcome}.png")
+    out_console.print(f"trade-off plot: {path}", markup=False)
+
+
+def _validation_table(results: list, title: str) -> Table:
+    from rich.markup import escape
+
+    from impl_sim.analysis.validation import simulated_text
+
+    grid = Table(title=title, title_justify="left")
+    for col, justify in (("id", "left"), ("role", "left"), ("quantity", "left"),
+                         ("expected", "right"), ("simulated [95 %]", "right"),
+                         ("met", "center")):
+        grid.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        grid.add_row(escape(r.target.id), r.target.role, escape(r.target.label),
+                     escape(r.target.expectation.text),
+                     simulated_text(r), "yes" if r.passed else "[red]no[/red]")
+    return grid
+
+
+@app.command()
+@handle_errors
+def validate(
+    targets: Annotated[Path | None, typer.Option(help="Targets YAML file (default: the "
+                                                      "evidence targets).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown report.")]
+    = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when a target fails.")]
+    = False,
+    replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
+                                                                 "replications.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+) -> None:
+    """Compare simulated outcomes with empirical targets: value, 95 % interval, met or not."""
+    from impl_sim.analysis.validation import (
+        load_targets,
+        markdown_report,
+        summary_line,
+    )
+    from impl_sim.analysis.validation import (
+        validate as run_validation,
+    )
+
+    if as_json and markdown:
+        raise BadInput("choose one of --json and --markdown")
+    path = targets or _default_targets()
+    target_set = load_targets(path, replications=replications)
+    results = run_validation(target_set.targets, workers=workers)
+    if as_json:
+        print(json.dumps([r.as_json() for r in results], indent=2))
+    elif markdown:
+        shown = path if targets else DEFAULT_TARGETS
+        command = "impl-sim validate --markdown" + (f" --targets {shown}" if targets else "")
+        sys.stdout.write(markdown_report(results, target_set, command))
+    else:
+        out_console.print(_validation_table(results, f"{target_set.name}: targets vs simulation"))
+        out_console.print(summary_line(results))
+    if strict and not all(r.passed for r in results):
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+@handle_errors
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario whose base the fit starts from.")],
+    targets: Annotated[Path, typer.Option(help="Targets YAML file (role: calibration ones are "
+                                               "fitted).")],
+    free: Annotated[list[str], typer.Option(help="Parameter to fit: NAME or NAME=LOW:HIGH "
+                                                 "(repeatable).")],
+    budget: Annotated[int, typer.Option(min=5, help="Parameter points to evaluate.")] = 60,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
+                                                                 "replications.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the cache of evaluated points.")]
+    = Path("results"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Fit free parameters to the calibration targets; report held-back validation targets."""
+    from impl_sim.analysis.calibration import calibrate as run_calibration
+    from impl_sim.analysis.calibration import parse_free
+    from impl_sim.analysis.validation import load_targets, summary_line
+
+    sc = _load(scenario)
+    target_set = load_targets(targets, replications=replications)
+    free_params = parse_free(free, sc)
+    with _progress(not quiet, "calibrating") as progress:
+        result = run_calibration(sc, target_set, free_params, budget=budget, workers=workers,
+                                 cache_dir=out, progress=progress)
+    out_console.print(f"{result.evaluations} points evaluated ({result.cache_hits} from the "
+                      f"cache {result.cache_path})", markup=False)
+    out_console.print(f"distance at the scenario's values {result.start.values}: "
+                      f"{result.start.distance:.3g} ({result.start.met} of "
+                      f"{len(result.calibration)} calibration targets met)", markup=False)
+    out_console.print(f"best distance: {result.best.distance:.3g}", markup=False)
+    out_console.print(_validation_table(result.calibration, "calibration targets at the best "
+                                                            "values"))
+    out_console.print(summary_line(result.calibration))
+    if result.validation:
+        out_console.print(_validation_table(result.validation, "held-back validation targets at "
+                                                               "the best values"))
+        out_console.print(summary_line(result.validation))
+    out_console.print("best values (paste under base: in a scenario):")
+    sys.stdout.flush()
+    print(result.base_snippet(), end="")
+
+
 # --- dashboard (issue 5) ---------------------------------------------------------------------
 
 

@@ -1,0 +1,85 @@
+"""Validation: pass/fail follows the simulation, and the output is the same twice."""
+
+import json
+import textwrap
+
+from typer.testing import CliRunner
+
+from impl_sim.analysis.validation import load_targets, validate
+from impl_sim.cli import app
+
+SMALL = """
+name: small
+defaults: {replications: 4, seed: 11, horizon_months: 36,
+           base: {services.count: 1, services.therapists_per_service: 8}}
+targets:
+  - id: right_direction
+    description: staff who never leave are retained more than staff who mostly leave
+    arms: &turnover {none: {therapists.annual_turnover: 0.0},
+                     high: {therapists.annual_turnover: 0.5}}
+    outcome: trained_retention
+    compare: difference
+    arm: none
+    reference: high
+    direction: greater
+  - id: wrong_direction
+    arms: *turnover
+    outcome: trained_retention
+    compare: difference
+    arm: none
+    reference: high
+    direction: less
+  - id: retention_is_complete_without_turnover
+    arms: *turnover
+    arm: none
+    outcome: trained_retention
+    value: 1.0
+    tolerance: 0.001
+  - id: ratio
+    arms: *turnover
+    outcome: trained_retention
+    compare: ratio
+    arm: high
+    reference: none
+    band: [0.0, 0.9]
+  - id: series_month
+    role: calibration
+    arms: *turnover
+    arm: none
+    outcome: trained_in_post@training_end+12
+    reference_outcome: trained_in_post@training_end
+    compare: difference
+    band: [-0.5, 0.5]
+"""
+
+
+def test_pass_and_fail_follow_the_simulated_mechanism(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(textwrap.dedent(SMALL))
+    results = {r.target.id: r for r in validate(load_targets(path).targets)}
+    assert results["right_direction"].passed and results["right_direction"].lo > 0
+    assert not results["wrong_direction"].passed
+    assert results["right_direction"].simulated == results["wrong_direction"].simulated
+    assert results["retention_is_complete_without_turnover"].simulated == 1.0
+    assert results["retention_is_complete_without_turnover"].passed
+    ratio = results["ratio"]
+    assert ratio.lo <= ratio.simulated <= ratio.hi and ratio.simulated < 0.9
+    # without turnover nobody trained leaves: the count 12 months on is unchanged
+    assert results["series_month"].simulated == 0.0 and results["series_month"].passed
+
+
+def test_validate_json_is_identical_twice_and_strict_exits_1(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(textwrap.dedent(SMALL))
+    runner = CliRunner()
+    first = runner.invoke(app, ["validate", "--targets", str(path), "--json"])
+    second = runner.invoke(app, ["validate", "--targets", str(path), "--json", "--workers", "2"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    records = json.loads(first.stdout)
+    assert [r["id"] for r in records][:2] == ["right_direction", "wrong_direction"]
+    assert {"id", "expected", "simulated", "lo", "hi", "passed"} <= set(records[0])
+    assert [r["passed"] for r in records[:2]] == [True, False]
+    strict = runner.invoke(app, ["validate", "--targets", str(path), "--strict"])
+    assert strict.exit_code == 1
+    assert "4 of 5 targets met" in " ".join(strict.stdout.split())
