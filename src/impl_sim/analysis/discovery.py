@@ -358,11 +358,9 @@ def describe(result: PrimResult, condition: str) -> str:
 
 def plot_tradeoff(result: PrimResult, condition: str, path: str | Path) -> Path:
     """Coverage vs density along the peeling trajectory (PNG), the chosen box marked."""
-    import matplotlib
+    from impl_sim.analysis.figures import pyplot, save_with_caption
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     traj = result.trajectory
     coverage = [b.coverage for b in traj]
     density = [b.density for b in traj]
@@ -386,16 +384,4 @@ def plot_tradeoff(result: PrimResult, condition: str, path: str | Path) -> Path:
     caption = (f"Each dot is a box on the peeling trajectory (from all {result.n_runs} runs at the "
                f"right, base rate {result.base_rate:.0%}, to ever smaller boxes). Moving left buys "
                "density at the cost of coverage; the star marks the box described in the text.")
-    fig.text(0.01, 0.01, _wrap(caption, 110), fontsize=8, va="bottom")
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
+    return save_with_caption(fig, path, caption)

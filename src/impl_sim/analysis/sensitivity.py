@@ -178,11 +178,9 @@ def markdown_table(table: pd.DataFrame, method: str) -> str:
 
 def plot_indices(rows: pd.DataFrame, method: str, title_suffix: str, path: Path) -> Path:
     """Horizontal bar chart of one outcome's indices, most influential parameter on top."""
-    import matplotlib
+    from impl_sim.analysis.figures import pyplot, save_with_caption
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     outcome = OUTCOMES[rows["outcome"].iloc[0]]
     rows = rows.iloc[::-1]  # barh draws bottom-up: the top rank goes on top
     names = [f"{lab}\n({p})" for lab, p in zip(rows["label"], rows["parameter"], strict=True)]
@@ -209,18 +207,8 @@ def plot_indices(rows: pd.DataFrame, method: str, title_suffix: str, path: Path)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"What drives {outcome.label.lower()}?{title_suffix}")
-    fig.text(0.01, 0.005, _wrap(caption, 120), fontsize=7.5, va="bottom")
-    fig.tight_layout(rect=(0, 0.06 if len(rows) > 6 else 0.1, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
+    return save_with_caption(fig, path, caption, width=120,
+                             bottom=0.06 if len(rows) > 6 else 0.1, fontsize=7.5, dpi=110)
 
 
 @dataclass
