@@ -1,19 +1,38 @@
-"""Executors: one interface (``map_unordered``) for serial, local processes and dask.
+"""Executors: one interface for serial, local processes and dask.
 
-The same scenario runs on a laptop (``processes``) or a cluster (``dask`` with a scheduler
-address, e.g. one started by dask-jobqueue or on Kubernetes) with no code change. Results do not
-depend on the executor: every task carries its own seed and the store sorts by task id.
+Every executor is a context manager with ``map_unordered(fn, items)`` (yields ``fn(item)`` in
+completion order) and ``describe()`` (what ran, for the manifest). The same scenario runs on a
+laptop (``processes``) or a cluster (``dask`` with a scheduler address, e.g. one started by
+dask-jobqueue or on Kubernetes) with no code change. Results do not depend on the executor:
+every task carries its own seed and the store sorts by task id.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
 
 EXECUTORS = ("serial", "processes", "dask")
+DASK_ADDRESS_ENV = "IMPL_SIM_DASK_ADDRESS"
+
+
+class Executor(Protocol):
+    """What the runner needs from an executor."""
+
+    name: str
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]: ...
+
+    def describe(self) -> dict[str, Any]: ...
 
 
 class SerialExecutor:
@@ -31,6 +50,15 @@ class SerialExecutor:
         for item in items:
             yield fn(item)
 
+    def describe(self) -> dict[str, Any]:
+        return {"executor": self.name, "workers": 1}
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops cleanly and saves what
+    finished); workers dying of it would only print tracebacks and break the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 
 class ProcessExecutor:
     """Local worker processes (``forkserver`` on Linux: safe with threads, cheap to start)."""
@@ -42,72 +70,101 @@ class ProcessExecutor:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self._context = mp.get_context(method)
         if method == "forkserver":
+            # Import the model once in the server, not in every forked worker.
             self._context.set_forkserver_preload(["impl_sim.experiment.runner"])
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessExecutor:
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context)
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context,
+                                         initializer=_ignore_interrupts)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        assert self._pool is not None, "use the executor as a context manager"
-        queue = list(items)
-        running: set[Any] = set()
-        limit = self.workers * 2  # keep workers busy without queueing everything
-        while queue or running:
-            while queue and len(running) < limit:
-                running.add(self._pool.submit(fn, queue.pop(0)))
+        if self._pool is None:
+            raise RuntimeError("use the executor as a context manager")
+        queue = iter(items)
+        running: set[Future[Any]] = set()
+        limit = self.workers * 2  # keep workers busy without holding every item in the queue
+        while True:
+            for item in queue:
+                running.add(self._pool.submit(fn, item))
+                if len(running) >= limit:
+                    break
+            if not running:
+                return
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
 
+    def describe(self) -> dict[str, Any]:
+        return {"executor": self.name, "workers": self.workers,
+                "start_method": self._context.get_start_method()}
+
 
 class DaskExecutor:
-    """dask.distributed: a LocalCluster by default, or any scheduler ``address``."""
+    """dask.distributed: a LocalCluster on 127.0.0.1 by default (no dashboard), or any
+    scheduler ``address`` (argument, else the ``IMPL_SIM_DASK_ADDRESS`` environment variable).
+
+    With an address the cluster decides the number of workers; they need impl-sim installed
+    (same version) and read nothing from this machine's disk: results come back to this
+    process, which alone writes the store.
+    """
 
     name = "dask"
 
     def __init__(self, workers: int, address: str | None = None) -> None:
         self.workers = max(1, workers)
-        self.address = address or os.environ.get("IMPL_SIM_DASK_ADDRESS")
-        self._client = None
-        self._cluster = None
+        self.address = address or os.environ.get(DASK_ADDRESS_ENV) or None
+        self._client: Any = None
+        self._cluster: Any = None
 
     def __enter__(self) -> DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         if self.address:
-            self._client = Client(self.address)
+            self._client = Client(self.address, timeout="30s")
         else:
             self._cluster = LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, host="127.0.0.1")
+                dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._client is not None:
             self._client.close()
+            self._client = None
         if self._cluster is not None:
             self._cluster.close()
+            self._cluster = None
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         from dask.distributed import as_completed
 
-        assert self._client is not None, "use the executor as a context manager"
+        if self._client is None:
+            raise RuntimeError("use the executor as a context manager")
         futures = self._client.map(fn, list(items), pure=False)
-        for future in as_completed(futures):
-            yield future.result()
-            future.release()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+                future.release()
+        finally:
+            self._client.cancel([f for f in futures if not f.done()])
+
+    def describe(self) -> dict[str, Any]:
+        return {"executor": self.name, "workers": None if self.address else self.workers,
+                "address": self.address or "LocalCluster(127.0.0.1)"}
 
 
 def make_executor(kind: str | None = None, *, workers: int = 1,
-                  dask_address: str | None = None):
-    """Build an executor by name; ``None`` picks serial for 1 worker, processes otherwise."""
+                  dask_address: str | None = None) -> Executor:
+    """Build an executor by name; ``None`` picks dask when an address is given, else serial for
+    one worker and processes for more."""
     if kind is None:
         kind = "dask" if dask_address else ("serial" if workers <= 1 else "processes")
     if kind == "serial":

@@ -10,7 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-DEPENDENCIES = ("mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic", "scipy", "SALib")
+DEPENDENCIES = ("mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic", "scipy", "SALib",
+                "matplotlib", "dask", "distributed")
 
 
 def package_version() -> str:

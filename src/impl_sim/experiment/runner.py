@@ -1,5 +1,10 @@
-"""Running the model: ``run_one`` (the unit of work) and ``run_scenario`` (arms × points ×
-replications with common random numbers, through an executor, into a results store).
+"""Running the model: ``run_one`` (the unit of work), ``run_scenario`` (arms × design points ×
+replications with common random numbers, through an executor, into a results store) and
+``sweep`` (the same from a file, with the overrides the ``impl-sim sweep`` command offers).
+
+Scripts that use more than one worker must guard their entry point with
+``if __name__ == "__main__":`` — worker processes start fresh (forkserver/spawn) and re-import
+the main module.
 """
 
 from __future__ import annotations
@@ -7,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from impl_sim.model.model import ImplementationModel
 from impl_sim.model.outcomes import summarise
-from impl_sim.params import Params
+from impl_sim.params import ParamError, Params
 from impl_sim.scenario.design import design_points
-from impl_sim.scenario.loader import Scenario
+from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from impl_sim.experiment.store import Results
+
+ProgressCallback = Callable[[int, int], None]
 
 
 def seed_for(scenario_seed: int, replication: int) -> np.random.SeedSequence:
@@ -62,15 +72,29 @@ class Task:
 
 
 def scenario_tasks(scenario: Scenario) -> list[Task]:
-    """Every run of a scenario, in a fixed order (point, arm, replication)."""
+    """Every run of a scenario in a fixed order (point, arm, replication).
+
+    Every point × arm is validated here, before anything runs, so that a parameter combination
+    the schema refuses stops the sweep at once instead of in a worker hours later.
+    """
     tasks: list[Task] = []
     keep = bool(scenario.outputs.get("series", True))
     for point in design_points(scenario):
         for arm in scenario.arms:
             overrides = {**scenario.overrides_for(arm), **point.values}
-            for r in range(scenario.replications):
-                tasks.append(Task(len(tasks), point.point, arm, r, overrides, scenario.seed, keep))
+            _check_point(scenario, arm, point.point, overrides)
+            first = len(tasks)
+            tasks.extend(Task(first + r, point.point, arm, r, overrides, scenario.seed, keep)
+                         for r in range(scenario.replications))
     return tasks
+
+
+def _check_point(scenario: Scenario, arm: str, point: int, overrides: dict[str, Any]) -> None:
+    try:
+        Params.from_overrides(overrides)
+    except ParamError as exc:
+        raise ScenarioError(scenario.source, "design", f"design point {point} in arm '{arm}' "
+                            f"is not a valid parameter set: {exc}") from None
 
 
 def run_task(task: Task) -> tuple[Task, RunResult]:
@@ -84,9 +108,6 @@ def run_chunk(tasks: list[Task]) -> list[tuple[Task, RunResult]]:
     return [run_task(t) for t in tasks]
 
 
-ProgressCallback = Callable[[int, int], None]
-
-
 def run_scenario(
     scenario: Scenario,
     *,
@@ -96,27 +117,72 @@ def run_scenario(
     dask_address: str | None = None,
     progress: ProgressCallback | None = None,
     resume: bool = True,
-):
-    """Run every task of ``scenario`` and return a :class:`~impl_sim.experiment.store.Results`.
+) -> Results:
+    """Run every task of ``scenario`` and return its :class:`~impl_sim.experiment.store.Results`.
 
-    With ``out`` set, results go to ``out/<name>-<hash>/`` (resumable); with ``out=None`` they
-    are kept in memory only.
+    With ``out`` set, results go to ``out/<name>-<hash>/``; a run interrupted for any reason
+    resumes where it stopped when called again (``resume=False`` starts afresh). With
+    ``out=None`` they are kept in memory only. ``executor`` is ``serial``, ``processes`` or
+    ``dask`` (default: serial for one worker, processes otherwise; dask when ``dask_address``
+    is given). The tables do not depend on the executor or the number of workers.
     """
     from impl_sim.experiment.executors import make_executor
     from impl_sim.experiment.store import ResultStore
 
+    ex = make_executor(executor, workers=workers, dask_address=dask_address)
     store = ResultStore.open(scenario, out, resume=resume)
     pending = store.pending_chunks()
-    done_runs = store.runs_done()
     total = len(store.tasks)
     if progress:
-        progress(done_runs, total)
-    if pending:
-        with make_executor(executor, workers=workers, dask_address=dask_address) as ex:
-            for results in ex.map_unordered(run_chunk, pending):
-                store.write_chunk(results)
-                done_runs += len(results)
-                if progress:
-                    progress(done_runs, total)
-    store.finish()
+        progress(store.runs_done(), total)
+    try:
+        if pending:
+            store.begin_session(ex.describe())
+            with ex:
+                for results in ex.map_unordered(run_chunk, pending):
+                    store.write_chunk(results)
+                    if progress:
+                        progress(store.runs_done(), total)
+    finally:
+        store.finish()
     return store.load()
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    *,
+    out: str | Path | None = "results",
+    samples: int | None = None,
+    replications: int | None = None,
+    workers: int = 1,
+    executor: str | None = None,
+    dask_address: str | None = None,
+    progress: ProgressCallback | None = None,
+    resume: bool = True,
+) -> Results:
+    """Run a scenario file (or :class:`Scenario`) with its design, like ``impl-sim sweep``.
+
+    ``samples`` and ``replications`` override the file's values (a changed scenario has a new
+    hash, so its results go to a new directory). Returns the :class:`Results`.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = with_overrides(sc, samples=samples, replications=replications)
+    return run_scenario(sc, out=out, workers=workers, executor=executor,
+                        dask_address=dask_address, progress=progress, resume=resume)
+
+
+def with_overrides(scenario: Scenario, *, samples: int | None = None,
+                   replications: int | None = None) -> Scenario:
+    """``scenario`` with another design sample size and/or replication count (re-validated)."""
+    changes: dict[str, Any] = {}
+    if replications is not None:
+        changes["replications"] = replications
+    if samples is not None:
+        design = scenario.design
+        if design is None or design.method == "grid":
+            what = "has no design" if design is None else "has a grid design (set its levels)"
+            raise ScenarioError(scenario.source, "design.samples", f"--samples {samples} does "
+                                f"not apply: the scenario {what}")
+        document = {k: v for k, v in design.as_dict().items() if v is not None}
+        changes["design"] = {**document, "samples": samples}
+    return scenario.with_changes(**changes) if changes else scenario

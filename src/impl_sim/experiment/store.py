@@ -3,14 +3,17 @@
 Layout::
 
     results/<name>-<hash>/
-      manifest.json              scenario, hash, seeds, provenance, progress
+      manifest.json              scenario (canonical), hash, seeds, design, provenance, sessions
       runs/part-000000.parquet   run summaries of chunk 0 (one row per run)
-      series/part-000000.parquet monthly series of chunk 0 (long: one row per run and month)
+      series/part-000000.parquet monthly series of chunk 0 (one row per run and month; only
+                                 when the scenario's ``outputs.series`` is true)
 
-Every file is written to a temporary name in the same directory and renamed into place, so a
-part is either complete or absent. A sweep restarted on the same directory skips chunks whose
-summary part reads back complete; a corrupt or partial part is deleted and redone. A changed
-scenario has another hash, so it never mixes with old results.
+Each file is written to a temporary name in the same directory, flushed to disk and renamed
+into place, so a part is either whole or absent; the series part is written before the summary
+part, whose presence marks a chunk done. Parquet page checksums are written and verified on
+reading. A sweep restarted on the same directory reads every part back (checksums, columns, the
+exact task ids, the number of months), keeps the whole ones and redoes the rest: nothing lost,
+nothing duplicated. A changed scenario has another hash, so it never mixes with old results.
 """
 
 from __future__ import annotations
@@ -20,50 +23,52 @@ import math
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from impl_sim.experiment.provenance import now, provenance
 from impl_sim.experiment.runner import RunResult, Task, scenario_tasks
 from impl_sim.model.outcomes import OUTCOMES
+from impl_sim.scenario.design import design_seed, parameter_kinds
 from impl_sim.scenario.loader import Scenario
 
 KEY_COLUMNS = ["task", "point", "arm", "replication"]
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+class ResultsError(ValueError):
+    """A directory that is not (or no longer) a readable results directory."""
 
 
 def chunk_size_for(n_tasks: int) -> int:
-    """Runs per part: small for small studies (parallelism), larger for big ones (fewer files)."""
+    """Runs per part: small for small studies (parallelism, fine-grained resume), up to 64 for
+    big ones (fewer files: 112,640 runs make 1,760 parts)."""
     return max(4, min(64, math.ceil(n_tasks / 200)))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def results_dir_for(scenario: Scenario, out: str | Path) -> Path:
+    """``out/<name>-<hash>``: where a scenario's results live."""
+    return Path(out) / f"{scenario.name}-{scenario.hash()}"
 
 
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
+# --- atomic files -----------------------------------------------------------------------------
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Call ``write(tmp_path)``, fsync, and rename onto ``path`` (never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as fh:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -71,210 +76,345 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
         raise
 
 
-def results_dir_for(scenario: Scenario, out: str | Path) -> Path:
-    return Path(out) / f"{scenario.name}-{scenario.hash()}"
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    _atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
-def summary_rows(pairs: list[tuple[Task, RunResult]], design_names: list[str]) -> pd.DataFrame:
-    rows = []
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file atomically, with page checksums."""
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+
+def summary_table(pairs: list[tuple[Task, RunResult]], design_names: list[str]) -> pa.Table:
+    """One row per run: keys, seed, the design values, then every outcome."""
+    columns: dict[str, list[Any]] = {k: [] for k in [*KEY_COLUMNS, "seed", *design_names]}
+    outcomes = list(pairs[0][1].summary)
+    for name in outcomes:
+        columns[name] = []
     for task, result in pairs:
-        row: dict[str, Any] = {"task": task.task, "point": task.point, "arm": task.arm,
-                               "replication": task.replication, "seed": task.seed}
+        for key in KEY_COLUMNS:
+            columns[key].append(getattr(task, key))
+        columns["seed"].append(task.seed)
         for name in design_names:
-            row[name] = task.overrides.get(name)
-        row.update(result.summary)
-        rows.append(row)
-    return pd.DataFrame(rows)
+            columns[name].append(task.overrides.get(name))
+        for name in outcomes:
+            columns[name].append(float(result.summary[name]))
+    return pa.table(columns)
 
 
-def series_rows(pairs: list[tuple[Task, RunResult]]) -> pd.DataFrame | None:
-    frames = []
-    for task, result in pairs:
-        if result.series is None:
-            continue
-        frame = pd.DataFrame(result.series)
-        frame.insert(0, "month", range(len(frame)))
-        for i, (col, val) in enumerate(zip(KEY_COLUMNS, (task.task, task.point, task.arm,
-                                                         task.replication), strict=True)):
-            frame.insert(i, col, val)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else None
+def series_table(pairs: list[tuple[Task, RunResult]]) -> pa.Table | None:
+    """Long form: one row per run and month, one column per monthly series."""
+    kept = [(t, r.series) for t, r in pairs if r.series is not None]
+    if not kept:
+        return None
+    lengths = [len(next(iter(s.values()))) for _, s in kept]
+    columns: dict[str, Any] = {
+        key: np.repeat([getattr(t, key) for t, _ in kept], lengths) for key in KEY_COLUMNS}
+    columns["month"] = np.concatenate([np.arange(n) for n in lengths])
+    for name in kept[0][1]:
+        columns[name] = np.concatenate([np.asarray(s[name], dtype=float) for _, s in kept])
+    return pa.table(columns)
+
+
+# --- reading and checking parts -------------------------------------------------------------------
+
+
+def read_part(path: Path, task_ids: range, series: bool = False) -> pa.Table | None:
+    """The part's table if it is whole — it reads, its checksums verify, its runs are exactly
+    ``task_ids`` (and, for series, each run's months run 0, 1, 2, … without a gap) — else
+    ``None``."""
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+        found = np.asarray(table.column("task"))
+        months = np.asarray(table.column("month")) if series else None
+    except Exception:
+        return None
+    expected = np.asarray(task_ids)
+    if months is None:
+        return table if np.array_equal(np.sort(found), expected) else None
+    starts = np.r_[True, found[1:] != found[:-1]] if len(found) else np.array([], bool)
+    ok = (np.array_equal(found[starts], expected) and not months[starts].any()
+          and np.array_equal(months[1:][~starts[1:]], months[:-1][~starts[1:]] + 1))
+    return table if ok else None
+
+
+def chunk_ranges(n_tasks: int, chunk_size: int) -> list[range]:
+    """The task ids of each chunk (tasks are numbered 0…n−1 in scenario order)."""
+    return [range(i, min(i + chunk_size, n_tasks)) for i in range(0, n_tasks, chunk_size)]
+
+
+def part_path(directory: Path, kind: str, chunk: int) -> Path:
+    """``directory/kind/part-NNNNNN.parquet``."""
+    return directory / kind / f"part-{chunk:06d}.parquet"
+
+
+def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    frame = pa.concat_tables(tables, promote_options="default").to_pandas()
+    keys = ["task", "month"] if "month" in frame.columns else ["task"]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 class ResultStore:
     """Where a scenario's runs go: a directory (resumable) or memory (``directory=None``)."""
 
-    def __init__(self, scenario: Scenario, directory: Path | None, chunk_size: int) -> None:
+    def __init__(self, scenario: Scenario, directory: Path | None, chunk_size: int,
+                 tasks: list[Task] | None = None) -> None:
         self.scenario = scenario
         self.directory = directory
-        self.tasks = scenario_tasks(scenario)
+        self.tasks = tasks if tasks is not None else scenario_tasks(scenario)
         self.chunk_size = chunk_size
         self.chunks = [self.tasks[i:i + chunk_size] for i in range(0, len(self.tasks), chunk_size)]
         self.design_names = list(scenario.design.parameters) if scenario.design else []
-        self._memory: dict[int, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
+        self.keep_series = bool(scenario.outputs.get("series", True))
+        self.manifest: dict[str, Any] = {}
+        self._memory: dict[int, tuple[pa.Table, pa.Table | None]] = {}
         self._done: set[int] = set()
 
     # -- opening and resuming ------------------------------------------------------------------
 
     @classmethod
     def open(cls, scenario: Scenario, out: str | Path | None, resume: bool = True) -> ResultStore:
+        """Open (and, with ``resume``, scan) the store of ``scenario`` under ``out``."""
+        tasks = scenario_tasks(scenario)
         if out is None:
-            return cls(scenario, None, chunk_size_for(len(scenario_tasks(scenario))))
+            store = cls(scenario, None, chunk_size_for(len(tasks)), tasks)
+            store.manifest = store._new_manifest()
+            return store
         directory = results_dir_for(scenario, out)
-        manifest_path = directory / MANIFEST
-        if resume and manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text())
-            store = cls(scenario, directory, int(manifest["chunk_size"]))
-            store._manifest = manifest
-            store._scan_parts()
+        manifest = _read_manifest(directory) if resume else None
+        if manifest is not None and manifest.get("format_version") != FORMAT_VERSION:
+            raise ResultsError(f"{directory}: written by another impl-sim store format "
+                               f"({manifest.get('format_version')}, this is {FORMAT_VERSION}); "
+                               "move it away or use another --out")
+        if manifest is not None and manifest.get("scenario_hash") == scenario.hash():
+            store = cls(scenario, directory, int(manifest["chunk_size"]), tasks)
+            store.manifest = manifest
         else:
-            if directory.exists() and not resume:
-                for part in [*directory.glob("runs/part-*.parquet"),
-                             *directory.glob("series/part-*.parquet")]:
-                    part.unlink()
-            store = cls(scenario, directory, chunk_size_for(len(scenario_tasks(scenario))))
-            store._manifest = store._new_manifest()
+            store = cls(scenario, directory, chunk_size_for(len(tasks)), tasks)
+            store.manifest = store._new_manifest()
+            store._clear()
             store._write_manifest()
+        store._scan_parts()
         return store
+
+    def _clear(self) -> None:
+        assert self.directory is not None
+        for kind in ("runs", "series"):
+            for part in (self.directory / kind).glob("part-*.parquet"):
+                part.unlink()
 
     def _new_manifest(self) -> dict[str, Any]:
         s = self.scenario
+        design = s.design.as_dict() | {"sampler_seed": design_seed(s.design, s.seed)} \
+            if s.design else None
         return {
             "format_version": FORMAT_VERSION,
             "scenario_name": s.name, "scenario_hash": s.hash(), "scenario": s.canonical(),
             "description": s.description, "source": s.source,
-            "arms": list(s.arms), "design_parameters": self.design_names,
+            "arms": list(s.arms), "design": design,
+            "design_parameters": self.design_names,
+            "parameter_kinds": parameter_kinds(s.design),
             "n_points": len({t.point for t in self.tasks}), "replications": s.replications,
-            "seeds": {"scenario_seed": s.seed, "rule": "numpy SeedSequence(seed, "
+            "series": self.keep_series,
+            "seeds": {"scenario_seed": s.seed, "rule": "numpy SeedSequence(scenario_seed, "
                       "spawn_key=(replication,)); replication r uses the same seed in every arm "
-                      "and design point"},
+                      "and design point (common random numbers)"},
             "runs_expected": len(self.tasks), "chunk_size": self.chunk_size,
-            "created": now(), "updated": now(), "complete": False,
-            "provenance": provenance(),
+            "runs_done": 0, "complete": False,
+            "created": now(), "updated": now(),
+            "provenance": provenance(), "sessions": [],
         }
 
     def _write_manifest(self) -> None:
         if self.directory is None:
             return
-        text = json.dumps(self._manifest, indent=2, sort_keys=False, default=str)
+        text = json.dumps(self.manifest, indent=2, default=str)
         atomic_write_bytes(self.directory / MANIFEST, text.encode())
 
     def _part(self, kind: str, chunk: int) -> Path:
         assert self.directory is not None
-        return self.directory / kind / f"part-{chunk:06d}.parquet"
+        return part_path(self.directory, kind, chunk)
 
     def _scan_parts(self) -> None:
-        """Mark chunks done whose parts read back whole; delete broken ones."""
-        keep_series = bool(self.scenario.outputs.get("series", True))
-        for i, chunk in enumerate(self.chunks):
+        """Mark chunks done whose parts read back whole; delete broken parts and stray
+        temporary files (left by a crash between writing and renaming)."""
+        assert self.directory is not None
+        for tmp in self.directory.glob("*/.part-*.tmp"):
+            tmp.unlink(missing_ok=True)
+        for i, ids in enumerate(chunk_ranges(len(self.tasks), self.chunk_size)):
             runs = self._part("runs", i)
             if not runs.exists():
                 continue
-            ok = _part_is_whole(runs, [t.task for t in chunk])
-            if ok and keep_series:
-                ok = _part_is_whole(self._part("series", i), [t.task for t in chunk])
-            if ok:
+            whole = read_part(runs, ids) is not None and (
+                not self.keep_series or read_part(self._part("series", i), ids, True)
+                is not None)
+            if whole:
                 self._done.add(i)
             else:
-                warnings.warn(f"redoing chunk {i}: its part file is corrupt or incomplete",
-                              stacklevel=2)
+                warnings.warn(f"{runs.parent.parent}: chunk {i} is corrupt or incomplete; "
+                              "redoing it", stacklevel=2)
                 runs.unlink(missing_ok=True)
                 self._part("series", i).unlink(missing_ok=True)
 
     # -- writing -----------------------------------------------------------------------------
 
     def pending_chunks(self) -> list[list[Task]]:
+        """Chunks still to run, in task order."""
         return [c for i, c in enumerate(self.chunks) if i not in self._done]
 
     def runs_done(self) -> int:
+        """Runs stored so far."""
         return sum(len(self.chunks[i]) for i in self._done)
+
+    def begin_session(self, executor: dict[str, Any]) -> None:
+        """Record who runs (executor, commit, time) before running: a resumed sweep shows every
+        session that contributed, so mixed code versions cannot hide."""
+        prov = provenance()
+        self.manifest["sessions"].append({
+            "started": now(), "runs_done_before": self.runs_done(), **executor,
+            "package_version": prov["package_version"], "git_commit": prov["git_commit"]})
+        self._write_manifest()
 
     def write_chunk(self, pairs: list[tuple[Task, RunResult]]) -> None:
         """Store one finished chunk (series first: the summary part marks completion)."""
         pairs = sorted(pairs, key=lambda p: p[0].task)
         index = pairs[0][0].task // self.chunk_size
-        summary = summary_rows(pairs, self.design_names)
-        series = series_rows(pairs)
+        summary = summary_table(pairs, self.design_names)
+        series = series_table(pairs)
         if self.directory is None:
             self._memory[index] = (summary, series)
         else:
             if series is not None:
-                atomic_write_parquet(self._part("series", index), series)
-            atomic_write_parquet(self._part("runs", index), summary)
+                atomic_write_table(self._part("series", index), series)
+            atomic_write_table(self._part("runs", index), summary)
         self._done.add(index)
 
     def finish(self) -> None:
-        self._manifest_update(complete=len(self._done) == len(self.chunks))
-
-    def _manifest_update(self, **fields: Any) -> None:
-        if self.directory is None:
-            return
-        self._manifest.update(fields, updated=now(), runs_done=self.runs_done())
+        """Update the manifest: runs done, complete or not."""
+        self.manifest.update(runs_done=self.runs_done(), updated=now(),
+                             complete=len(self._done) == len(self.chunks))
         self._write_manifest()
 
     # -- reading -------------------------------------------------------------------------------
 
     def load(self) -> Results:
+        """The stored results (from disk, or from memory for an in-memory store)."""
         if self.directory is not None:
             return Results.load(self.directory)
-        summaries = [self._memory[i][0] for i in sorted(self._memory)]
-        series = [frame for i in sorted(self._memory)
-                  if (frame := self._memory[i][1]) is not None]
-        manifest = getattr(self, "_manifest", None) or self._new_manifest()
-        return Results(None, manifest, _sorted(pd.concat(summaries, ignore_index=True)),
-                       _sorted(pd.concat(series, ignore_index=True)) if series else None)
+        order = sorted(self._memory)
+        series = [t for i in order if (t := self._memory[i][1]) is not None]
+        return Results(None, self.manifest, _to_frame([self._memory[i][0] for i in order]),
+                       _to_frame(series) if series else None)
 
 
-def _part_is_whole(path: Path, tasks: list[int]) -> bool:
+def _read_manifest(directory: Path) -> dict[str, Any] | None:
+    path = directory / MANIFEST
+    if not path.exists():
+        return None
     try:
-        table = pq.read_table(path, columns=["task"])
-    except Exception:
-        return False
-    return sorted(set(table.column("task").to_pylist())) == tasks
-
-
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = ["task", "month"] if "month" in frame.columns else ["task"]
-    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"{path}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or "scenario" not in manifest:
+        raise ResultsError(f"{path}: not an impl-sim manifest")
+    return manifest
 
 
 @dataclass
 class Results:
-    """A scenario's results: run summaries (one row per run), monthly series, manifest."""
+    """A scenario's results as pandas DataFrames.
+
+    ``summary``: one row per run — ``task, point, arm, replication, seed``, the design
+    parameters (dotted names), then one column per outcome. ``series``: one row per run and
+    month (``None`` unless the scenario kept series). ``manifest``: scenario, seeds, design,
+    parameter kinds and provenance.
+    """
 
     directory: Path | None
     manifest: dict[str, Any]
     summary: pd.DataFrame
     series: pd.DataFrame | None = None
+    problems: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, directory: str | Path) -> Results:
-        """Read a results directory back (only complete parts)."""
+        """Read a results directory back. Only whole parts are read; a corrupt part is left
+        out with a warning (rerun the sweep to redo it) and listed in ``problems``."""
         directory = Path(directory)
-        manifest_path = directory / MANIFEST
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{directory}: no {MANIFEST}; not a results directory")
-        manifest = json.loads(manifest_path.read_text())
-        runs = sorted((directory / "runs").glob("part-*.parquet"))
+        if not directory.is_dir():
+            raise ResultsError(f"{directory}: no such results directory")
+        manifest = _read_manifest(directory)
+        if manifest is None:
+            raise ResultsError(f"{directory}: no {MANIFEST}; not a results directory (expected "
+                               "the folder `impl-sim sweep` or `impl-sim run` printed)")
+        try:
+            chunks = chunk_ranges(int(manifest["runs_expected"]), int(manifest["chunk_size"]))
+            keep_series = bool(manifest["series"])
+        except (KeyError, TypeError, ValueError):
+            raise ResultsError(f"{directory / MANIFEST}: incomplete manifest (no runs_expected, "
+                               "chunk_size or series); written by another version?") from None
+        runs, series, problems = [], [], []
+        for i, ids in enumerate(chunks):
+            path = part_path(directory, "runs", i)
+            if not path.exists():
+                continue
+            table = read_part(path, ids)
+            series_part = (read_part(part_path(directory, "series", i), ids, True)
+                           if keep_series else None)
+            if table is None or (keep_series and series_part is None):
+                problems.append(f"chunk {i} is corrupt or incomplete")
+                continue
+            runs.append(table)
+            if series_part is not None:
+                series.append(series_part)
+        for problem in problems:
+            warnings.warn(f"{directory}: {problem}; left out (rerun the sweep to redo it)",
+                          stacklevel=2)
         if not runs:
-            raise FileNotFoundError(f"{directory}: no finished runs yet")
-        summary = _sorted(pd.concat([pd.read_parquet(p) for p in runs], ignore_index=True))
-        series_parts = sorted((directory / "series").glob("part-*.parquet"))
-        series = (_sorted(pd.concat([pd.read_parquet(p) for p in series_parts],
-                                    ignore_index=True)) if series_parts else None)
-        return cls(directory, manifest, summary, series)
+            raise ResultsError(f"{directory}: no finished runs yet")
+        return cls(directory, manifest, _to_frame(runs), _to_frame(series) if series else None,
+                   problems)
 
     @property
     def outcomes(self) -> list[str]:
+        """Outcome columns present in ``summary``."""
         return [c for c in self.summary.columns if c in OUTCOMES]
 
     @property
     def arms(self) -> list[str]:
+        """Arm names in scenario order."""
         return list(self.manifest.get("arms") or self.summary["arm"].unique())
 
+    @property
+    def parameters(self) -> list[str]:
+        """The design parameters (columns of ``summary``)."""
+        return list(self.manifest.get("design_parameters") or [])
+
+    @property
+    def parameter_kinds(self) -> dict[str, str]:
+        """``{design parameter: "lever" | "uncertainty" | "structure"}``."""
+        return dict(self.manifest.get("parameter_kinds") or {})
+
+    @property
+    def complete(self) -> bool:
+        """True when every expected run is present."""
+        return len(self.summary) == int(self.manifest.get("runs_expected", -1))
+
     def tidy(self) -> pd.DataFrame:
-        """Long form: one row per run and outcome (columns: keys, design values, outcome,
-        value)."""
+        """Long form: one row per run and outcome (keys, design values, ``outcome``,
+        ``value``)."""
         id_vars = [c for c in self.summary.columns if c not in OUTCOMES]
         return self.summary.melt(id_vars=id_vars, value_vars=self.outcomes,
                                  var_name="outcome", value_name="value")
+
+    def tidy_series(self) -> pd.DataFrame:
+        """Long form of the monthly series: one row per run, month and series."""
+        if self.series is None:
+            raise ResultsError("this sweep kept no monthly series (set outputs.series: true)")
+        id_vars = [*KEY_COLUMNS, "month"]
+        return self.series.melt(id_vars=id_vars, var_name="series", value_name="value")
+

@@ -6,20 +6,30 @@ point and arm: common random numbers).
 
 Methods:
 
-* ``grid`` — full factorial; a ``[low, high]`` range gets ``levels`` evenly spaced values, a list
-  of three or more values (or any non-numeric list) is taken as the levels themselves.
-* ``lhs`` — Latin hypercube with ``samples`` points (scipy.stats.qmc).
+* ``grid`` — full factorial; a ``[low, high]`` range of a numeric parameter gets ``levels``
+  (default 3) evenly spaced values; any other list (three or more values, or the values of a
+  choice or true/false parameter) is taken as the levels themselves.
+* ``lhs`` — Latin hypercube with ``samples`` points (``scipy.stats.qmc``).
 * ``sobol`` — Saltelli/Sobol' sampling for first- and total-order indices (SALib,
-  ``calc_second_order=False``): ``samples × (D + 2)`` points, in SALib's row order.
-* ``morris`` — elementary-effects trajectories (SALib): ``samples × (D + 1)`` points.
+  ``calc_second_order=False``): ``samples × (D + 2)`` points in SALib's row order, so the
+  outcomes can go straight back into ``SALib.analyze.sobol``.
+* ``morris`` — elementary-effects trajectories (SALib): ``samples × (D + 1)`` points, ``levels``
+  grid levels (default 4).
 
-Integer parameters are rounded after sampling. The matrix for sensitivity analysis is
-:func:`design_matrix`; :func:`salib_problem` is the matching SALib problem.
+Integer parameters are sampled on ``[low − ½, high + ½]`` and rounded, so every whole number in
+the range is equally likely (plain rounding of ``[low, high]`` would give the two end values half
+the weight of the others). :func:`salib_problem` holds those widened bounds and
+:func:`design_matrix` is the raw matrix for sensitivity analysis.
+
+Each design parameter has a *kind* (EMA Workbench's split): ``lever`` (what a leader or funder
+controls) or ``uncertainty`` (what they do not), from the schema unless ``design.kinds``
+overrides it. :func:`parameter_kinds` gives them; the results store records them.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +39,8 @@ from impl_sim.params import param_spec
 from impl_sim.scenario.loader import DesignSpec, Scenario
 
 DEFAULT_DESIGN_SEED = 12345
+DEFAULT_GRID_LEVELS = 3
+DEFAULT_MORRIS_LEVELS = 4
 
 
 @dataclass(frozen=True)
@@ -39,21 +51,28 @@ class DesignPoint:
     values: dict[str, Any]
 
 
+def _bounds(name: str, low: float, high: float) -> list[float]:
+    if param_spec(name).type == "int":
+        return [float(low) - 0.5, float(high) + 0.5]
+    return [float(low), float(high)]
+
+
 def salib_problem(design: DesignSpec) -> dict[str, Any]:
-    """The SALib ``problem`` dict for the ranged parameters of a design."""
+    """The SALib ``problem`` dict of a sampled design (integer ranges widened by ½)."""
     names = list(design.parameters)
     return {"num_vars": len(names), "names": names,
-            "bounds": [list(map(float, design.parameters[n])) for n in names]}
+            "bounds": [_bounds(n, *design.parameters[n]) for n in names]}
 
 
-def _seed(design: DesignSpec, scenario_seed: int) -> int:
+def design_seed(design: DesignSpec, scenario_seed: int) -> int:
+    """The sampler's seed: ``design.seed`` if given, else derived from the scenario seed."""
     return int(design.seed if design.seed is not None else scenario_seed % (2**32))
 
 
 def design_matrix(design: DesignSpec, scenario_seed: int = DEFAULT_DESIGN_SEED) -> np.ndarray:
     """Raw sample matrix (rows = points, columns = parameters) for lhs, sobol and morris."""
     problem = salib_problem(design)
-    seed = _seed(design, scenario_seed)
+    seed = design_seed(design, scenario_seed)
     if design.method == "lhs":
         from scipy.stats import qmc
 
@@ -67,24 +86,39 @@ def design_matrix(design: DesignSpec, scenario_seed: int = DEFAULT_DESIGN_SEED) 
     if design.method == "morris":
         from SALib.sample import morris
 
-        return morris.sample(problem, design.samples, num_levels=max(design.levels, 4),
-                             seed=seed)
+        return morris.sample(problem, design.samples, seed=seed,
+                             num_levels=design.levels or DEFAULT_MORRIS_LEVELS)
     raise ValueError(f"design_matrix does not apply to method {design.method!r}")
 
 
-def _grid_levels(name: str, values: list[Any], levels: int) -> list[Any]:
+def expected_points(design: DesignSpec) -> int:
+    """How many points a design has (before crossing with arms and replications)."""
+    d = len(design.parameters)
+    if design.method == "grid":
+        return math.prod(len(_grid_levels(n, v, design.levels))
+                         for n, v in design.parameters.items())
+    return {"lhs": design.samples, "sobol": design.samples * (d + 2),
+            "morris": design.samples * (d + 1)}[design.method]
+
+
+def _grid_levels(name: str, values: list[Any], levels: int | None) -> list[Any]:
     spec = param_spec(name)
     if len(values) == 2 and spec.is_numeric:
-        lo, hi = values
-        grid = np.linspace(lo, hi, levels)
-        return sorted({round(float(v)) for v in grid}) if spec.type == "int" else grid.tolist()
+        grid = np.linspace(values[0], values[1], levels or DEFAULT_GRID_LEVELS)
+        if spec.type == "int":
+            return sorted({round(float(v)) for v in grid})
+        return [float(v) for v in grid]
     return list(values)
 
 
 def _typed(name: str, value: Any) -> Any:
+    """A sampled number as the parameter's type: integers rounded into their range."""
     spec = param_spec(name)
     if spec.type == "int":
-        return round(float(value))
+        whole = math.floor(float(value) + 0.5)
+        low = spec.min if spec.min is not None else whole
+        high = spec.max if spec.max is not None else whole
+        return int(min(max(whole, low), high))
     if spec.type == "float":
         return float(value)
     return value
@@ -98,13 +132,17 @@ def design_points(scenario: Scenario) -> list[DesignPoint]:
     names = list(design.parameters)
     if design.method == "grid":
         axes = [_grid_levels(n, design.parameters[n], design.levels) for n in names]
-        rows = itertools.product(*axes)
+        rows: Any = itertools.product(*axes)
     else:
         rows = design_matrix(design, scenario.seed).tolist()
     return [DesignPoint(i, {n: _typed(n, v) for n, v in zip(names, row, strict=True)})
             for i, row in enumerate(rows)]
 
 
-def parameter_kinds(design: DesignSpec) -> dict[str, str]:
-    """``{name: "lever" | "uncertainty" | "structure"}`` for the varied parameters."""
-    return {n: param_spec(n).kind for n in design.parameters}
+def parameter_kinds(design: DesignSpec | None) -> dict[str, str]:
+    """``{name: "lever" | "uncertainty" | "structure"}`` for the varied parameters: the schema's
+    kind unless the design's ``kinds`` overrides it."""
+    if design is None:
+        return {}
+    overrides = design.kinds or {}
+    return {n: overrides.get(n, param_spec(n).kind) for n in design.parameters}

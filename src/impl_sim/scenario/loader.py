@@ -17,7 +17,7 @@ Format (DESIGN §6)::
       implementation_leadership: {leaders.style: implementation_leadership}
     design: {method: lhs, samples: 64, parameters: {therapists.motivation_mean: [0.2, 0.9]}}
     strategies: {booster_consultation: {start_month: 18}}
-    outputs: {series: true}
+    outputs: {series: true}              # default: true without a design, false with one
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ TOP_LEVEL_KEYS = (
     "base", "arms", "design", "strategies", "outputs",
 )
 DESIGN_METHODS = ("grid", "lhs", "sobol", "morris")
-DESIGN_KEYS = ("method", "samples", "parameters", "levels", "seed")
+DESIGN_KEYS = ("method", "samples", "parameters", "levels", "seed", "kinds")
+PARAMETER_KINDS = ("lever", "uncertainty", "structure")
 OUTPUT_KEYS = ("series", "outcomes")
 DEFAULT_ARM = "baseline"
 MAX_REPLICATIONS = 100_000
@@ -70,12 +71,16 @@ class DesignSpec:
     method: str
     samples: int
     parameters: dict[str, Any]  # name -> [lo, hi] (range) or list of values (grid)
-    levels: int = 3  # grid points per range, and Morris levels
+    levels: int | None = None  # grid points per range (default 3); Morris levels (default 4)
     seed: int | None = None
+    kinds: dict[str, str] | None = None  # lever/uncertainty overrides of the schema's kind
 
     def as_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "samples": self.samples, "parameters": self.parameters,
+        spec = {"method": self.method, "samples": self.samples, "parameters": self.parameters,
                 "levels": self.levels, "seed": self.seed}
+        if self.kinds:  # only when set, so designs without overrides keep their hash
+            spec["kinds"] = dict(sorted(self.kinds.items()))
+        return spec
 
 
 @dataclass(frozen=True)
@@ -254,7 +259,21 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
         scenario = replace(scenario, horizon_months=base["simulation.horizon_months"])
     if doc.get("design") is not None:
         scenario = replace(scenario, design=_design(source, doc["design"]))
+        _check_design_against_arms(source, scenario)
+    # Monthly series cost ~15 numbers × horizon per run; big designs keep summaries only.
+    scenario.outputs.setdefault("series", scenario.design is None)
     return scenario
+
+
+def _check_design_against_arms(source: str, scenario: Scenario) -> None:
+    """A design value would silently overwrite an arm's setting: refuse it."""
+    assert scenario.design is not None
+    for name in scenario.design.parameters:
+        for arm, overrides in scenario.arms.items():
+            if name in overrides:
+                raise ScenarioError(source, f"design.parameters.{name}", f"also set by arm "
+                                    f"'{arm}'; the design would overwrite it — vary it in the "
+                                    "design or in the arms, not both")
 
 
 def _where(scenario: Scenario, key: str) -> str:
@@ -391,12 +410,13 @@ def _arms(source: str, value: Any) -> dict[str, dict[str, Any]]:
 
 
 def _outputs(source: str, value: Any) -> dict[str, Any]:
+    """Validated ``outputs``; ``series`` is filled in by :func:`parse_scenario`."""
     if value is None:
-        return {"series": True}
+        return {}
     if not isinstance(value, Mapping):
         raise ScenarioError(source, "outputs", "expected a mapping with keys: "
                             + ", ".join(OUTPUT_KEYS))
-    out: dict[str, Any] = {"series": True}
+    out: dict[str, Any] = {}
     for key, val in value.items():
         if key not in OUTPUT_KEYS:
             raise ScenarioError(source, f"outputs.{key}", f"unknown key"
@@ -432,7 +452,17 @@ def _design(source: str, value: Any) -> DesignSpec:
         raise ScenarioError(source, "design.method", f"{method!r} is not allowed; expected one "
                             "of " + ", ".join(DESIGN_METHODS))
     samples = _integer(source, "design.samples", value.get("samples", 16), 1, 1_000_000)
-    levels = _integer(source, "design.levels", value.get("levels", 3), 2, 100)
+    if method == "sobol" and samples & (samples - 1):
+        low = 1 << (samples.bit_length() - 1)
+        raise ScenarioError(source, "design.samples", f"{samples} is not allowed for sobol; "
+                            f"expected a power of 2 (e.g. {low} or {low * 2}) so that Sobol' "
+                            "points keep their balance")
+    levels = value.get("levels")
+    if levels is not None:
+        levels = _integer(source, "design.levels", levels, 2, 100)
+        if method == "morris" and levels % 2:
+            raise ScenarioError(source, "design.levels", f"{levels} is not allowed for morris; "
+                                "expected an even number of levels (e.g. 4)")
     seed = value.get("seed")
     if seed is not None:
         seed = _integer(source, "design.seed", seed, 0, 2**63 - 1)
@@ -451,7 +481,28 @@ def _design(source: str, value: Any) -> DesignSpec:
     if method in ("sobol", "morris") and len(checked) < 2:
         raise ScenarioError(source, "design.parameters", f"{method} needs at least 2 parameters")
     return DesignSpec(method=method, samples=samples, parameters=checked, levels=levels,
-                      seed=seed)
+                      seed=seed, kinds=_design_kinds(source, value.get("kinds"), checked))
+
+
+def _design_kinds(source: str, value: Any, parameters: Mapping[str, Any]) -> dict[str, str] | None:
+    """``design.kinds``: per-parameter lever/uncertainty overrides of the schema's kind."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScenarioError(source, "design.kinds", "expected a mapping of parameter: "
+                            + " | ".join(PARAMETER_KINDS))
+    kinds: dict[str, str] = {}
+    for name, kind in flatten(value).items():
+        where = f"design.kinds.{name}"
+        if name not in parameters:
+            raise ScenarioError(source, where, "not a design parameter"
+                                f"{suggest(name, list(parameters))}; allowed: "
+                                + ", ".join(parameters))
+        if kind not in PARAMETER_KINDS:
+            raise ScenarioError(source, where, f"{kind!r} is not allowed; expected one of "
+                                + ", ".join(PARAMETER_KINDS))
+        kinds[name] = kind
+    return kinds
 
 
 def _design_values(source: str, where: str, spec, bounds: Any, method: str) -> list[Any]:
