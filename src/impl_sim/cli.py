@@ -240,6 +240,97 @@ def params(
 
 # --- sweep and report (issue 4) ------------------------------------------------------------
 
+
+@app.command()
+@handle_errors
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (usually with a design).")],
+    out: Annotated[Path, typer.Option(help="Folder for results.")] = Path("results"),
+    workers: Annotated[int, typer.Option(min=1, help="Parallel workers.")] = 1,
+    executor: Annotated[str | None, typer.Option(
+        help="serial | processes | dask (default: serial for 1 worker, processes for more, "
+        "dask when an address is given).")] = None,
+    dask_address: Annotated[str | None, typer.Option(
+        envvar="IMPL_SIM_DASK_ADDRESS",
+        help="Dask scheduler address (tcp://host:8786), e.g. of a dask-jobqueue cluster.")
+    ] = None,
+    samples: Annotated[int | None, typer.Option(min=1, help="Override design.samples.")] = None,
+    replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")
+                            ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run a scenario's design × arms × replications into a resumable results folder.
+
+    Rerunning the same command after a crash or Ctrl-C continues where it stopped.
+    """
+    from impl_sim.experiment.executors import EXECUTORS
+    from impl_sim.experiment.runner import run_scenario, with_overrides
+    from impl_sim.experiment.store import ResultsError
+
+    if executor is not None and executor not in EXECUTORS:
+        raise BadInput(f"--executor: {executor!r} is not allowed; expected one of "
+                       + ", ".join(EXECUTORS))
+    sc = with_overrides(_load(scenario), samples=samples, replications=replications)
+    try:
+        with _progress(not quiet, sc.name) as progress:
+            results = run_scenario(sc, out=out, workers=workers, executor=executor,
+                                   dask_address=dask_address, progress=progress)
+    except ResultsError as exc:
+        raise BadInput(str(exc)) from None
+    _print_sweep_summary(results)
+
+
+def _print_sweep_summary(results: Any) -> None:
+    from impl_sim.analysis.summary import mean_interval
+
+    m = results.manifest
+    design = m.get("design")
+    what = (f"{design['method']} design, {m['n_points']} points × " if design else "")
+    out_console.print(f"{m['scenario_name']}: {what}{len(results.arms)} arm(s) × "
+                      f"{m['replications']} replications = {len(results.summary)} runs")
+    grid = Table(title="mean [95 % interval of the mean] over all runs of each arm",
+                 title_justify="left")
+    grid.add_column("outcome")
+    for arm in results.arms:
+        grid.add_column(arm, justify="right")
+    for o in ("adoption", "sustainment_24m", "service_sustainment_24m", "trained_retention"):
+        if o in results.summary:
+            grid.add_row(o, *[_interval(mean_interval(
+                results.summary.loc[results.summary["arm"] == a, o])) for a in results.arms])
+    out_console.print(grid)
+    out_console.print(f"results: {results.directory}")
+    out_console.print(f"report:  impl-sim report {results.directory}")
+
+
+@app.command()
+@handle_errors
+def report(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder (from sweep or run).")],
+    fmt: Annotated[str, typer.Option("--format", help="html | md")] = "html",
+    out: Annotated[Path | None, typer.Option(
+        help="Report file (default: RESULTS_DIR/report.html or report.md).")] = None,
+    outcome: Annotated[str, typer.Option(
+        help="Outcome plotted against the design parameters.")] = "sustainment_24m",
+) -> None:
+    """Write a self-contained report: figures, tables and provenance."""
+    from impl_sim.analysis.report import FORMATS, write_report
+    from impl_sim.experiment.store import ResultsError
+    from impl_sim.model.outcomes import OUTCOMES
+
+    if fmt not in FORMATS:
+        raise BadInput(f"--format: {fmt!r} is not allowed; expected one of {', '.join(FORMATS)}")
+    if outcome not in OUTCOMES:
+        from impl_sim.params import suggest
+
+        raise BadInput(f"--outcome: {outcome!r} is not an outcome{suggest(outcome, list(OUTCOMES))}"
+                       f"; expected one of {', '.join(OUTCOMES)}")
+    try:
+        path = write_report(results_dir, fmt, out, outcome)
+    except ResultsError as exc:
+        raise BadInput(str(exc)) from None
+    out_console.print(f"report: {path}")
+
+
 # --- sensitivity, discover, validate, calibrate (issue 6) ------------------------------------
 
 DEFAULT_TARGETS = Path("scenarios/targets/evidence.yaml")
