@@ -84,7 +84,7 @@ class Section:
 def _render(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=100)  # constrained layout already fits the labels
     return buffer.getvalue()
 
 

@@ -13,8 +13,11 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any, Protocol
 
 EXECUTORS = ("serial", "processes", "dask")
@@ -54,10 +57,32 @@ class SerialExecutor:
         return {"executor": self.name, "workers": 1}
 
 
-def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops cleanly and saves what
-    finished); workers dying of it would only print tracebacks and break the pool."""
+def _worker_setup(parent_pid: int) -> None:
+    """Worker initializer. Ctrl-C is the parent's to handle (it stops cleanly and keeps what
+    finished), so workers ignore it; and a worker exits when the parent dies (e.g. SIGKILL),
+    which ProcessPoolExecutor's workers would otherwise not notice, idling forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    while _process_alive(parent_pid):
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed parent not yet reaped is a zombie: as good as gone
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 class ProcessExecutor:
@@ -76,7 +101,7 @@ class ProcessExecutor:
 
     def __enter__(self) -> ProcessExecutor:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context,
-                                         initializer=_ignore_interrupts)
+                                         initializer=_worker_setup, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -111,14 +111,14 @@ def _grid_levels(name: str, values: list[Any], levels: int | None) -> list[Any]:
     return list(values)
 
 
-def _typed(name: str, value: Any) -> Any:
-    """A sampled number as the parameter's type: integers rounded into their range."""
+def _typed(name: str, value: Any, bounds: list[Any]) -> Any:
+    """A sampled number as the parameter's type: integers rounded into the design's range."""
     spec = param_spec(name)
     if spec.type == "int":
         whole = math.floor(float(value) + 0.5)
-        low = spec.min if spec.min is not None else whole
-        high = spec.max if spec.max is not None else whole
-        return int(min(max(whole, low), high))
+        if len(bounds) == 2:  # a sampled range, widened by ½ at each end
+            whole = min(max(whole, bounds[0]), bounds[1])
+        return int(whole)
     if spec.type == "float":
         return float(value)
     return value
@@ -135,7 +135,8 @@ def design_points(scenario: Scenario) -> list[DesignPoint]:
         rows: Any = itertools.product(*axes)
     else:
         rows = design_matrix(design, scenario.seed).tolist()
-    return [DesignPoint(i, {n: _typed(n, v) for n, v in zip(names, row, strict=True)})
+    return [DesignPoint(i, {n: _typed(n, v, design.parameters[n])
+                            for n, v in zip(names, row, strict=True)})
             for i, row in enumerate(rows)]
 
 
