@@ -6,13 +6,14 @@
 #   make bench       timing benchmarks (not part of the tests)
 #   make validation  regenerate docs/validation.md (targets vs simulation)
 #   make sensitivity Sobol' indices of the determinants (scenarios/sensitivity_determinants.yaml)
+#   make experiments regenerate the figures for S1–S10 into experiments/output/
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint docs bench dashboard experiments clean validation sensitivity
+.PHONY: demo test lint docs bench bench-sweep dashboard experiments clean validation sensitivity
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +43,13 @@ validation: $(STAMP)
 
 sensitivity: $(STAMP)
 	$(BIN)/impl-sim sensitivity scenarios/sensitivity_determinants.yaml --workers 2
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
+
+experiments: $(STAMP)
+	@for script in experiments/[0-9][0-9]_*.py; do \
+	  echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

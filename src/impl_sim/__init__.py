@@ -10,24 +10,31 @@ Public API::
     scenario = load_scenario("scenarios/leadership_vs_support.yaml")
     results = run_scenario(scenario, out=None)  # all arms × replications, in memory
     results.summary                            # pandas DataFrame, one row per run
+
+    results = sweep("scenarios/sweep_leadership_turnover_grid.yaml", workers=2)  # resumable
+    results.tidy()                             # one row per run and outcome
+    Results.load(results.directory)            # read a results folder back
 """
 
-from impl_sim.experiment.runner import RunResult, run_one, run_scenario
-from impl_sim.experiment.store import Results
+from impl_sim.experiment.runner import RunResult, run_one, run_scenario, sweep
+from impl_sim.experiment.store import Results, ResultsError
 from impl_sim.params import Params, param_specs
-from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario
+from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario, parse_scenario
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Params",
     "Results",
+    "ResultsError",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "__version__",
     "load_scenario",
     "param_specs",
+    "parse_scenario",
     "run_one",
     "run_scenario",
+    "sweep",
 ]
