@@ -10,6 +10,7 @@ world (4 services × 10 therapists, 60 months), summaries only (series off, as f
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +48,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=96, help="runs per timed sweep")
     args = parser.parse_args()
 
+    load = os.getloadavg()[0]
+    print(f"cores: {os.cpu_count()}; load average before: {load:.2f} (other work on the machine "
+          "lowers the parallel figures)")
     params = Params()
     run_one(params, seed=0, keep_series=False)  # warm caches and imports
     n = 20

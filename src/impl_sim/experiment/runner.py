@@ -148,27 +148,18 @@ def run_scenario(
     return store.load()
 
 
-def sweep(
-    scenario: Scenario | str | Path,
-    *,
-    out: str | Path | None = "results",
-    samples: int | None = None,
-    replications: int | None = None,
-    workers: int = 1,
-    executor: str | None = None,
-    dask_address: str | None = None,
-    progress: ProgressCallback | None = None,
-    resume: bool = True,
-) -> Results:
+def sweep(scenario: Scenario | str | Path, *, samples: int | None = None,
+          replications: int | None = None, **run_options: Any) -> Results:
     """Run a scenario file (or :class:`Scenario`) with its design, like ``impl-sim sweep``.
 
     ``samples`` and ``replications`` override the file's values (a changed scenario has a new
-    hash, so its results go to a new directory). Returns the :class:`Results`.
+    hash, so its results go to a new directory); ``run_options`` are those of
+    :func:`run_scenario` (``out``, ``workers``, ``executor``, ``dask_address``, ``progress``,
+    ``resume``). Returns the :class:`Results`.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     sc = with_overrides(sc, samples=samples, replications=replications)
-    return run_scenario(sc, out=out, workers=workers, executor=executor,
-                        dask_address=dask_address, progress=progress, resume=resume)
+    return run_scenario(sc, **run_options)
 
 
 def with_overrides(scenario: Scenario, *, samples: int | None = None,
