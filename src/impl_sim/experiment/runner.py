@@ -137,8 +137,8 @@ def run_scenario(
         progress(store.runs_done(), total)
     try:
         if pending:
-            store.begin_session(ex.describe())
             with ex:
+                store.begin_session(ex.describe())
                 for results in ex.map_unordered(run_chunk, pending):
                     store.write_chunk(results)
                     if progress:
