@@ -116,6 +116,7 @@ def test_kinds_come_from_the_schema_and_a_design_may_override_them():
     ({"method": "sobol", "samples": 100, "parameters": RANGES}, "design.samples",
      "power of 2"),
     ({"method": "morris", "levels": 3, "parameters": RANGES}, "design.levels", "even"),
+    ({"method": "morris", "levels": 2, "parameters": RANGES}, "design.levels", "at least 4"),
     ({"method": "lhs", "parameters": RANGES, "kinds": {"therapists.annual_turnover": "knob"}},
      "design.kinds.therapists.annual_turnover", "lever"),
     ({"method": "lhs", "parameters": RANGES, "kinds": {"leaders.proactive": "lever"}},

@@ -460,9 +460,11 @@ def _design(source: str, value: Any) -> DesignSpec:
     levels = value.get("levels")
     if levels is not None:
         levels = _integer(source, "design.levels", levels, 2, 100)
-        if method == "morris" and levels % 2:
+    if method == "morris":  # SALib's default grid; stated so sampling and analysis agree
+        levels = 4 if levels is None else levels
+        if levels % 2 or levels < 4:
             raise ScenarioError(source, "design.levels", f"{levels} is not allowed for morris; "
-                                "expected an even number of levels (e.g. 4)")
+                                "expected an even number of levels, at least 4")
     seed = value.get("seed")
     if seed is not None:
         seed = _integer(source, "design.seed", seed, 0, 2**63 - 1)
