@@ -43,6 +43,23 @@ def time_sweep(runs: int, executor: str, workers: int) -> tuple[float, float]:
     return wall, (t_last - t_first) / max(done_last - done_first, 1)
 
 
+def store_overhead_per_run(per_chunk: int = 64, chunks: int = 10) -> float:
+    """Seconds the results store adds per run (tables + checksummed Parquet part), measured on
+    stored copies of one real result."""
+    from impl_sim.experiment.runner import run_task, scenario_tasks
+    from impl_sim.experiment.store import ResultStore
+
+    scenario = seed_scale_scenario(per_chunk * chunks, "bench-store")
+    tasks = scenario_tasks(scenario)
+    result = run_task(tasks[0])[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ResultStore.open(scenario, Path(tmp))
+        start = time.perf_counter()
+        for chunk in store.pending_chunks():
+            store.write_chunk([(t, result) for t in chunk])
+        return (time.perf_counter() - start) / len(tasks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=96, help="runs per timed sweep")
@@ -59,6 +76,8 @@ def main() -> None:
         run_one(params, seed=1, replication=r, keep_series=False)
     per_run = (time.perf_counter() - start) / n
     print(f"one seed-scale run (in process, no store): {per_run * 1000:.1f} ms")
+
+    print(f"results store overhead: {store_overhead_per_run() * 1000:.2f} ms per run")
 
     results = {}
     for executor, workers in (("serial", 1), ("processes", 1), ("processes", 2), ("dask", 2)):
