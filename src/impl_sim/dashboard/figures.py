@@ -1,0 +1,218 @@
+"""Matplotlib figures for the dashboard: titles, axis units and legends a leader can read.
+
+Figures are built with :class:`matplotlib.figure.Figure` (never pyplot), so concurrent browser
+sessions in one server never share a current figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from impl_sim.dashboard.ensemble import Ensemble
+from impl_sim.model.outcomes import SERIES
+from impl_sim.model.therapist import State
+
+COLOUR_A = "#1f77b4"
+COLOUR_B = "#e66101"
+COLOUR_DIFF = "#5e3c99"
+
+# The what-if panels: series name → (title, y-axis label, as percent?)
+WHATIF_PANELS: tuple[tuple[str, str, str, bool], ...] = (
+    ("delivering", "Therapists delivering CPP", "therapists with ≥ 1 active CPP case", False),
+    ("adopted_ever", "Therapists in post who have ever taken a CPP case", "therapists", False),
+    ("sustainment", "Sustainment", "% of trained therapists in post\nwho delivered in last 6 "
+     "months", True),
+    ("families_served", "Families served", "families who started CPP (cumulative)", False),
+)
+DIFFERENCE_PANELS = (("delivering", "therapists delivering CPP", False),
+                     ("sustainment", "sustainment (percentage points)", True))
+
+STATE_COLOURS: dict[State, str] = {
+    State.UNTRAINED: "#d9d9d9",
+    State.IN_TRAINING: "#9ecae1",
+    State.TRAINED: "#fdd49e",
+    State.DELIVERING: "#31a354",
+    State.PAUSED: "#fec44f",
+    State.DISCONTINUED: "#de2d26",
+}
+
+
+def _band(ax, months: np.ndarray, bands: Mapping[str, np.ndarray], colour: str, label: str,
+          scale: float = 1.0) -> None:
+    ax.fill_between(months, bands["lo"] * scale, bands["hi"] * scale, color=colour, alpha=0.2,
+                    linewidth=0)
+    ax.plot(months, bands["median"] * scale, color=colour, linewidth=2, label=label)
+
+
+def _masked(bands: Mapping[str, np.ndarray], shown: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[shown] for k, v in bands.items()}
+
+
+def _mark_training_end(ax, month: int, horizon: int) -> None:
+    if 0 < month < horizon:
+        ax.axvline(month, color="grey", linestyle=":", linewidth=1)
+        ax.annotate("training ends", (month, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8, color="grey")
+
+
+def _training_end(ens: Ensemble) -> int:
+    t = ens.scenario.params_for(ens.arms[0]).training
+    return t.start_month + t.duration_months
+
+
+def whatif_figure(ens: Ensemble) -> Figure:
+    """Four panels: median lines with 10–90 % bands for A and B over the months."""
+    a, b = ens.arms
+    fig = Figure(figsize=(11, 6.6), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    months = np.arange(ens.scenario.horizon_months)
+    end = _training_end(ens)
+    for ax, (name, title, ylabel, percent) in zip(axes.flat, WHATIF_PANELS, strict=True):
+        scale = 100.0 if percent else 1.0
+        shown = months >= end if name == "sustainment" else months >= 0  # defined once trained
+        _band(ax, months[shown], _masked(ens.bands(a, name), shown), COLOUR_A, f"A: {a}", scale)
+        _band(ax, months[shown], _masked(ens.bands(b, name), shown), COLOUR_B, f"B: {b}", scale)
+        _mark_training_end(ax, end, len(months))
+        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.set_xlim(0, max(len(months) - 1, 1))
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("month since training started")
+    axes[0, 0].legend(loc="upper left", fontsize=9, frameon=False)
+    fig.suptitle(f"A vs B: median of {ens.scenario.replications} simulated futures each; "
+                 "shaded band = middle 80 % (10–90 %)", fontsize=11)
+    return fig
+
+
+def difference_figure(ens: Ensemble) -> Figure:
+    """B − A per month, paired by replication: median and 10–90 % band, zero line."""
+    fig = Figure(figsize=(11, 3.0), layout="constrained")
+    axes = fig.subplots(1, 2, sharex=True)
+    months = np.arange(ens.scenario.horizon_months)
+    end = _training_end(ens)
+    for ax, (name, ylabel, percent) in zip(axes, DIFFERENCE_PANELS, strict=True):
+        shown = months >= end if name == "sustainment" else months >= 0
+        _band(ax, months[shown], _masked(ens.difference_bands(name), shown), COLOUR_DIFF,
+              "B − A (median)", 100.0 if percent else 1.0)
+        ax.axhline(0, color="black", linewidth=0.8)
+        _mark_training_end(ax, end, len(months))
+        ax.set_title(f"Difference B − A: {ylabel}", fontsize=11, loc="left")
+        ax.set_ylabel("B − A", fontsize=9)
+        ax.set_xlabel("month since training started")
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="upper left", fontsize=9, frameon=False)
+    return fig
+
+
+# --- Explore ------------------------------------------------------------------------------------
+
+
+def service_layout(graph: nx.Graph, n_services: int) -> dict[int, tuple[float, float]]:
+    """Posts of each service on a small circle; services on a large circle (grouped view)."""
+    positions: dict[int, tuple[float, float]] = {}
+    services = nx.get_node_attributes(graph, "service")
+    radius = 0.0 if n_services == 1 else 3.0
+    for s in range(n_services):
+        angle = 2 * np.pi * s / n_services + np.pi / 2
+        centre = np.array([radius * np.cos(angle), radius * np.sin(angle)])
+        members = sorted(n for n, sv in services.items() if sv == s)
+        local = nx.circular_layout(members, scale=1.0)
+        for node in members:
+            positions[node] = tuple(centre + local[node])
+    return positions
+
+
+def service_centres(positions: Mapping[int, tuple[float, float]],
+                    service_of: Sequence[int], n_services: int) -> np.ndarray:
+    pts = np.array([positions[i] for i in range(len(service_of))])
+    return np.array([pts[np.asarray(service_of) == s].mean(axis=0) for s in range(n_services)])
+
+
+def network_figure(graph: nx.Graph, positions: Mapping[int, tuple[float, float]],
+                   states: np.ndarray, service_of: np.ndarray, leader_labels: Sequence[str],
+                   month: int, selected: int | None = None) -> Figure:
+    """The colleague network: posts coloured by state, leaders marked at each service."""
+    # fixed margins: constrained layout would double the drawing time of every Play frame
+    fig = Figure(figsize=(6.4, 6.0))
+    ax = fig.add_axes((0.0, 0.12, 1.0, 0.82))
+    colleague = [(u, v) for u, v, k in graph.edges(data="kind") if k != "co_trainee"]
+    co_trainee = [(u, v) for u, v, k in graph.edges(data="kind") if k == "co_trainee"]
+    nx.draw_networkx_edges(graph, positions, edgelist=colleague, ax=ax, edge_color="#bbbbbb",
+                           width=0.8)
+    nx.draw_networkx_edges(graph, positions, edgelist=co_trainee, ax=ax, edge_color="#9e9ac8",
+                           width=0.5, style="dashed", alpha=0.35)
+    nodes = list(range(len(states)))
+    colours = [STATE_COLOURS.get(State(int(s)), "#000000") for s in states]
+    nx.draw_networkx_nodes(graph, positions, nodelist=nodes, node_color=colours, ax=ax,
+                           node_size=160, edgecolors="#555555", linewidths=0.6)
+    if selected is not None:
+        nx.draw_networkx_nodes(graph, positions, nodelist=[selected], node_color="none", ax=ax,
+                               node_size=420, edgecolors="black", linewidths=2.0)
+    n_services = len(leader_labels)
+    for s, (x, y) in enumerate(service_centres(positions, service_of, n_services)):
+        ax.scatter([x], [y], marker="*", s=320, color="#54278f", zorder=3)
+        # label above the service's circle of posts (radius 1), not over its nodes
+        ax.annotate(f"service {s + 1} · {leader_labels[s]}", (x, y + 1.12), ha="center",
+                    va="bottom", fontsize=7, color="#54278f")
+    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#555",
+                      markersize=8, label=state.name.lower().replace("_", " "))
+               for state, c in STATE_COLOURS.items()]
+    handles.append(Line2D([], [], marker="*", linestyle="", color="#54278f", markersize=12,
+                          label="leader"))
+    handles.append(Line2D([], [], color="#9e9ac8", linestyle="--", label="co-trainee tie"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
+              fontsize=8, frameon=False)
+    ax.set_title(f"Therapist network, month {month}: colour = state, grouped by service",
+                 fontsize=10)
+    ax.margins(x=0.05, y=0.1)
+    ax.set_axis_off()
+    return fig
+
+
+LIVE_SERIES = (("delivering", "therapists"), ("sustaining", "therapists"),
+               ("in_training", "therapists"), ("active_cases", "families"))
+
+
+def live_series_figure(values: Mapping[str, np.ndarray], month: int, horizon: int) -> Figure:
+    """Monthly series of one live run, up to the current month."""
+    fig = Figure(figsize=(6.4, 4.2))
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.3, top=0.92)
+    ax = fig.subplots()
+    months = np.arange(month)
+    for name, unit in LIVE_SERIES:
+        ax.plot(months, values[name][:month], label=f"{SERIES[name]} ({unit})", linewidth=1.8)
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("month")
+    ax.set_ylabel("therapists / families")
+    ax.set_title("This run so far", fontsize=10, loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=2)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+HISTORY_TRAITS = ("motivation", "readiness", "autonomy_preference", "competence", "fidelity")
+
+
+def history_figure(history: Mapping[str, Sequence[float]], months: Sequence[int],
+                   title: str) -> Figure:
+    """One therapist's traits (0–1) month by month."""
+    fig = Figure(figsize=(7.4, 3.0))
+    fig.subplots_adjust(left=0.09, right=0.76, bottom=0.16, top=0.9)
+    ax = fig.subplots()
+    for trait in HISTORY_TRAITS:
+        ax.plot(months, history[trait], label=trait.replace("_", " "), linewidth=1.6)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("month")
+    ax.set_ylabel("level (0–1)")
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(alpha=0.3)
+    return fig

@@ -1,0 +1,139 @@
+"""Per-browser-session state of the dashboard.
+
+One :class:`DashboardSession` is created by the app's ``Layout`` for each browser session
+(``solara.use_memo`` inside the component, never at module level) and handed to the pages
+through a Solara context. Two browser tabs therefore never see each other's what-if, results
+or live run. Ensembles run in a background thread so the page stays responsive; a newer run
+cancels an older one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import solara
+
+from impl_sim.dashboard.ensemble import (
+    Cancelled,
+    Ensemble,
+    WhatIf,
+    first_whatif,
+    import_yaml,
+    run_ensemble,
+)
+from impl_sim.dashboard.live_run import LiveRun
+from impl_sim.params import ParamError
+from impl_sim.scenario.loader import ScenarioError
+
+
+@dataclass
+class RunProgress:
+    done: int
+    total: int
+
+
+@dataclass
+class DashboardSession:
+    """Reactive values of one browser session."""
+
+    whatif: solara.Reactive[WhatIf]
+    ensemble: solara.Reactive[Ensemble | None]
+    progress: solara.Reactive[RunProgress | None]
+    message: solara.Reactive[str | None]  # an error shown on the What-if page
+    lesson_id: solara.Reactive[str | None]
+    live: solara.Reactive[LiveRun | None]
+    live_version: solara.Reactive[int]
+    background: bool = True  # component tests run ensembles synchronously
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, background: bool = True) -> DashboardSession:
+        return cls(
+            whatif=solara.reactive(first_whatif()), ensemble=solara.reactive(None),
+            progress=solara.reactive(None), message=solara.reactive(None),
+            lesson_id=solara.reactive(None), live=solara.reactive(None),
+            live_version=solara.reactive(0), background=background)
+
+    # -- what-if -----------------------------------------------------------------------------
+
+    @property
+    def stale(self) -> bool:
+        """The settings changed since the ensemble shown was run."""
+        ens = self.ensemble.value
+        return ens is not None and ens.whatif != self.whatif.value
+
+    def update(self, change: Callable[[WhatIf], WhatIf]) -> None:
+        """Apply a change to the what-if; a bad value shows its message instead."""
+        try:
+            self.whatif.value = change(self.whatif.value)
+            self.message.value = None
+        except (ParamError, ScenarioError) as exc:
+            self.message.value = str(exc)
+
+    def run(self) -> None:
+        """Start an ensemble for the current what-if (cancelling one still running)."""
+        whatif = self.whatif.value
+        try:
+            whatif.scenario()
+        except ScenarioError as exc:
+            self.message.value = str(exc)
+            return
+        with self._lock:
+            self._cancel.set()
+            self._cancel = cancel = threading.Event()
+        self.message.value = None
+        self.progress.value = RunProgress(0, 2 * whatif.replications)
+        if self.background:
+            threading.Thread(target=self._work, args=(whatif, cancel), daemon=True).start()
+        else:
+            self._work(whatif, cancel)
+
+    def _work(self, whatif: WhatIf, cancel: threading.Event) -> None:
+        def report(done: int, total: int) -> None:
+            if not cancel.is_set() and (done == total or done % 2 == 0):
+                self.progress.value = RunProgress(done, total)
+
+        try:
+            ensemble = run_ensemble(whatif, progress=report, cancel=cancel)
+        except Cancelled:
+            return
+        except (ParamError, ScenarioError) as exc:
+            self.message.value = str(exc)
+            self.progress.value = None
+            return
+        if not cancel.is_set():
+            self.ensemble.value = ensemble
+            self.progress.value = None
+
+    def load(self, text: str | bytes, source: str) -> bool:
+        """Open a scenario file into A and B; a bad file shows the loader's message."""
+        try:
+            whatif = import_yaml(text, source)
+        except ScenarioError as exc:
+            self.message.value = str(exc)
+            return False
+        self.whatif.value = whatif
+        self.message.value = None
+        return True
+
+    def load_file(self, path: Path) -> bool:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            self.message.value = f"{path}: cannot read file ({exc})"
+            return False
+        return self.load(text, str(path))
+
+
+SessionContext = solara.create_context(None)
+
+
+def use_session() -> DashboardSession:
+    """The session provided by the app's Layout (or a private one for a bare page)."""
+    provided = solara.use_context(SessionContext)
+    own = solara.use_memo(lambda: None if provided else DashboardSession.create(), [])
+    return provided or own
