@@ -7,6 +7,7 @@
 #   make validation  regenerate docs/validation.md (targets vs simulation)
 #   make sensitivity Sobol' indices of the determinants (scenarios/sensitivity_determinants.yaml)
 #   make experiments regenerate the figures for S1–S10 into experiments/output/
+#   make dashboard   serve the what-if dashboard on http://127.0.0.1:8765/
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -50,6 +51,9 @@ bench-sweep: $(STAMP)
 experiments: $(STAMP)
 	@for script in experiments/[0-9][0-9]_*.py; do \
 	  echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+dashboard: $(STAMP)
+	$(BIN)/impl-sim dashboard
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

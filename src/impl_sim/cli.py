@@ -558,6 +558,37 @@ def calibrate(
 # --- dashboard (issue 5) ---------------------------------------------------------------------
 
 
+def dashboard_command(host: str, port: int) -> list[str]:
+    """The ``solara run`` command line that serves the dashboard (production mode: offline)."""
+    return [sys.executable, "-m", "solara", "run", "impl_sim.dashboard.app", "--production",
+            "--host", host, "--port", str(port)]
+
+
+@app.command()
+@handle_errors
+def dashboard(
+    host: Annotated[str, typer.Option(help="Address to serve on (127.0.0.1: this computer "
+                                      "only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+) -> None:
+    """Open the what-if dashboard for service leaders and teachers in your browser."""
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("solara") is None:
+        raise BadInput("the dashboard needs the 'dashboard' extra: pip install "
+                       "'impl-sim[dashboard]'")
+    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False"}
+    err_console.print(f"impl-sim dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
+    try:
+        code = subprocess.call(dashboard_command(host, port), env=env)
+    except KeyboardInterrupt:
+        code = 0
+    if code:
+        raise typer.Exit(code)
+
+
 def main() -> None:
     """Console entry point."""
     app()
