@@ -37,6 +37,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 validation: $(STAMP)
 	$(BIN)/impl-sim validate --markdown --workers 2 > docs/validation.md.tmp

@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from impl_sim.dashboard.ensemble import Ensemble
-from impl_sim.model.outcomes import SERIES
 from impl_sim.model.therapist import State
 
 COLOUR_A = "#1f77b4"
@@ -159,8 +158,8 @@ def network_figure(graph: nx.Graph, positions: Mapping[int, tuple[float, float]]
     for s, (x, y) in enumerate(service_centres(positions, service_of, n_services)):
         ax.scatter([x], [y], marker="*", s=320, color="#54278f", zorder=3)
         # label above the service's circle of posts (radius 1), not over its nodes
-        ax.annotate(f"service {s + 1} · {leader_labels[s]}", (x, y + 1.12), ha="center",
-                    va="bottom", fontsize=7, color="#54278f")
+        ax.annotate(f"service {s + 1}\n{leader_labels[s]}", (x, y + 1.12), ha="center",
+                    va="bottom", fontsize=6.5, color="#54278f")
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#555",
                       markersize=8, label=state.name.lower().replace("_", " "))
                for state, c in STATE_COLOURS.items()]
@@ -171,13 +170,15 @@ def network_figure(graph: nx.Graph, positions: Mapping[int, tuple[float, float]]
               fontsize=8, frameon=False)
     ax.set_title(f"Therapist network, month {month}: colour = state, grouped by service",
                  fontsize=10)
-    ax.margins(x=0.05, y=0.1)
+    ax.margins(x=0.12, y=0.12)
     ax.set_axis_off()
     return fig
 
 
-LIVE_SERIES = (("delivering", "therapists"), ("sustaining", "therapists"),
-               ("in_training", "therapists"), ("active_cases", "families"))
+LIVE_SERIES = (("delivering", "therapists delivering CPP now"),
+               ("sustaining", "trained, delivered in the last 6 months"),
+               ("in_training", "therapists in training"),
+               ("active_cases", "active CPP cases (families)"))
 
 
 def live_series_figure(values: Mapping[str, np.ndarray], month: int, horizon: int) -> Figure:
@@ -186,8 +187,8 @@ def live_series_figure(values: Mapping[str, np.ndarray], month: int, horizon: in
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.3, top=0.92)
     ax = fig.subplots()
     months = np.arange(month)
-    for name, unit in LIVE_SERIES:
-        ax.plot(months, values[name][:month], label=f"{SERIES[name]} ({unit})", linewidth=1.8)
+    for name, label in LIVE_SERIES:
+        ax.plot(months, values[name][:month], label=label, linewidth=1.8)
     ax.set_xlim(0, horizon)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("month")

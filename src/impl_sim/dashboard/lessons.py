@@ -45,8 +45,8 @@ def LessonText(lesson: Lesson):
 def CheckPanel(session: DashboardSession, lesson: Lesson):
     """The lesson's check on the student's last run."""
     ens = session.ensemble.value
-    if session.lesson_id.value != lesson.id or ens is None:
-        solara.Info("Load the lesson and run it to see the check.")
+    if ens is None:
+        solara.Info("Run the simulation to see the check.")
         return
     if session.progress.value is not None:
         solara.Info("Running… the check updates when the run finishes.")
@@ -88,6 +88,7 @@ def Page():
     loaded = session.lesson_id.value == lesson.id
     solara.Button("Reload the preset" if loaded else "Load this lesson", on_click=load,
                   color="primary", classes=["impl-load-lesson"])
-    CheckPanel(session, lesson)
     if loaded:
-        Workspace(session)
+        Workspace(session, below_run=lambda: CheckPanel(session, lesson))
+    else:
+        solara.Info("Load the lesson to get its preset and, after a run, its check.")

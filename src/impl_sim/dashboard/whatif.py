@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import solara
@@ -168,14 +169,18 @@ def Results(session: DashboardSession):
 
 
 @solara.component
-def Workspace(session: DashboardSession, show_message: bool = True):
-    """Both sides' controls, the run settings and the results (also on the Lessons page)."""
+def Workspace(session: DashboardSession, show_message: bool = True,
+              below_run: Callable[[], None] | None = None):
+    """Both sides' controls, the run settings and the results (also on the Lessons page,
+    which puts its check ``below_run``, next to the Run button)."""
     with solara.Columns([1, 1]):
         SideControls(session, "a")
         SideControls(session, "b")
     RunSettings(session)
     if show_message:
         Message(session)
+    if below_run is not None:
+        below_run()
     Results(session)
 
 
