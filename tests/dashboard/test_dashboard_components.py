@@ -112,6 +112,8 @@ def test_the_file_controls_offer_download_and_the_shipped_scenarios(scenarios_di
     _box, rc = solara.render(ScenarioFiles(session), handle_error=False)
     shipped = rc.find(v.Select, label="Open a shipped scenario").widget
     assert "leadership_vs_support.yaml" in shipped.items
+    for name in shipped.items:  # sweeps are for `impl-sim sweep`, not offered here
+        assert "design:" not in (scenarios_dir / name).read_text()
     shipped.v_model = "leadership_vs_support.yaml"
     assert session.whatif.value.b.name == "implementation_leadership"
     assert session.message.value is None

@@ -309,3 +309,15 @@ def shipped_scenarios() -> dict[str, Path]:
         for path in sorted(folder.glob("*.yaml")):
             found.setdefault(path.name, path)
     return found
+
+
+def openable_scenarios() -> dict[str, Path]:
+    """The shipped scenarios a what-if can open (one or two arms, no sweep design)."""
+    openable: dict[str, Path] = {}
+    for name, path in shipped_scenarios().items():
+        try:
+            import_yaml(path.read_text(encoding="utf-8"), str(path))
+        except (ScenarioError, OSError):
+            continue
+        openable[name] = path
+    return openable

@@ -14,7 +14,7 @@ from impl_sim.dashboard.ensemble import (
     MAX_REPLICATIONS,
     Ensemble,
     export_yaml,
-    shipped_scenarios,
+    openable_scenarios,
 )
 from impl_sim.dashboard.figures import difference_figure, whatif_figure
 from impl_sim.dashboard.sentences import BAND_NOTE, sentences
@@ -67,7 +67,7 @@ def RunSettings(session: DashboardSession):
 def ScenarioFiles(session: DashboardSession):
     """Download the what-if as a scenario file; open a shipped or uploaded one."""
     whatif = session.whatif.value
-    shipped = shipped_scenarios()
+    shipped = solara.use_memo(openable_scenarios, [])
 
     def data() -> str:
         return export_yaml(session.whatif.value)
