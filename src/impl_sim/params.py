@@ -20,6 +20,7 @@ from enum import Enum, StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 # What a parameter is, for experiment designs (EMA Workbench's split): a *lever* is something a
 # leader or funder controls; an *uncertainty* is something they do not; *structure* fixes the
@@ -276,7 +277,7 @@ class CaseParams(_Group):
         source="F3; assumption for preparation",
     )
     dropout_hazard: float = spec(
-        0.13, ge=0.0, le=1.0, unit="per month",
+        0.09, ge=0.0, le=1.0, unit="per month",
         description="Monthly dropout hazard of a family without caregiver barriers, before "
         "engagement work and retention supports",
         source="F5 (≈50 % complete in community services); calibrated",
@@ -411,9 +412,16 @@ class LearningParams(_Group):
         source="S4; assumption",
     )
     motivation_gain_improvement: float = spec(
-        0.06, ge=0.0, le=0.5, unit="per improved case",
+        0.10, ge=0.0, le=0.5, unit="per improved case",
         description="Motivation gained when a family completes and improves",
         source="seed 000 theme 1 (S3)",
+    )
+    value_fit_gain_improvement: float = spec(
+        0.05, ge=0.0, le=0.5, unit="per improved case",
+        description="Lasting rise of the therapist's intrinsic value fit (the level motivation "
+        "recovers to) per family that completes and improves: seeing the method help confirms "
+        "that it fits clients' needs",
+        source="seed 000 theme 1 (S3); assumption",
     )
     motivation_loss_dropout: float = spec(
         0.04, ge=0.0, le=0.5, unit="per dropped case",
@@ -549,6 +557,12 @@ class ContextParams(_Group):
         description="Added renewal probability with a fully proactive, perseverant leader",
         source="seed 003; seed 000 theme 4",
     )
+    unfunded_agenda_share: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share",
+        description="Share of the leader's CPP agenda that survives when the service loses its "
+        "CPP funding (referral routing, protected time and booster consultation stop entirely)",
+        source="seed 003 (decommissioning ends the offer); assumption",
+    )
     awareness_initial: float = spec(
         0.3, ge=0.0, le=1.0, unit="0–1",
         description="Commissioners' awareness of infant mental health at month 0",
@@ -571,8 +585,13 @@ class ContextParams(_Group):
 # --- strategies -------------------------------------------------------------------------------
 
 
-class _Strategy(_Group):
-    """Fields every strategy has. A strategy acts only when ``enabled``."""
+class StrategyParamsBase(_Group):
+    """Fields every strategy has. A strategy acts only when ``enabled``.
+
+    A strategy's own parameter group subclasses this and adds its settings with :func:`spec`;
+    :func:`register_strategy_params` (called by ``model.strategies.register``) puts it in the
+    schema as ``strategies.<name>``.
+    """
 
     enabled: bool = spec(False, kind="lever", description="Switch the strategy on")
     start_month: int = spec(0, ge=0, le=240, unit="month", kind="lever",
@@ -581,7 +600,7 @@ class _Strategy(_Group):
                                 description="How long it runs; 0 = to the end of the run")
 
 
-class ProtectedTimeParams(_Strategy):
+class ProtectedTimeParams(StrategyParamsBase):
     """Alter incentive/allowance structures: hours protected for CPP."""
 
     hours_per_week: float = spec(
@@ -592,7 +611,7 @@ class ProtectedTimeParams(_Strategy):
     )
 
 
-class BoosterConsultationParams(_Strategy):
+class BoosterConsultationParams(StrategyParamsBase):
     """Provide ongoing consultation: consultation continues after training ends."""
 
     start_month: int = spec(18, ge=0, le=240, unit="month", kind="lever",
@@ -604,7 +623,7 @@ class BoosterConsultationParams(_Strategy):
     )
 
 
-class CentralCaseRoutingParams(_Strategy):
+class CentralCaseRoutingParams(StrategyParamsBase):
     """Revise professional roles: intake routes eligible families to trained therapists."""
 
     routed_share: float = spec(
@@ -614,7 +633,7 @@ class CentralCaseRoutingParams(_Strategy):
     )
 
 
-class LeadershipTrainingParams(_Strategy):
+class LeadershipTrainingParams(StrategyParamsBase):
     """Recruit, designate and train for leadership (e.g. the LOCI programme)."""
 
     ils_gain: float = spec(
@@ -629,7 +648,7 @@ class LeadershipTrainingParams(_Strategy):
     )
 
 
-class ChampionsParams(_Strategy):
+class ChampionsParams(StrategyParamsBase):
     """Identify and prepare champions: one motivated trained therapist per service."""
 
     per_service: int = spec(
@@ -644,7 +663,7 @@ class ChampionsParams(_Strategy):
     )
 
 
-class AuditFeedbackParams(_Strategy):
+class AuditFeedbackParams(StrategyParamsBase):
     """Audit and provide feedback: regular reports on CPP use to therapists and leaders."""
 
     interval_months: int = spec(
@@ -655,7 +674,7 @@ class AuditFeedbackParams(_Strategy):
     )
 
 
-class CommissioningSupportParams(_Strategy):
+class CommissioningSupportParams(StrategyParamsBase):
     """Access new funding: evaluation and awareness work aimed at commissioners (seed 003)."""
 
     awareness_gain_per_year: float = spec(
@@ -670,7 +689,7 @@ class CommissioningSupportParams(_Strategy):
     )
 
 
-class TailoredReadinessSupportParams(_Strategy):
+class TailoredReadinessSupportParams(StrategyParamsBase):
     """Tailor strategies: extra supervision for therapists with low psychological readiness."""
 
     readiness_threshold: float = spec(
@@ -684,7 +703,7 @@ class TailoredReadinessSupportParams(_Strategy):
     )
 
 
-class OngoingTrainingParams(_Strategy):
+class OngoingTrainingParams(StrategyParamsBase):
     """Conduct ongoing training: new cohorts enrol untrained staff (answers turnover, S8)."""
 
     interval_months: int = spec(
@@ -694,17 +713,27 @@ class OngoingTrainingParams(_Strategy):
 
 
 class StrategyParams(_Group):
-    """Implementation strategies (plug-ins in impl_sim.model.strategies)."""
+    """Implementation strategies (plug-ins in impl_sim.model.strategies).
 
-    protected_time: ProtectedTimeParams = ProtectedTimeParams()
-    booster_consultation: BoosterConsultationParams = BoosterConsultationParams()
-    central_case_routing: CentralCaseRoutingParams = CentralCaseRoutingParams()
-    leadership_training: LeadershipTrainingParams = LeadershipTrainingParams()
-    champions: ChampionsParams = ChampionsParams()
-    audit_feedback: AuditFeedbackParams = AuditFeedbackParams()
-    commissioning_support: CommissioningSupportParams = CommissioningSupportParams()
-    tailored_readiness_support: TailoredReadinessSupportParams = TailoredReadinessSupportParams()
-    ongoing_training: OngoingTrainingParams = OngoingTrainingParams()
+    The built-in strategies' groups are declared here so that the schema (docs, dashboard,
+    validation) is complete without importing the model; a plug-in strategy adds its own group
+    at registration (:func:`register_strategy_params`).
+    """
+
+    protected_time: ProtectedTimeParams = Field(default_factory=ProtectedTimeParams)
+    booster_consultation: BoosterConsultationParams = Field(
+        default_factory=BoosterConsultationParams)
+    central_case_routing: CentralCaseRoutingParams = Field(
+        default_factory=CentralCaseRoutingParams)
+    leadership_training: LeadershipTrainingParams = Field(
+        default_factory=LeadershipTrainingParams)
+    champions: ChampionsParams = Field(default_factory=ChampionsParams)
+    audit_feedback: AuditFeedbackParams = Field(default_factory=AuditFeedbackParams)
+    commissioning_support: CommissioningSupportParams = Field(
+        default_factory=CommissioningSupportParams)
+    tailored_readiness_support: TailoredReadinessSupportParams = Field(
+        default_factory=TailoredReadinessSupportParams)
+    ongoing_training: OngoingTrainingParams = Field(default_factory=OngoingTrainingParams)
 
 
 class Params(_Group):
@@ -719,7 +748,7 @@ class Params(_Group):
     learning: LearningParams = LearningParams()
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
-    strategies: StrategyParams = StrategyParams()
+    strategies: StrategyParams = Field(default_factory=StrategyParams)
 
     # -- construction -----------------------------------------------------------------------
 
@@ -866,9 +895,51 @@ def _walk(model: type[BaseModel], prefix: str, group: str) -> Iterator[ParamSpec
         )
 
 
-_SPECS: tuple[ParamSpec, ...] = tuple(_walk(Params, "", ""))
-_BY_NAME: dict[str, ParamSpec] = {s.name: s for s in _SPECS}
+_SPECS: tuple[ParamSpec, ...] = ()
+_BY_NAME: dict[str, ParamSpec] = {}
+# The built-in strategies; :func:`strategy_names` also lists plug-ins registered later.
 STRATEGY_NAMES: tuple[str, ...] = tuple(StrategyParams.model_fields)
+
+
+def _index_specs() -> None:
+    global _SPECS, _BY_NAME
+    _SPECS = tuple(_walk(Params, "", ""))
+    _BY_NAME = {s.name: s for s in _SPECS}
+
+
+_index_specs()
+
+
+def strategy_names() -> tuple[str, ...]:
+    """Every strategy with a parameter group: built-in and registered plug-ins."""
+    return tuple(StrategyParams.model_fields)
+
+
+def strategy_params_group(name: str) -> type[StrategyParamsBase]:
+    """The parameter-group class of strategy ``name``."""
+    return StrategyParams.model_fields[name].annotation  # type: ignore[return-value]
+
+
+def register_strategy_params(name: str, group: type[StrategyParamsBase]) -> None:
+    """Add a strategy's parameter group to the schema as ``strategies.<name>``.
+
+    Idempotent for the same class. After this, scenario files, ``Params.from_overrides``,
+    ``param_specs()`` and the generated docs all know ``strategies.<name>.*``. The group is
+    registered in this process only: a plug-in must be imported in every worker process too.
+    """
+    if not (isinstance(group, type) and issubclass(group, StrategyParamsBase)):
+        raise TypeError(f"parameters of strategy '{name}' must subclass StrategyParamsBase")
+    known = StrategyParams.model_fields.get(name)
+    if known is not None:
+        if known.annotation is group:
+            return
+        raise ValueError(f"strategy '{name}' already has parameter group "
+                         f"{known.annotation.__name__}")
+    StrategyParams.model_fields[name] = FieldInfo.from_annotated_attribute(
+        group, Field(default_factory=group))
+    StrategyParams.model_rebuild(force=True)
+    Params.model_rebuild(force=True)
+    _index_specs()
 
 
 def param_specs() -> tuple[ParamSpec, ...]:

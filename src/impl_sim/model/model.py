@@ -151,11 +151,15 @@ class ImplementationModel(mesa.Model):
         over too (a successor brings the scenario's style without any training gains)."""
         p, leaders, services = self.params, self.leaders, self.services
         running = self.training_running_by_service()
-        services.agenda = leaders.implementation_agenda(running)
-        # losing funding ends protected time (seed 003)
-        services.protected_hours = services.funded * np.maximum(
+        # seed 003: a decommissioned service no longer offers CPP: protected time and routing
+        # stop, and only part of the leader's agenda survives (self-leadership may carry on)
+        funded = services.funded
+        services.agenda = leaders.implementation_agenda(running) * np.where(
+            funded, 1.0, p.context.unfunded_agenda_share)
+        services.protected_hours = funded * np.maximum(
             leaders.protected_hours(p), self.levers.protected_hours_per_week)
-        services.routed_share = np.maximum(leaders.routed_share(), self.levers.routed_share)
+        services.routed_share = funded * np.maximum(leaders.routed_share(),
+                                                    self.levers.routed_share)
         services.follow_up_probability = leaders.follow_up_probability(running)
         leaving = self.rngs["leaders"].random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
         if leaving.any():
@@ -255,8 +259,12 @@ class ImplementationModel(mesa.Model):
             self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
         struggling = practising & (pool.competence < 0.4) & ~supervised & ~followed
         buffer = self.leaders.loss_buffer()[pool.service]
+        # S3: a family's improvement confirms the method fits clients' needs (lasting), a
+        # dropout is a setback (transient: motivation recovers toward the value fit)
+        pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
+        clip01(pool.motivation_baseline)
         pool.motivation += (
-            learn.motivation_gain_improvement * improved_n  # S3: client improvement feeds back
+            learn.motivation_gain_improvement * improved_n
             - learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
             - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
             + learn.motivation_gain_follow_up * followed

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from impl_sim.model.cases import COMPLETED, DROPPED
-from impl_sim.model.therapist import DISCONTINUED, IN_TRAINING
+from impl_sim.model.therapist import DISCONTINUED, IN_TRAINING, State
 
 if TYPE_CHECKING:
     from impl_sim.model.model import ImplementationModel
@@ -48,6 +48,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Share of eligible referrals that received CPP", share=True),
     Outcome("fidelity", "Fidelity", "0–1",
             "Mean fidelity over all CPP case-months delivered", share=True),
+    Outcome("fidelity_adjusted_delivery", "Fidelity-adjusted delivery", "case-months",
+            "Sum over all CPP case-months of the therapist's fidelity that month (S5)"),
     Outcome("sustainment_12m", "Sustainment at 12 months", "share",
             "Share of trained therapists in post who delivered CPP in the last 6 months, "
             "12 months after training ended", share=True),
@@ -58,13 +60,23 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("service_sustainment_24m", "Services sustaining at 24 months", "share",
             "Share of services with at least one sustaining therapist, 24 months after training "
             "ended", share=True),
+    Outcome("service_sustainment_36m", "Services sustaining at 36 months", "share",
+            "As service_sustainment_24m, 36 months after training ended", share=True),
+    Outcome("delivery_drop_after_training", "Fall in delivery after training", "share",
+            "1 − (therapists delivering in months 6–17 after training ended) / (in the last "
+            "6 months of training): the sustainment cliff (S6)", higher_is_better=False),
     Outcome("delivering_therapists_24m", "Therapists sustaining at 24 months", "therapists",
             "Number of sustaining therapists 24 months after training ended (capacity)"),
     Outcome("trained_retention", "Retention of trained therapists", "share",
             "Share of all therapists who completed training who are still in post at the end",
             share=True),
     Outcome("training_completion", "Training completion", "share",
-            "Share of enrolled therapists who completed training", share=True),
+            "Completed / (completed + quit the programme) among enrolled therapists who stayed "
+            "in post until their programme ended (F9); job leavers show in training_turnover",
+            share=True),
+    Outcome("training_turnover", "Left the job during training", "share",
+            "Share of enrolled therapists who left their post before their programme ended",
+            share=True, higher_is_better=False),
     Outcome("delivering_at_training_end", "Delivering at training end", "share",
             "Share of the first cohort's enrolled therapists sustaining when its training ends",
             share=True),
@@ -152,50 +164,85 @@ def _safe_div(a: float, b: float) -> float:
     return a / b if b else float("nan")
 
 
+def _everyone(model: ImplementationModel) -> dict[str, np.ndarray]:
+    """Person-level records of everyone who held a post: those in post now, then the leavers."""
+    pool, gone = model.therapists, model.departures
+    fields = ("completed_training", "enrolled_month", "first_case_month", "cases_started",
+              "certified")
+    people = {f: np.concatenate([getattr(pool, f), np.array([d[f] for d in gone],
+                                                             dtype=getattr(pool, f).dtype)])
+              for f in fields}
+    states = [State(int(s)).name.lower() for s in pool.state] + [d["state_before"] for d in gone]
+    people["state"] = np.array(states, dtype=object)
+    people["left"] = np.arange(len(states)) >= pool.n
+    return people
+
+
+def _training_funnel(people: dict[str, np.ndarray]) -> dict[str, float]:
+    """F9's funnel: who completed, who quit the programme, who left the job during training.
+
+    Completion is counted among those who stayed in post until their programme ended, so that
+    staff turnover (F12) is not mistaken for failing the training; it is reported separately.
+    """
+    enrolled = people["enrolled_month"] >= 0
+    completed = people["completed_training"]
+    quit_programme = enrolled & ~completed & (people["state"] == "discontinued")
+    left_in_training = enrolled & people["left"] & (people["state"] == "in_training")
+    n_completed = int(completed.sum())
+    return {
+        "training_completion": _safe_div(n_completed, n_completed + int(quit_programme.sum())),
+        "training_turnover": _safe_div(int(left_in_training.sum()), int(enrolled.sum())),
+    }
+
+
+def _mean_in(series: np.ndarray, start: int, stop: int) -> float:
+    """Mean of ``series`` over months [start, stop), NaN unless the window lies in the run."""
+    if start < 0 or stop > len(series) or start >= stop:
+        return float("nan")
+    return float(series[start:stop].mean())
+
+
 def summarise(model: ImplementationModel) -> dict[str, float]:
     """End-of-run outcomes, one number each (NaN where undefined, e.g. a horizon too short)."""
     pool, cases, series = model.therapists, model.cases, model.series
     v = series.values
-    gone = model.departures
-    trained_now = pool.completed_training
-    trained_total = int(trained_now.sum()) + sum(d["completed_training"] for d in gone)
-    adopters_now = trained_now & (pool.first_case_month >= 0)
-    adopters = int(adopters_now.sum()) + sum(
-        d["completed_training"] and d["first_case_month"] >= 0 for d in gone)
-    enrolled_now = pool.enrolled_month >= 0
-    enrolled_total = int(enrolled_now.sum()) + sum(d["enrolled_month"] >= 0 for d in gone)
-    first = pool.first_case_month >= 0
-    waits = list((pool.first_case_month - pool.enrolled_month)[first & enrolled_now]) + [
-        d["first_case_month"] - d["enrolled_month"] for d in gone
-        if d["first_case_month"] >= 0 and d["enrolled_month"] >= 0]
-    certified = int((trained_now & pool.certified).sum()) + sum(d["certified"] for d in gone)
-    cases_trained = int(pool.cases_started[trained_now].sum()) + sum(
-        d["cases_started"] for d in gone if d["completed_training"])
+    people = _everyone(model)
+    trained = people["completed_training"]
+    trained_total = int(trained.sum())
+    adopters = int((trained & (people["first_case_month"] >= 0)).sum())
+    started = (people["first_case_month"] >= 0) & (people["enrolled_month"] >= 0)
+    waits = (people["first_case_month"] - people["enrolled_month"])[started]
     completed, dropped = cases.count(COMPLETED), cases.count(DROPPED)
     improved = int(cases.improved[: cases.size].sum())
     end = model.first_training_end
     cost = float(sum(model.costs.values()))
     cohort_size = max(len(model._first_cohort), 1)
+    before_end = _mean_in(v["delivering"], end - 6, end)
     return {
         "adoption": _safe_div(adopters, trained_total),
-        "time_to_first_case": float(np.mean(waits)) if waits else float("nan"),
+        "time_to_first_case": float(waits.mean()) if len(waits) else float("nan"),
         "penetration": _safe_div(model.tally["cpp_starts"], model.tally["referrals"]),
         "fidelity": _safe_div(model.tally["fidelity_sum"], model.tally["case_months"]),
+        "fidelity_adjusted_delivery": float(model.tally["fidelity_sum"]),
         "sustainment_12m": _at(v["sustainment"], end + 12),
         "sustainment_24m": _at(v["sustainment"], end + 24),
         "sustainment_36m": _at(v["sustainment"], end + 36),
         "service_sustainment_24m": _at(series.services_sustaining, end + 24) / model.services.n,
+        "service_sustainment_36m": _at(series.services_sustaining, end + 36) / model.services.n,
         "delivering_therapists_24m": _at(v["sustaining"], end + 24),
-        "trained_retention": _safe_div(float(trained_now.sum()), trained_total),
-        "training_completion": _safe_div(trained_total, enrolled_total),
+        "delivery_drop_after_training": (
+            1.0 - _safe_div(_mean_in(v["delivering"], end + 6, end + 18), before_end)),
+        "trained_retention": _safe_div(float(pool.completed_training.sum()), trained_total),
+        **_training_funnel(people),
         "delivering_at_training_end": _at(v["sustaining"], end) / cohort_size,
-        "certified_share": _safe_div(certified, trained_total),
+        "certified_share": _safe_div(int((trained & people["certified"]).sum()), trained_total),
         "cases_started": float(model.tally["cpp_starts"]),
         "cases_completed": float(completed),
         "cases_dropped": float(dropped),
         "completion_rate": _safe_div(completed, completed + dropped),
         "improvement_rate": _safe_div(improved, completed),
-        "cases_per_trained_therapist": _safe_div(cases_trained, trained_total),
+        "cases_per_trained_therapist": _safe_div(
+            int(people["cases_started"][trained].sum()), trained_total),
         "cost_total": cost,
         "cost_per_completed_case": _safe_div(cost, completed),
         "months_funded": float(model.services.months_funded.mean()),

@@ -6,8 +6,11 @@ before leaders act, ``after_step`` after turnover. Strategies act through the mo
 state (``model.levers``, ``model.services``, ``model.therapists``, ``model.leaders``,
 ``model.commissioning``) and book their costs with ``model.add_cost``.
 
-To add a strategy: declare its parameters in ``params.StrategyParams`` (one field, same name),
-then write a subclass here decorated with ``@register``. ``model.py`` never changes.
+To add a strategy (here or in your own module): subclass
+:class:`~impl_sim.params.StrategyParamsBase` for its settings, subclass :class:`Strategy` with
+``name``, ``eric_name`` and ``parameters`` set, and decorate it with ``@register``. Registering
+also adds the settings to the parameter schema as ``strategies.<name>.*``, so scenario files,
+validation and the generated docs know them. Neither ``model.py`` nor ``params.py`` changes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,20 @@ import numpy as np
 
 from impl_sim.model.therapist import UNTRAINED
 from impl_sim.model.training import cohort_cost, enrol
+from impl_sim.params import (
+    AuditFeedbackParams,
+    BoosterConsultationParams,
+    CentralCaseRoutingParams,
+    ChampionsParams,
+    CommissioningSupportParams,
+    LeadershipTrainingParams,
+    OngoingTrainingParams,
+    Params,
+    ProtectedTimeParams,
+    StrategyParamsBase,
+    TailoredReadinessSupportParams,
+    register_strategy_params,
+)
 
 if TYPE_CHECKING:
     from impl_sim.model.model import ImplementationModel
@@ -27,7 +44,10 @@ REGISTRY: dict[str, type[Strategy]] = {}
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
-    """Class decorator: make a strategy available under ``cls.name``."""
+    """Class decorator: make a strategy and its parameter group available under ``cls.name``."""
+    if not cls.name or cls.parameters is None:
+        raise TypeError(f"{cls.__name__} needs a `name` and a `parameters` group")
+    register_strategy_params(cls.name, cls.parameters)
     REGISTRY[cls.name] = cls
     return cls
 
@@ -47,8 +67,9 @@ class Strategy:
 
     name: ClassVar[str] = ""
     eric_name: ClassVar[str] = ""
+    parameters: ClassVar[type[StrategyParamsBase] | None] = None
 
-    def __init__(self, params) -> None:
+    def __init__(self, params: StrategyParamsBase) -> None:
         self.params = params
 
     def active(self, month: int) -> bool:
@@ -72,6 +93,7 @@ class ProtectedTime(Strategy):
     """Hours protected for CPP for every trained therapist (needs funding)."""
 
     name = "protected_time"
+    parameters = ProtectedTimeParams
     eric_name = "Alter incentive/allowance structures"
 
     def before_step(self, model: ImplementationModel) -> None:
@@ -84,6 +106,7 @@ class BoosterConsultation(Strategy):
     """Consultation continues after training ends (flattens the sustainment cliff, S6)."""
 
     name = "booster_consultation"
+    parameters = BoosterConsultationParams
     eric_name = "Provide ongoing consultation"
 
     def before_step(self, model: ImplementationModel) -> None:
@@ -96,6 +119,7 @@ class CentralCaseRouting(Strategy):
     """Intake routes eligible families to trained therapists with room."""
 
     name = "central_case_routing"
+    parameters = CentralCaseRoutingParams
     eric_name = "Revise professional roles"
 
     def before_step(self, model: ImplementationModel) -> None:
@@ -108,6 +132,7 @@ class LeadershipTraining(Strategy):
     """Train leaders in post: proactive, knowledgeable and perseverant scores rise (S11)."""
 
     name = "leadership_training"
+    parameters = LeadershipTrainingParams
     eric_name = "Recruit, designate, and train for leadership"
 
     def before_step(self, model: ImplementationModel) -> None:
@@ -126,6 +151,7 @@ class Champions(Strategy):
     """A motivated trained therapist per service champions CPP among colleagues."""
 
     name = "champions"
+    parameters = ChampionsParams
     eric_name = "Identify and prepare champions"
 
     def before_step(self, model: ImplementationModel) -> None:
@@ -151,6 +177,7 @@ class AuditFeedback(Strategy):
     """Regular feedback on CPP use keeps it visible: climate and motivation of deliverers rise."""
 
     name = "audit_feedback"
+    parameters = AuditFeedbackParams
     eric_name = "Audit and provide feedback"
 
     def after_step(self, model: ImplementationModel) -> None:
@@ -168,6 +195,7 @@ class CommissioningSupport(Strategy):
     """Awareness and evaluation work aimed at commissioners (seed 003)."""
 
     name = "commissioning_support"
+    parameters = CommissioningSupportParams
     eric_name = "Access new funding"
 
     def before_step(self, model: ImplementationModel) -> None:
@@ -182,6 +210,7 @@ class TailoredReadinessSupport(Strategy):
     """Extra supervision for therapists with low psychological readiness (S4)."""
 
     name = "tailored_readiness_support"
+    parameters = TailoredReadinessSupportParams
     eric_name = "Tailor strategies"
 
     def after_step(self, model: ImplementationModel) -> None:
@@ -199,6 +228,7 @@ class OngoingTraining(Strategy):
     """New cohorts enrol the untrained staff at regular intervals (an answer to turnover, S8)."""
 
     name = "ongoing_training"
+    parameters = OngoingTrainingParams
     eric_name = "Conduct ongoing training"
 
     def after_step(self, model: ImplementationModel) -> None:
@@ -212,14 +242,14 @@ class OngoingTraining(Strategy):
             model.add_cost("training", cohort_cost(len(new), model.params))
 
 
-def build_strategies(params) -> list[Strategy]:
+def build_strategies(params: Params) -> list[Strategy]:
     """Instantiate the enabled strategies of a parameter set, in registry order."""
-    missing = set(REGISTRY) ^ set(type(params.strategies).model_fields)
-    if missing:  # a strategy without parameters, or parameters without a strategy
-        raise RuntimeError(f"strategy registry and parameter schema disagree on: {sorted(missing)}")
+    orphans = set(type(params.strategies).model_fields) - set(REGISTRY)
+    if orphans:  # parameters declared for a strategy nobody registered
+        raise RuntimeError(f"no strategy registered for parameter groups: {sorted(orphans)}")
     chosen = []
     for name, cls in REGISTRY.items():
-        sp = getattr(params.strategies, name)
-        if sp.enabled:
-            chosen.append(cls(sp))
+        settings = getattr(params.strategies, name)
+        if settings.enabled:
+            chosen.append(cls(settings))
     return chosen

@@ -33,12 +33,12 @@ from typing import Any
 import yaml
 
 from impl_sim.params import (
-    STRATEGY_NAMES,
     ParamError,
     Params,
-    StrategyParams,
     param_spec,
     param_specs,
+    strategy_names,
+    strategy_params_group,
     suggest,
 )
 
@@ -353,16 +353,17 @@ def _strategies(source: str, key: str, value: Any) -> dict[str, Any]:
     """``{booster_consultation: {start_month: 18}}`` → enabled + dotted overrides."""
     if value is None:
         return {}
+    known = strategy_names()
     if not isinstance(value, Mapping):
         raise ScenarioError(source, key, "expected a mapping of strategy: settings; strategies: "
-                            + ", ".join(STRATEGY_NAMES))
+                            + ", ".join(known))
     flat: dict[str, Any] = {}
     for strategy, settings in value.items():
         where = f"{key}.{strategy}"
-        if strategy not in STRATEGY_NAMES:
-            hint = suggest(str(strategy), STRATEGY_NAMES)
+        if strategy not in known:
+            hint = suggest(str(strategy), known)
             raise ScenarioError(source, where, f"unknown strategy{hint}; available: "
-                                + ", ".join(STRATEGY_NAMES))
+                                + ", ".join(known))
         if isinstance(settings, bool):
             flat[f"strategies.{strategy}.enabled"] = settings
             continue
@@ -371,7 +372,7 @@ def _strategies(source: str, key: str, value: Any) -> dict[str, Any]:
         if not isinstance(settings, Mapping):
             raise ScenarioError(source, where, f"{settings!r} is not allowed; expected true, "
                                 "false or a mapping of the strategy's settings")
-        fields = type(getattr(StrategyParams(), strategy)).model_fields
+        fields = strategy_params_group(strategy).model_fields
         flat[f"strategies.{strategy}.enabled"] = settings.get("enabled", True)
         for name, val in settings.items():
             if name not in fields:
