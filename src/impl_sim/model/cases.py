@@ -35,17 +35,23 @@ class Referrals:
 
 
 def draw_referrals(rng: np.random.Generator, params: Params, n_services: int) -> Referrals:
-    """Eligible families arriving this month: Poisson per service, attributes drawn at once."""
+    """Eligible families arriving this month: Poisson per service, attributes drawn at once.
+
+    One uniform draw per family and attribute (a single generator call keeps the hot loop
+    cheap); the dropout resistance is its exponential transform.
+    """
     counts = rng.poisson(params.services.eligible_referrals_per_month, n_services)
     n = int(counts.sum())
     c = params.cases
     lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
+    barrier_u, length_u, resistance_u, improve_u = rng.random((4, n))
+    planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
         service=np.repeat(np.arange(n_services), counts),
-        barrier=rng.random(n) < c.caregiver_barrier_prevalence,
-        planned_months=np.maximum(1, np.rint(rng.uniform(lo, hi, n) / WEEKS_PER_MONTH)).astype(int),
-        dropout_resistance=rng.exponential(1.0, n),
-        improve_draw=rng.random(n),
+        barrier=barrier_u < c.caregiver_barrier_prevalence,
+        planned_months=np.maximum(1, np.rint(planned_weeks / WEEKS_PER_MONTH)).astype(np.int64),
+        dropout_resistance=-np.log1p(-resistance_u),  # Exp(1)
+        improve_draw=improve_u,
     )
 
 
@@ -77,19 +83,27 @@ class CaseBook:
                 new[: len(arr)] = arr
                 setattr(self, name, new)
 
-    def open(self, slot: int, service: int, month: int, referrals: Referrals, i: int) -> None:
-        """Start a CPP case for referral ``i`` with the therapist at ``slot``."""
-        if self.size == self._cap:
+    def open(self, slots: np.ndarray, month: int, referrals: Referrals, families: np.ndarray,
+             ) -> np.ndarray:
+        """Start CPP cases for referrals ``families`` with the therapists at ``slots``.
+
+        Returns the new case indices.
+        """
+        k = len(slots)
+        while self.size + k > self._cap:
             self._grow()
-        k = self.size
-        self.slot[k], self.service[k], self.start_month[k] = slot, service, month
-        self.planned_months[k] = referrals.planned_months[i]
-        self.barrier[k] = referrals.barrier[i]
-        self.resistance[k] = referrals.dropout_resistance[i]
-        self.improve_draw[k] = referrals.improve_draw[i]
-        self.status[k] = ACTIVE
-        self.size += 1
-        self.active = np.append(self.active, k)
+        new = np.arange(self.size, self.size + k)
+        self.slot[new] = slots
+        self.service[new] = referrals.service[families]
+        self.start_month[new] = month
+        self.planned_months[new] = referrals.planned_months[families]
+        self.barrier[new] = referrals.barrier[families]
+        self.resistance[new] = referrals.dropout_resistance[families]
+        self.improve_draw[new] = referrals.improve_draw[families]
+        self.status[new] = ACTIVE
+        self.size += k
+        self.active = np.concatenate((self.active, new))
+        return new
 
     def dropout_hazard(self, params: Params, fidelity: np.ndarray) -> np.ndarray:
         """Monthly dropout hazard of each active case.

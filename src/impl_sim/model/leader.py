@@ -24,21 +24,23 @@ class LeaderPool:
     def __init__(self, n_services: int, params: Params) -> None:
         self.n = n_services
         self.profile = params.ils_profile()
-        self.proactive = np.zeros(n_services)
-        self.knowledgeable = np.zeros(n_services)
-        self.supportive = np.zeros(n_services)
-        self.perseverant = np.zeros(n_services)
+        # one row per ILS dimension; ``self.proactive`` etc. are views of the rows, so a
+        # strategy that changes them in place changes the behaviours below
+        self.scores = np.zeros((len(ILS_DIMENSIONS), n_services))
+        self.proactive, self.knowledgeable, self.supportive, self.perseverant = self.scores
         self.leadership_trained = np.zeros(n_services, dtype=bool)
         self.appoint(np.arange(n_services))
 
     def appoint(self, services: np.ndarray) -> None:
         """Put a new leader in post: the scenario's profile, without any training gains."""
-        for dim in ILS_DIMENSIONS:
-            getattr(self, dim)[services] = self.profile[dim]
+        for row, dim in zip(self.scores, ILS_DIMENSIONS, strict=True):
+            row[services] = self.profile[dim]
         self.leadership_trained[services] = False
 
-    def scaled(self, dim: str) -> np.ndarray:
-        return getattr(self, dim) / 4.0
+    def scaled(self) -> np.ndarray:
+        """The four ILS rows scaled to 0–1 (proactive, knowledgeable, supportive,
+        perseverant)."""
+        return self.scores * 0.25
 
     # -- behaviours (DESIGN §3) ------------------------------------------------------------
 
@@ -48,29 +50,29 @@ class LeaderPool:
         While training runs the programme itself carries part of the agenda, so proactivity and
         knowledge count; after it ends only a perseverant leader keeps it there (S6, S11).
         """
-        p, k, v = self.scaled("proactive"), self.scaled("knowledgeable"), self.scaled("perseverant")
+        p, k, _, v = self.scaled()
         return np.where(training_running, (p + k + v) / 3.0, v * (p + k) / 2.0)
 
     def protected_hours(self, params: Params) -> np.ndarray:
         """Hours per week the leader protects for each trained therapist."""
-        return params.leaders.max_protected_hours_per_week * self.scaled("proactive")
+        return params.leaders.max_protected_hours_per_week * 0.25 * self.proactive
 
     def routed_share(self) -> np.ndarray:
         """Share of eligible referrals the leader routes to trained therapists."""
-        return self.scaled("proactive") * self.scaled("knowledgeable")
+        return (0.0625 * self.proactive) * self.knowledgeable
 
     def follow_up_probability(self, training_running: np.ndarray) -> np.ndarray:
         """Monthly chance the leader follows up a therapist's CPP work."""
-        p, v = self.scaled("proactive"), self.scaled("perseverant")
+        p, _, _, v = self.scaled()
         return np.where(training_running, p, p * v)
 
     def funding_advocacy(self) -> np.ndarray:
         """How hard the leader argues for funding with commissioners (0–1)."""
-        return self.scaled("proactive") * self.scaled("perseverant")
+        return (0.0625 * self.proactive) * self.perseverant
 
     def loss_buffer(self) -> np.ndarray:
         """Share of a setback's motivational cost a supportive leader absorbs (up to a half)."""
-        return 0.5 * self.scaled("supportive")
+        return 0.125 * self.supportive
 
 
 class Leader(mesa.Agent):

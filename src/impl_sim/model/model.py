@@ -33,7 +33,8 @@ from impl_sim.model.therapist import (
     DISCONTINUED,
     IN_TRAINING,
     PAUSED,
-    State,
+    POST_TRAINING,
+    STATE_NAMES,
     Therapist,
     TherapistPool,
     fidelity_now,
@@ -150,7 +151,7 @@ class ImplementationModel(mesa.Model):
         """Leaders protect time, route referrals, follow up, keep CPP on the agenda; they turn
         over too (a successor brings the scenario's style without any training gains)."""
         p, leaders, services = self.params, self.leaders, self.services
-        running = self.training_running_by_service()
+        running = self._training_running = self.training_running_by_service()
         # seed 003: a decommissioned service no longer offers CPP: protected time and routing
         # stop, and only part of the leader's agenda survives (self-leadership may carry on)
         funded = services.funded
@@ -199,82 +200,89 @@ class ImplementationModel(mesa.Model):
             max_caseload=p.cases.max_cpp_caseload,
             caseload_weight=p.decision.caseload_weight,
         )
-        for family, post in starts:
-            self._start_case(post, int(referrals.service[family]), referrals, family)
+        if starts:
+            self._start_cases(referrals, *map(np.array, zip(*starts, strict=True)))
 
-    def _start_case(self, slot: int, service: int, referrals: Referrals, i: int) -> None:
+    def _start_cases(self, referrals: Referrals, families: np.ndarray, slots: np.ndarray,
+                     ) -> None:
+        """Open the CPP cases taken this month and book them on their therapists' posts."""
         pool = self.therapists
-        self.cases.open(slot, service, self.month, referrals, i)
-        pool.cpp_caseload[slot] += 1
-        pool.cases_started[slot] += 1
-        if pool.state[slot] == IN_TRAINING:
-            pool.training_cases[slot] += 1
-        if pool.first_case_month[slot] < 0:
-            pool.first_case_month[slot] = self.month
-        pool.last_case_start_month[slot] = self.month
-        self.tally["cpp_starts"] += 1
-        self.cpp_starts_this_month += 1
+        self.cases.open(slots, self.month, referrals, families)
+        taken = np.bincount(slots, minlength=pool.n)
+        pool.cpp_caseload += taken
+        pool.cases_started += taken
+        pool.training_cases += taken * (pool.state == IN_TRAINING)
+        first = slots[pool.first_case_month[slots] < 0]
+        pool.first_case_month[first] = self.month
+        pool.last_case_start_month[slots] = self.month
+        self.tally["cpp_starts"] += len(slots)
+        self.cpp_starts_this_month = len(slots)
 
     def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        pool = self.therapists
-        active_slots = pool.has_case()
+        """A month of weekly sessions for every active case; families complete or drop out."""
+        pool, cases = self.therapists, self.cases
         pool.fidelity[:] = fidelity_now(pool, self.params, self._consultation)
-        pool.last_active_month[active_slots] = self.month
+        pool.last_active_month[pool.cpp_caseload > 0] = self.month
         self._caseload_delivered = pool.cpp_caseload.copy()
-        self.tally["case_months"] += int(pool.cpp_caseload.sum())
-        self.tally["fidelity_sum"] += float((pool.fidelity * pool.cpp_caseload).sum())
-        finished, improved, dropped = self.cases.progress(self.params, pool.fidelity)
-        for ended in (finished, dropped):
-            if len(ended):
-                np.subtract.at(pool.cpp_caseload, self.cases.slot[ended], 1)
+        self.tally["case_months"] += len(cases.active)
+        self.tally["fidelity_sum"] += float(pool.fidelity @ pool.cpp_caseload)
+        finished, improved, dropped = cases.progress(self.params, pool.fidelity)
+        if len(finished) or len(dropped):
+            ended = np.concatenate((finished, dropped))
+            pool.cpp_caseload -= np.bincount(cases.slot[ended], minlength=pool.n)
         if len(improved):
-            np.add.at(self.services.improved_this_cycle, self.cases.service[improved], 1)
+            self.services.improved_this_cycle += np.bincount(
+                cases.service[improved], minlength=self.services.n)
         return finished, improved, dropped
 
     def learn_and_update_motivation(self, improved: np.ndarray, dropped: np.ndarray) -> None:
         """Competence, readiness and motivation respond to this month's practice."""
         p, pool, services = self.params, self.therapists, self.services
         learn = p.learning
-        consult = self._consultation
         caseload = self._caseload_delivered  # cases worked on this month, finished ones included
         practising = caseload > 0
-        supervised = consult > 0
-        pool.competence += learn.competence_gain * caseload * np.where(supervised, 2.0, 1.0) * (
+        supervised = self._consultation > 0
+        # competence grows with each case-month (twice as fast with consultation) and decays
+        # without practice once training is over (S6)
+        pool.competence += (learn.competence_gain * caseload) * (1.0 + supervised) * (
             1.0 - pool.competence)
-        decays = ~practising & pool.completed_training
-        pool.competence[decays] -= learn.competence_decay
+        pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
         clip01(pool.competence)
 
+        # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
+        # practice, and with each family seen to improve
         gathering = training.gathering_this_month(pool, self.month, p)
-        pool.readiness += (learn.readiness_gain_training * (pool.state == IN_TRAINING)
-                           + 5 * learn.readiness_gain_training * gathering
-                           + learn.readiness_gain_practice * np.minimum(caseload, 1) * supervised)
-
-        improved_n = self._per_post(improved)
-        dropped_n = self._per_post(dropped)
-        pool.readiness += learn.readiness_gain_practice * improved_n
-        clip01(pool.readiness)
+        pool.readiness += learn.readiness_gain_training * (
+            (pool.state == IN_TRAINING) + 5.0 * gathering)
+        pool.readiness += learn.readiness_gain_practice * (practising & supervised)
 
         followed = pool.can_deliver() & (
             self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
-        struggling = practising & (pool.competence < 0.4) & ~supervised & ~followed
-        buffer = self.leaders.loss_buffer()[pool.service]
-        # S3: a family's improvement confirms the method fits clients' needs (lasting), a
-        # dropout is a setback (transient: motivation recovers toward the value fit)
-        pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
-        clip01(pool.motivation_baseline)
+        struggling = practising & ~(supervised | followed) & (pool.competence < 0.4)
         pool.motivation += (
-            learn.motivation_gain_improvement * improved_n
-            - learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
+            learn.motivation_gain_follow_up * followed  # seed 000 theme 4
             - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
-            + learn.motivation_gain_follow_up * followed
             + learn.motivation_recovery * (pool.motivation_baseline - pool.motivation))
+        if len(improved):
+            # S3: a family's improvement confirms that the method fits clients' needs (a
+            # lasting rise of the value fit) and encourages (a transient rise)
+            improved_n = np.bincount(self.cases.slot[improved], minlength=pool.n)
+            pool.readiness += learn.readiness_gain_practice * improved_n
+            pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
+            clip01(pool.motivation_baseline)
+            pool.motivation += learn.motivation_gain_improvement * improved_n
+        if len(dropped):
+            # a dropout is a setback; a supportive leader absorbs part of it
+            dropped_n = np.bincount(self.cases.slot[dropped], minlength=pool.n)
+            buffer = self.leaders.loss_buffer()[pool.service]
+            pool.motivation -= learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
+        clip01(pool.readiness)
         clip01(pool.motivation)
 
-        delivering_share = np.bincount(pool.service, weights=practising, minlength=services.n) / (
-            self.params.services.therapists_per_service)
+        delivering_share = np.bincount(pool.service[practising], minlength=services.n) / (
+            p.services.therapists_per_service)
         services.update_climate(p, climate_target(
-            services.agenda, self.training_running_by_service(), delivering_share))
+            services.agenda, self._training_running, delivering_share))
 
     def progress_training(self) -> None:
         """Training dropouts, completions, and the post-training state machine."""
@@ -282,13 +290,16 @@ class ImplementationModel(mesa.Model):
         quits = self.rngs["turnover"].random(pool.n) < training.training_dropout_hazard(pool, p)
         pool.state[quits] = DISCONTINUED
         training.finish_training(pool, self.month, p)
-        trained = pool.completed_training & (pool.state != DISCONTINUED)
-        pool.state[trained & pool.has_case()] = DELIVERING
-        pool.state[trained & ~pool.has_case() & (pool.state == DELIVERING)] = PAUSED
+        # trained, not given up: DELIVERING with a case, PAUSED without, DISCONTINUED after
+        # `months_to_discontinue` months without one
+        after_training = POST_TRAINING[pool.state]
+        has_case = pool.cpp_caseload > 0
+        pool.state[after_training & has_case] = DELIVERING
         last_engaged = np.maximum(pool.last_active_month, pool.training_end_month)
-        idle = self.month - last_engaged >= p.learning.months_to_discontinue
-        gives_up = trained & ~pool.has_case() & idle
-        pool.state[gives_up] = DISCONTINUED
+        idle = (self.month - p.learning.months_to_discontinue) >= last_engaged
+        without_case = after_training & ~has_case
+        pool.state[without_case & (pool.state == DELIVERING)] = PAUSED
+        pool.state[without_case & idle] = DISCONTINUED
 
     def turnover_and_replacement(self) -> None:
         """Therapists leave with a monthly hazard; untrained hires fill their posts."""
@@ -298,26 +309,29 @@ class ImplementationModel(mesa.Model):
         if len(leaving) == 0:
             return
         closed = self.cases.end_for_leavers(leaving)
-        np.subtract.at(pool.cpp_caseload, self.cases.slot[closed], 1)
+        pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
+        self.departures.extend(self._departure_records(leaving))
         for slot in leaving:
-            self.departures.append(self._departure_record(int(slot)))
-            self.therapists.agent[slot].remove()
+            pool.agent[slot].remove()
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id)
         self.next_person_id += len(leaving)
-        for slot in leaving:
-            pool.agent[slot] = Therapist(self, int(slot))
+        for slot in leaving.tolist():
+            pool.agent[slot] = Therapist(self, slot)
 
-    def _departure_record(self, slot: int) -> dict[str, Any]:
+    def _departure_records(self, slots: np.ndarray) -> list[dict[str, Any]]:
+        """What is kept of each leaver: enough for the person-level outcomes (outcomes.py)."""
         pool = self.therapists
-        return {
-            "person_id": int(pool.person_id[slot]), "slot": slot, "month": self.month,
-            "state_before": State(int(pool.state[slot])).name.lower(),
-            "completed_training": bool(pool.completed_training[slot]),
-            "enrolled_month": int(pool.enrolled_month[slot]),
-            "first_case_month": int(pool.first_case_month[slot]),
-            "cases_started": int(pool.cases_started[slot]),
-            "certified": bool(pool.certified[slot]),
+        columns = {
+            "person_id": pool.person_id[slots].tolist(), "slot": slots.tolist(),
+            "state_before": [STATE_NAMES[s] for s in pool.state[slots].tolist()],
+            "completed_training": pool.completed_training[slots].tolist(),
+            "enrolled_month": pool.enrolled_month[slots].tolist(),
+            "first_case_month": pool.first_case_month[slots].tolist(),
+            "cases_started": pool.cases_started[slots].tolist(),
+            "certified": pool.certified[slots].tolist(),
         }
+        return [{"month": self.month, **dict(zip(columns, row, strict=True))}
+                for row in zip(*columns.values(), strict=True)]
 
     def collect(self) -> None:
         """Book this month's running costs and record the monthly series."""
@@ -332,16 +346,11 @@ class ImplementationModel(mesa.Model):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _per_post(self, case_ids: np.ndarray) -> np.ndarray | int:
-        """How many of ``case_ids`` each post holds (0 when there are none)."""
-        if len(case_ids) == 0:
-            return 0
-        return np.bincount(self.cases.slot[case_ids], minlength=self.therapists.n)
-
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
-        pool = self.therapists
-        booster = self.levers.booster_sessions_per_month * self.services.funded[pool.service]
+        pool, booster = self.therapists, self.levers.booster_sessions_per_month
+        if booster:
+            booster = booster * self.services.funded[pool.service]
         return training.consultation_intensity(pool, self.params, booster)
 
     def training_running_by_service(self) -> np.ndarray:

@@ -28,19 +28,21 @@ def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
 def add_co_trainee_ties(graph: nx.Graph, trainees: np.ndarray, rng: np.random.Generator,
                         ties_each: int = 2) -> None:
     """Link each trainee to a few trainees of *other* services met at gatherings."""
-    if len(trainees) < 2:
-        return
-    services = nx.get_node_attributes(graph, "service")
-    for a in trainees:
-        others = trainees[[services[int(b)] != services[int(a)] for b in trainees]]
-        if len(others) == 0:
-            continue
-        for b in rng.choice(others, size=min(ties_each, len(others)), replace=False):
-            if not graph.has_edge(int(a), int(b)):
-                graph.add_edge(int(a), int(b), kind="co_trainee")
+    service = np.array([graph.nodes[int(t)]["service"] for t in trainees], dtype=np.int64)
+    same_service = np.bincount(service)[service] if len(service) else service
+    for i, a in enumerate(trainees):
+        wanted = min(ties_each, len(trainees) - int(same_service[i]))
+        met: set[int] = set()
+        while len(met) < wanted:  # rejection sampling: cheap, as services are small
+            j = int(rng.integers(len(trainees)))
+            if service[j] != service[i]:
+                met.add(j)
+        for j in sorted(met):
+            if not graph.has_edge(int(a), int(trainees[j])):
+                graph.add_edge(int(a), int(trainees[j]), kind="co_trainee")
 
 
-DENSE_LIMIT = 2000
+DENSE_LIMIT = 300
 
 
 class PeerNorm:
@@ -48,11 +50,16 @@ class PeerNorm:
 
     def __init__(self, graph: nx.Graph) -> None:
         n = graph.number_of_nodes()
-        adjacency = sp.csr_matrix(
-            nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr"), dtype=float)
-        self.degree = np.maximum(np.asarray(adjacency.sum(axis=1)).ravel(), 1.0)
-        # a dense matrix is faster below a few thousand posts; sparse beyond
-        self.adjacency = adjacency.toarray() if n <= DENSE_LIMIT else adjacency
+        ends = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+        rows = np.concatenate((ends[:, 0], ends[:, 1]))
+        cols = np.concatenate((ends[:, 1], ends[:, 0]))
+        self.degree = np.maximum(np.bincount(rows, minlength=n), 1).astype(float)
+        # a dense matrix-vector product is faster for a few hundred posts; sparse beyond
+        if n <= DENSE_LIMIT:
+            self.adjacency = np.zeros((n, n))
+            self.adjacency[rows, cols] = 1.0
+        else:
+            self.adjacency = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
 
     def share_delivering(self, delivering: np.ndarray) -> np.ndarray:
-        return (self.adjacency @ delivering.astype(float)) / self.degree
+        return (self.adjacency @ delivering) / self.degree

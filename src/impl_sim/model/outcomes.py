@@ -135,22 +135,25 @@ class MonthlySeries:
         trained = pool.completed_training
         sustaining = trained & pool.delivered_within(m, SUSTAINMENT_WINDOW)
         able = pool.can_deliver()
-        v["in_training"][m] = np.count_nonzero(pool.state == IN_TRAINING)
-        v["trained_in_post"][m] = np.count_nonzero(trained)
-        v["delivering"][m] = np.count_nonzero(pool.cpp_caseload > 0)
-        v["sustaining"][m] = np.count_nonzero(sustaining)
-        v["sustainment"][m] = v["sustaining"][m] / max(v["trained_in_post"][m], 1.0)
+        in_state = np.bincount(pool.state, minlength=len(State)).tolist()
+        trained_in_post = int(trained.sum())
+        n_sustaining = int(sustaining.sum())
+        v["in_training"][m] = in_state[IN_TRAINING]
+        v["trained_in_post"][m] = trained_in_post
+        v["delivering"][m] = np.count_nonzero(pool.cpp_caseload)
+        v["sustaining"][m] = n_sustaining
+        v["sustainment"][m] = n_sustaining / max(trained_in_post, 1)
         v["adopted_ever"][m] = np.count_nonzero(pool.first_case_month >= 0)
-        v["discontinued"][m] = np.count_nonzero(pool.state == DISCONTINUED)
+        v["discontinued"][m] = in_state[DISCONTINUED]
         v["active_cases"][m] = len(model.cases.active)
         v["cpp_starts"][m] = model.cpp_starts_this_month
-        v["climate"][m] = model.services.climate.sum() / model.services.n
-        n_able = np.count_nonzero(able)
+        v["climate"][m] = model.services.climate.mean()
+        n_able = int(able.sum())
         v["motivation"][m] = pool.motivation @ able / n_able if n_able else 0.0
         v["funded_services"][m] = np.count_nonzero(model.services.funded)
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
-            np.bincount(pool.service, weights=sustaining, minlength=model.services.n) > 0)
+            np.bincount(pool.service[sustaining], minlength=model.services.n))
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {**self.values, "services_sustaining": self.services_sustaining}

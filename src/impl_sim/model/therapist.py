@@ -35,17 +35,17 @@ class State(IntEnum):
     LEFT = 6
 
 
+STATE_NAMES = tuple(s.name.lower() for s in State)
+
 # Plain-int codes for the hot loops (comparing arrays with an IntEnum member is slow).
 UNTRAINED, IN_TRAINING, TRAINED, DELIVERING, PAUSED, DISCONTINUED, LEFT = (int(s) for s in State)
 
 # States in which a therapist may take an eligible family as a CPP case.
 CAN_DELIVER = np.array([False, True, True, True, True, False, False])
+# Completed training and not given up (the post-training state machine runs on these).
+POST_TRAINING = np.array([False, False, True, True, True, False, False])
 
 NEVER = -10_000  # "month" of an event that has not happened
-
-
-def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
-    return bounded(rng.normal(mean, sd, n))
 
 
 class TherapistPool:
@@ -60,6 +60,7 @@ class TherapistPool:
         i = lambda v=0: np.full(n_slots, v, dtype=np.int64)  # noqa: E731
         self.motivation, self.motivation_baseline = f(), f()
         self.readiness, self.autonomy_preference, self.self_leadership = f(), f(), f()
+        self.structure_fit = f()
         self.competence, self.fidelity = f(), f()
         self.cpp_caseload = i()
         self.cases_started, self.training_cases = i(), i()
@@ -76,19 +77,26 @@ class TherapistPool:
 
     def hire(self, slots: np.ndarray, params: Params, rng: np.random.Generator, month: int,
              first_person_id: int) -> None:
-        """Fill ``slots`` with new, untrained therapists drawn from the population."""
+        """Fill ``slots`` with new, untrained therapists drawn from the population.
+
+        The four personal attributes are independent normals clipped to [0, 1].
+        """
         k = len(slots)
         t = params.therapists
+        means = np.array([t.motivation_mean, t.readiness_mean, t.autonomy_preference_mean,
+                          t.self_leadership_mean])
+        sds = np.array([t.motivation_sd, t.readiness_sd, t.autonomy_preference_sd,
+                        t.self_leadership_sd])
+        motivation, readiness, autonomy, self_leadership = bounded(
+            means[:, None] + sds[:, None] * rng.standard_normal((4, k)))
         self.person_id[slots] = first_person_id + np.arange(k)
         self.state[slots] = UNTRAINED
-        self.motivation_baseline[slots] = _clipped_normal(
-            rng, t.motivation_mean, t.motivation_sd, k)
-        self.motivation[slots] = self.motivation_baseline[slots]
-        self.readiness[slots] = _clipped_normal(rng, t.readiness_mean, t.readiness_sd, k)
-        self.autonomy_preference[slots] = _clipped_normal(
-            rng, t.autonomy_preference_mean, t.autonomy_preference_sd, k)
-        self.self_leadership[slots] = _clipped_normal(
-            rng, t.self_leadership_mean, t.self_leadership_sd, k)
+        self.motivation_baseline[slots] = self.motivation[slots] = motivation
+        self.readiness[slots] = readiness
+        self.autonomy_preference[slots] = autonomy
+        self.self_leadership[slots] = self_leadership
+        # fixed for a person: the programme's flexibility does not change during a run
+        self.structure_fit[slots] = structure_fit(params.training.programme_flexibility, autonomy)
         for arr in (self.competence, self.fidelity):
             arr[slots] = 0.0
         for arr in (self.cpp_caseload, self.cases_started, self.training_cases):
@@ -143,7 +151,6 @@ def take_case_log_odds(
     hours_per_case = params.cases.hours_per_case_per_week
     # time left for one more case, as a share of what a case needs (0 = none, 1 = enough)
     time_room = bounded((available_hours - hours_per_case * pool.cpp_caseload) / hours_per_case)
-    fit = structure_fit(params.training.programme_flexibility, pool.autonomy_preference)
     missing_training_cases = (pool.state == IN_TRAINING) & (
         pool.training_cases < params.training.training_cases_required)
     return (
@@ -155,7 +162,7 @@ def take_case_log_odds(
         + w.opportunity_weight * (opportunity - 0.5)  # S1, S2
         + w.climate_weight * (climate - 0.5)
         + w.peer_weight * (peer_norm - 0.5)
-        + w.fit_weight * (fit - 0.5)  # S5
+        + w.fit_weight * (pool.structure_fit - 0.5)  # S5
         + w.consultation_weight * np.minimum(consultation, 1.0)  # S6
         + w.training_requirement_weight * missing_training_cases
         - w.caseload_weight * pool.cpp_caseload

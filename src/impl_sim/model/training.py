@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from impl_sim.model.service import monthly_hazard
@@ -36,30 +38,41 @@ def in_training(pool: TherapistPool) -> np.ndarray:
     return pool.state == IN_TRAINING
 
 
-def consultation_intensity(pool: TherapistPool, params: Params, booster_sessions: np.ndarray,
-                           ) -> np.ndarray:
+# Which states receive the programme's consultation, and which a booster after training.
+GETS_PROGRAMME_CONSULTATION = np.array([False, True, False, False, False, False, False])
+CAN_RECEIVE_BOOSTER = np.array([False, False, True, True, True, False, False])
+
+
+def consultation_intensity(pool: TherapistPool, params: Params,
+                           booster_sessions: float | np.ndarray = 0.0) -> np.ndarray:
     """Consultation each therapist receives, scaled so that F2's fortnightly dose = 1.
 
     Trainees get the programme's consultation; afterwards only a booster (if funded) remains.
     """
-    training = in_training(pool)
-    after = CAN_RECEIVE_BOOSTER[pool.state]
-    sessions = np.where(training, params.training.consultation_sessions_per_month,
-                        np.where(after, booster_sessions, 0.0))
-    return sessions / 2.0
+    intensity = GETS_PROGRAMME_CONSULTATION[pool.state] * (
+        params.training.consultation_sessions_per_month / 2.0)
+    if np.any(booster_sessions):
+        intensity += CAN_RECEIVE_BOOSTER[pool.state] * (np.asarray(booster_sessions) / 2.0)
+    return intensity
 
 
-CAN_RECEIVE_BOOSTER = np.array([False, False, True, True, True, False, False])
+@lru_cache(maxsize=64)
+def _gathering_schedule(gatherings: int, duration_months: int) -> np.ndarray:
+    """Months of the programme (0..duration) in which a gathering is held (evenly spread, F1)."""
+    schedule = np.zeros(duration_months + 1, dtype=bool)
+    for k in range(gatherings):
+        month = round(k * duration_months / gatherings)
+        schedule[month] = month < duration_months
+    schedule.flags.writeable = False
+    return schedule
 
 
 def gathering_this_month(pool: TherapistPool, month: int, params: Params) -> np.ndarray:
     """Trainees who attend an in-person gathering this month (evenly spread, F1)."""
-    g = params.training.gatherings
-    # gathering k is held in month round(k * duration / g) of a therapist's programme
-    since = month - pool.enrolled_month
-    k = np.rint(since * g / params.training.duration_months)
-    on_schedule = np.rint(k * params.training.duration_months / g) == since
-    return in_training(pool) & on_schedule & (k < g)
+    t = params.training
+    schedule = _gathering_schedule(t.gatherings, t.duration_months)
+    months_in = np.minimum(np.maximum(month - pool.enrolled_month, 0), t.duration_months)
+    return in_training(pool) & schedule[months_in]
 
 
 def training_dropout_hazard(pool: TherapistPool, params: Params) -> np.ndarray:
