@@ -942,6 +942,16 @@ def register_strategy_params(name: str, group: type[StrategyParamsBase]) -> None
     _index_specs()
 
 
+def unregister_strategy_params(name: str) -> None:
+    """Remove a plug-in strategy's group from the schema (built-in strategies stay)."""
+    if name in STRATEGY_NAMES:
+        raise ValueError(f"'{name}' is a built-in strategy")
+    if StrategyParams.model_fields.pop(name, None) is not None:
+        StrategyParams.model_rebuild(force=True)
+        Params.model_rebuild(force=True)
+        _index_specs()
+
+
 def param_specs() -> tuple[ParamSpec, ...]:
     """Every parameter, in declaration order."""
     return _SPECS

@@ -35,6 +35,7 @@ from impl_sim.params import (
     StrategyParamsBase,
     TailoredReadinessSupportParams,
     register_strategy_params,
+    unregister_strategy_params,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +51,12 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     register_strategy_params(cls.name, cls.parameters)
     REGISTRY[cls.name] = cls
     return cls
+
+
+def unregister(name: str) -> None:
+    """Remove a plug-in strategy and its parameter group (e.g. at the end of a test)."""
+    unregister_strategy_params(name)
+    REGISTRY.pop(name, None)
 
 
 @dataclass
