@@ -16,12 +16,23 @@ Public API::
     Results.load(results.directory)            # read a results folder back
 """
 
-from impl_sim.experiment.runner import RunResult, run_one, run_scenario, sweep
-from impl_sim.experiment.store import Results, ResultsError
-from impl_sim.params import Params, param_specs
-from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario, parse_scenario
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Imported on first use, so that `impl-sim check` and `impl-sim params` start quickly (the model
+# pulls in Mesa, pandas and scipy).
+_EXPORTS = {
+    "Params": "impl_sim.params", "param_specs": "impl_sim.params",
+    "RunResult": "impl_sim.experiment.runner", "run_one": "impl_sim.experiment.runner",
+    "run_scenario": "impl_sim.experiment.runner", "sweep": "impl_sim.experiment.runner",
+    "Results": "impl_sim.experiment.store", "ResultsError": "impl_sim.experiment.store",
+    "Scenario": "impl_sim.scenario.loader", "ScenarioError": "impl_sim.scenario.loader",
+    "load_scenario": "impl_sim.scenario.loader", "parse_scenario": "impl_sim.scenario.loader",
+}
 
 __all__ = [
     "Params",
@@ -38,3 +49,17 @@ __all__ = [
     "run_scenario",
     "sweep",
 ]
+
+if TYPE_CHECKING:
+    from impl_sim.experiment.runner import RunResult, run_one, run_scenario, sweep
+    from impl_sim.experiment.store import Results, ResultsError
+    from impl_sim.params import Params, param_specs
+    from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario, parse_scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'impl_sim' has no attribute {name!r}")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from impl_sim.model.cases import COMPLETED, DROPPED
-from impl_sim.model.therapist import DISCONTINUED, IN_TRAINING, State
+from impl_sim.model.states import DISCONTINUED, IN_TRAINING, State
 
 if TYPE_CHECKING:
     from impl_sim.model.model import ImplementationModel

@@ -10,40 +10,36 @@ place in the colleague network and the same service (DESIGN §3, turnover).
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from impl_sim.model.numeric import bounded
+from impl_sim.model.states import (
+    CAN_DELIVER,
+    DELIVERING,
+    DISCONTINUED,
+    IN_TRAINING,
+    LEFT,
+    PAUSED,
+    POST_TRAINING,
+    STATE_NAMES,
+    TRAINED,
+    UNTRAINED,
+    State,
+)
 from impl_sim.params import Params
 
 if TYPE_CHECKING:
     from impl_sim.model.model import ImplementationModel
 
-
-class State(IntEnum):
-    """Therapist states (DESIGN §3). ``LEFT`` appears only in departure records."""
-
-    UNTRAINED = 0  # hired, never enrolled
-    IN_TRAINING = 1
-    TRAINED = 2  # completed training, no CPP case since
-    DELIVERING = 3  # completed training, carries >= 1 CPP case
-    PAUSED = 4  # completed training, no case now, not yet given up
-    DISCONTINUED = 5  # left the training, or no case for `months_to_discontinue` months
-    LEFT = 6
-
-
-STATE_NAMES = tuple(s.name.lower() for s in State)
-
-# Plain-int codes for the hot loops (comparing arrays with an IntEnum member is slow).
-UNTRAINED, IN_TRAINING, TRAINED, DELIVERING, PAUSED, DISCONTINUED, LEFT = (int(s) for s in State)
-
-# States in which a therapist may take an eligible family as a CPP case.
-CAN_DELIVER = np.array([False, True, True, True, True, False, False])
-# Completed training and not given up (the post-training state machine runs on these).
-POST_TRAINING = np.array([False, False, True, True, True, False, False])
+# the state codes live in states.py (importable without Mesa); re-exported here
+__all__ = [
+    "CAN_DELIVER", "DELIVERING", "DISCONTINUED", "IN_TRAINING", "LEFT", "NEVER", "PAUSED",
+    "POST_TRAINING", "STATE_NAMES", "TRAINED", "UNTRAINED", "State", "Therapist",
+    "TherapistPool", "fidelity_now", "structure_fit", "take_case_log_odds",
+]
 
 NEVER = -10_000  # "month" of an event that has not happened
 

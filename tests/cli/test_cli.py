@@ -1,0 +1,138 @@
+"""The command line as users meet it: real subprocesses, exit codes, messages (DESIGN §7)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+GOOD = """\
+name: tiny
+horizon_months: 30
+replications: 2
+seed: 5
+base: {services.count: 2, services.therapists_per_service: 4}
+arms:
+  passive: {leaders.style: passive_support}
+  leading: {leaders.style: implementation_leadership}
+"""
+
+# kind of mistake → (file content, text the message must contain: the offending key or value)
+BAD_FILES: dict[str, tuple[str | None, list[str]]] = {
+    "unknown top-level key": ("name: x\nreplicatons: 3\n", ["replicatons", "replications"]),
+    "misspelt parameter": ("name: x\nbase: {therapists.motivaton_mean: 0.5}\n",
+                           ["therapists.motivaton_mean", "therapists.motivation_mean"]),
+    "out-of-range value": ("name: x\nbase: {therapists.annual_turnover: 1.5}\n",
+                           ["therapists.annual_turnover", "1.5", "0.9"]),
+    "wrong type": ("name: x\nbase: {services.count: many}\n", ["services.count", "many"]),
+    "bad enum": ("name: x\narms: {a: {leaders.style: bossy}}\n",
+                 ["leaders.style", "bossy", "implementation_leadership"]),
+    "unknown strategy": ("name: x\nstrategies: {protected_tme: {}}\n",
+                         ["protected_tme", "protected_time"]),
+    "unknown strategy setting": ("name: x\nstrategies: {protected_time: {hours: 2}}\n",
+                                 ["strategies.protected_time.hours", "hours_per_week"]),
+    "arms not a mapping": ("name: x\narms: [a, b]\n", ["arms"]),
+    "empty file": ("", ["empty"]),
+    "not a mapping": ("- name: x\n", ["mapping", "list"]),
+    "duplicate key": ("name: x\nseed: 1\nseed: 2\n", ["duplicate", "seed"]),
+    "invalid YAML": ("name: x\nbase: {services.count: 2\n", ["invalid YAML", "line"]),
+    "python tag": ("name: !!python/object/apply:os.system ['echo hi']\n", ["!!python"]),
+    "missing name": ("replications: 3\n", ["name", "missing"]),
+    "bad replications": ("name: x\nreplications: 0\n", ["replications", "0"]),
+    "replications not a number": ("name: x\nreplications: many\n", ["replications", "many"]),
+    "bad design method": (
+        "name: x\ndesign: {method: random, parameters: {therapists.motivation_mean: [0.2, 0.8]}}\n",
+        ["design.method", "random", "lhs"]),
+    "reversed design range": (
+        "name: x\ndesign: {method: lhs, parameters: {therapists.motivation_mean: [0.8, 0.2]}}\n",
+        ["design.parameters.therapists.motivation_mean", "0.8"]),
+    "design range outside limits": (
+        "name: x\ndesign: {method: lhs, parameters: {therapists.motivation_mean: [0.2, 3]}}\n",
+        ["therapists.motivation_mean", "allowed range"]),
+    "unknown outcome": ("name: x\noutputs: {outcomes: [sustainment_42m]}\n",
+                        ["outputs.outcomes", "sustainment_42m"]),
+    "bad scenario name": ("name: 'two words'\n", ["name", "two words"]),
+    "missing file": (None, ["file not found"]),
+}
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "impl_sim", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def test_every_shipped_scenario_passes_check():
+    processes = {p.name: _cli("check", str(p)) for p in SCENARIOS}  # concurrently
+    for name, process in processes.items():
+        code, out, err = _finish(process)
+        assert code == 0, f"{name}: {err}"
+        assert "ok" in out
+
+
+def test_bad_scenario_files_exit_2_with_a_message_naming_the_key(tmp_path):
+    assert len(BAD_FILES) >= 15
+    processes = {}
+    for kind, (content, _) in BAD_FILES.items():
+        path = tmp_path / (kind.replace(" ", "_") + ".yaml")
+        if content is not None:
+            path.write_text(content, encoding="utf-8")
+        processes[kind] = (path, _cli("check", str(path)))
+    for kind, (path, process) in processes.items():
+        code, out, err = _finish(process)
+        assert code == 2, f"{kind}: exit {code}; {err}"
+        assert "Traceback" not in err + out, kind
+        assert path.name in err, f"{kind}: file not named in {err!r}"
+        for needed in BAD_FILES[kind][1]:
+            assert needed in err, f"{kind}: {needed!r} missing from {err!r}"
+
+
+def test_run_json_is_identical_for_the_same_seed(tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(GOOD, encoding="utf-8")
+    runs = [_cli("run", str(scenario), "--json", "--seed", "9", "--out", str(tmp_path / d))
+            for d in ("a", "b")]
+    documents = []
+    for process in runs:
+        code, out, err = _finish(process)
+        assert code == 0, err
+        doc = json.loads(out)
+        assert doc.pop("results_dir").startswith(str(tmp_path))
+        documents.append(doc)
+    assert documents[0] == documents[1]
+    arms = documents[0]["arms"]
+    assert set(arms) == {"passive", "leading"}
+    assert set(arms["passive"]["adoption"]) == {"mean", "lo", "hi"}
+    assert documents[0]["seed"] == 9
+
+
+def test_params_json_lists_every_parameter_with_its_fields():
+    code, out, err = _finish(_cli("params", "--json"))
+    assert code == 0, err
+    records = json.loads(out)
+    names = [r["name"] for r in records]
+    assert len(names) == len(set(names)) > 80
+    for record in records:
+        assert {"name", "type", "default", "min", "max", "unit", "description",
+                "source"} <= set(record)
+        assert record["description"] and record["source"], record["name"]
+    by_name = {r["name"]: r for r in records}
+    assert by_name["therapists.annual_turnover"]["source"].startswith("F12")
+
+
+@pytest.mark.parametrize("args", [["params", "--json", "--markdown"], ["run", "--replications",
+                                                                        "0", "x.yaml"]])
+def test_bad_options_exit_2(args):
+    code, _, err = _finish(_cli(*args))
+    assert code == 2
+    assert "Traceback" not in err
