@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -32,10 +33,8 @@ def test_every_parameter_names_a_readable_source():
 
 def test_odd_step_order_matches_the_code():
     odd = (DOCS / "odd.md").read_text(encoding="utf-8")
-    import inspect
-
     code_order = re.findall(r"self\.(\w+)\(", inspect.getsource(ImplementationModel.step))
-    block = odd.split("<!-- step order -->")[1]
+    block = odd.split("<!-- step order -->")[1].split("<!-- end step order -->")[0]
     doc_order = re.findall(r"`(\w+)`", block)
     assert [s for s in doc_order if s in code_order] == code_order
 

@@ -91,7 +91,7 @@ class SimulationParams(_Group):
     horizon_months: int = spec(
         60, ge=12, le=240, unit="months", kind="structure",
         description="Length of a run in monthly steps",
-        source="DESIGN §3: 18-month training plus follow-up",
+        source="F1 (18-month training) plus follow-up; assumption for the length",
     )
 
 
@@ -137,7 +137,7 @@ class ServiceParams(_Group):
         9.0, ge=1.0, le=36.0, unit="months",
         description="Time constant with which climate follows what leadership sustains "
         "(leadership → climate → use)",
-        source="S1, S6: Williams et al. 2020, 2022 (effects lag many months)",
+        source="S1, S6: Williams et al. 2020, 2022 (effects lag many months); value assumed",
     )
 
 
@@ -148,7 +148,7 @@ class TherapistParams(_Group):
         0.6, ge=0.0, le=1.0, unit="0–1", key=True, label="Intrinsic motivation (mean)",
         description="Mean intrinsic motivation: fit between the therapist's own values and "
         "clients' needs",
-        source="seed 000 theme 1 (S3)",
+        source="seed 000 theme 1 (S3); value assumed",
     )
     motivation_sd: float = spec(
         0.15, ge=0.0, le=0.5, unit="0–1",
@@ -159,7 +159,7 @@ class TherapistParams(_Group):
         0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Psychological readiness (mean)",
         description="Mean psychological readiness to work with trauma and the parent–child "
         "relationship",
-        source="seed 000 theme 2 (S4)",
+        source="seed 000 theme 2 (S4); value assumed",
     )
     readiness_sd: float = spec(
         0.2, ge=0.0, le=0.5, unit="0–1",
@@ -169,7 +169,7 @@ class TherapistParams(_Group):
     autonomy_preference_mean: float = spec(
         0.6, ge=0.0, le=1.0, unit="0–1",
         description="Mean wish to adapt the method freely (0 = wants a manual, 1 = full autonomy)",
-        source="seed 000 theme 3 (S5: flexibility welcomed)",
+        source="seed 000 theme 3 (S5: flexibility welcomed); value assumed",
     )
     autonomy_preference_sd: float = spec(
         0.15, ge=0.0, le=0.5, unit="0–1",
@@ -180,7 +180,7 @@ class TherapistParams(_Group):
         0.35, ge=0.0, le=1.0, unit="0–1", key=True, label="Self-leadership (mean)",
         description="Mean ability to organise one's own implementation (find cases, carve out "
         "time) when leaders are passive",
-        source="seed 000 theme 4 (S2)",
+        source="seed 000 theme 4 (S2); value assumed",
     )
     self_leadership_sd: float = spec(
         0.2, ge=0.0, le=0.5, unit="0–1",
@@ -297,7 +297,7 @@ class CaseParams(_Group):
         0.5, ge=0.0, le=1.0, unit="0–1",
         description="How much a high-fidelity therapist's between-session engagement work "
         "(clear task planning, tailoring) cuts the dropout hazard",
-        source="seed 004 (practitioner facilitators); F7",
+        source="seed 004 (practitioner facilitators); F7; value assumed",
     )
     retention_support: float = spec(
         0.0, ge=0.0, le=1.0, unit="0–1", kind="lever",
@@ -323,7 +323,7 @@ class TrainingParams(_Group):
     start_month: int = spec(
         0, ge=0, le=120, unit="month", kind="structure",
         description="Month the first cohort starts training",
-        source="DESIGN §3",
+        source="F1 (the cohort starts together); assumption",
     )
     duration_months: int = spec(
         18, ge=1, le=48, unit="months", kind="lever",
@@ -363,7 +363,7 @@ class TrainingParams(_Group):
         0.5, ge=0.0, le=1.0, unit="0–1", kind="lever", key=True, label="Programme flexibility",
         description="How much the programme lets therapists adapt: 0 = rigid manual, "
         "1 = unlimited autonomy",
-        source="seed 000 theme 3 (S5)",
+        source="seed 000 theme 3 (S5); value assumed",
     )
     hours_total: float = spec(
         92.0, ge=0.0, le=500.0, unit="hours",
@@ -414,7 +414,7 @@ class LearningParams(_Group):
     motivation_gain_improvement: float = spec(
         0.10, ge=0.0, le=0.5, unit="per improved case",
         description="Motivation gained when a family completes and improves",
-        source="seed 000 theme 1 (S3)",
+        source="seed 000 theme 1 (S3); value assumed",
     )
     value_fit_gain_improvement: float = spec(
         0.05, ge=0.0, le=0.5, unit="per improved case",
@@ -448,7 +448,7 @@ class LearningParams(_Group):
         0.6, ge=0.0, le=1.0, unit="0–1",
         description="How far unlimited flexibility lets a high-autonomy therapist drift from "
         "the model (halved by consultation)",
-        source="seed 000 theme 3 ('ambivalence in practice'); S5",
+        source="seed 000 theme 3 ('ambivalence in practice'); S5; value assumed",
     )
     months_to_discontinue: int = spec(
         12, ge=1, le=60, unit="months",
@@ -468,11 +468,12 @@ class DecisionParams(_Group):
     )
     motivation_weight: float = spec(
         2.5, ge=0.0, le=10.0, unit="log-odds per unit",
-        description="Weight of intrinsic motivation", source="seed 000 theme 1 (S3)",
+        description="Weight of intrinsic motivation", source="seed 000 theme 1 (S3); value assumed",
     )
     readiness_weight: float = spec(
         3.0, ge=0.0, le=10.0, unit="log-odds per unit",
-        description="Weight of psychological readiness", source="seed 000 theme 2 (S4)",
+        description="Weight of psychological readiness",
+        source="seed 000 theme 2 (S4); value assumed",
     )
     competence_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds per unit",
@@ -482,17 +483,18 @@ class DecisionParams(_Group):
         2.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of available time (protected plus free hours vs. hours a new case "
         "needs)",
-        source="seed 000 theme 4; seed 004 (organisational constraints)",
+        source="seed 000 theme 4; seed 004 (organisational constraints); value assumed",
     )
     opportunity_weight: float = spec(
         2.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of opportunity structure: implementation leadership or the "
         "therapist's own self-leadership, whichever is stronger",
-        source="seed 000 theme 4 (S1, S2)",
+        source="seed 000 theme 4 (S1, S2); value assumed",
     )
     climate_weight: float = spec(
         1.5, ge=0.0, le=10.0, unit="log-odds per unit",
-        description="Weight of the service's implementation climate", source="S1 (Williams 2020)",
+        description="Weight of the service's implementation climate",
+        source="S1 (Williams 2020); value assumed",
     )
     peer_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds per unit",
@@ -503,17 +505,17 @@ class DecisionParams(_Group):
         2.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of structure fit: how well programme flexibility matches the "
         "therapist's autonomy preference",
-        source="seed 000 theme 3 (S5)",
+        source="seed 000 theme 3 (S5); value assumed",
     )
     consultation_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of ongoing consultation (support for taking difficult cases)",
-        source="S6; F2",
+        source="S6; F2; value assumed",
     )
     training_requirement_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds",
         description="Push to take cases while training cases for certification are still missing",
-        source="F2",
+        source="F2; value assumed",
     )
     caseload_weight: float = spec(
         0.8, ge=0.0, le=10.0, unit="log-odds per case",
@@ -545,17 +547,17 @@ class ContextParams(_Group):
     renewal_impact_weight: float = spec(
         0.35, ge=0.0, le=1.0, unit="probability",
         description="Added renewal probability at full demonstrated impact",
-        source="seed 003 (demonstrating impact and value for money)",
+        source="seed 003 (demonstrating impact and value for money); value assumed",
     )
     renewal_awareness_weight: float = spec(
         0.15, ge=0.0, le=1.0, unit="probability",
         description="Added renewal probability at full commissioner awareness",
-        source="seed 003 (lack of awareness of infant mental health)",
+        source="seed 003 (lack of awareness of infant mental health); value assumed",
     )
     renewal_advocacy_weight: float = spec(
         0.15, ge=0.0, le=1.0, unit="probability",
         description="Added renewal probability with a fully proactive, perseverant leader",
-        source="seed 003; seed 000 theme 4",
+        source="seed 003; seed 000 theme 4; value assumed",
     )
     unfunded_agenda_share: float = spec(
         0.5, ge=0.0, le=1.0, unit="share",
@@ -566,7 +568,7 @@ class ContextParams(_Group):
     awareness_initial: float = spec(
         0.3, ge=0.0, le=1.0, unit="0–1",
         description="Commissioners' awareness of infant mental health at month 0",
-        source="seed 003",
+        source="seed 003; value assumed",
     )
     impact_cases_for_full_evidence: float = spec(
         10.0, ge=1.0, le=200.0, unit="improved cases",
@@ -607,7 +609,7 @@ class ProtectedTimeParams(StrategyParamsBase):
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever", key=True,
         label="Protected hours per week",
         description="Hours per week protected for CPP for every trained therapist",
-        source="seed 000 theme 4",
+        source="seed 000 theme 4; value assumed",
     )
 
 
@@ -619,7 +621,7 @@ class BoosterConsultationParams(StrategyParamsBase):
     sessions_per_month: float = spec(
         1.0, ge=0.0, le=8.0, unit="sessions/month", kind="lever",
         description="Booster consultation sessions per month after training",
-        source="S6; F2",
+        source="S6; F2; value assumed",
     )
 
 
@@ -680,12 +682,12 @@ class CommissioningSupportParams(StrategyParamsBase):
     awareness_gain_per_year: float = spec(
         0.2, ge=0.0, le=1.0, unit="0–1/year", kind="lever",
         description="Commissioner awareness gained per year of support",
-        source="seed 003 (awareness; demonstrating impact)",
+        source="seed 003 (awareness; demonstrating impact); value assumed",
     )
     evaluation_boost: float = spec(
         0.3, ge=0.0, le=1.0, unit="0–1",
         description="How much routine evaluation raises demonstrated impact",
-        source="seed 003",
+        source="seed 003; value assumed",
     )
 
 
