@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic.fields import FieldInfo
 
 # What a parameter is, for experiment designs (EMA Workbench's split): a *lever* is something a
@@ -741,6 +741,8 @@ class StrategyParams(_Group):
 class Params(_Group):
     """All parameters of one model run. Build with ``Params()`` or ``Params.from_overrides``."""
 
+    _digest: str | None = PrivateAttr(default=None)
+
     simulation: SimulationParams = SimulationParams()
     services: ServiceParams = ServiceParams()
     therapists: TherapistParams = TherapistParams()
@@ -798,8 +800,10 @@ class Params(_Group):
 
     def digest(self) -> str:
         """A short, stable hash of every value (identifies a parameter set)."""
-        blob = json.dumps(self.flat(), sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        if self._digest is None:  # frozen, so computed once
+            blob = json.dumps(self.flat(), sort_keys=True, default=str)
+            self._digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return self._digest
 
     def ils_profile(self) -> dict[str, float]:
         """The four ILS scores the leaders start with, from ``style`` or the dimensions."""

@@ -54,8 +54,13 @@ class LeaderPool:
         return np.where(training_running, (p + k + v) / 3.0, v * (p + k) / 2.0)
 
     def protected_hours(self, params: Params) -> np.ndarray:
-        """Hours per week the leader protects for each trained therapist."""
-        return params.leaders.max_protected_hours_per_week * 0.25 * self.proactive
+        """Hours per week the leader protects for each trained therapist.
+
+        seed 000 theme 4: passive support permits CPP ("you are allowed to") but sets no time
+        aside, so protection starts above a proactive score of 1 and is full at 4.
+        """
+        share = np.maximum(self.proactive - 1.0, 0.0) / 3.0
+        return params.leaders.max_protected_hours_per_week * share
 
     def routed_share(self) -> np.ndarray:
         """Share of eligible referrals the leader routes to trained therapists."""

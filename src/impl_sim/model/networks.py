@@ -28,18 +28,23 @@ def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
 def add_co_trainee_ties(graph: nx.Graph, trainees: np.ndarray, rng: np.random.Generator,
                         ties_each: int = 2) -> None:
     """Link each trainee to a few trainees of *other* services met at gatherings."""
+    n = len(trainees)
     service = np.array([graph.nodes[int(t)]["service"] for t in trainees], dtype=np.int64)
-    same_service = np.bincount(service)[service] if len(service) else service
-    for i, a in enumerate(trainees):
-        wanted = min(ties_each, len(trainees) - int(same_service[i]))
-        met: set[int] = set()
-        while len(met) < wanted:  # rejection sampling: cheap, as services are small
-            j = int(rng.integers(len(trainees)))
-            if service[j] != service[i]:
-                met.add(j)
-        for j in sorted(met):
-            if not graph.has_edge(int(a), int(trainees[j])):
-                graph.add_edge(int(a), int(trainees[j]), kind="co_trainee")
+    others = n - np.bincount(service)[service] if n else service
+    # rejection sampling from a block of draws (services are small, so few are rejected)
+    block = rng.integers(n, size=(n, 4 * ties_each)).tolist() if n else []
+    nodes, services = trainees.tolist(), service.tolist()
+    for i in range(n):
+        wanted = min(ties_each, int(others[i]))
+        met: list[int] = []
+        draws = iter(block[i])
+        while len(met) < wanted:
+            j = next(draws, None)
+            if j is None:
+                j = int(rng.integers(n))
+            if services[j] != services[i] and j not in met:
+                met.append(j)
+        graph.add_edges_from(((nodes[i], nodes[j]) for j in met), kind="co_trainee")
 
 
 DENSE_LIMIT = 300
