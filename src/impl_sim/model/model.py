@@ -348,9 +348,8 @@ class ImplementationModel(mesa.Model):
 
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
-        pool, booster = self.therapists, self.levers.booster_sessions_per_month
-        if booster:
-            booster = booster * self.services.funded[pool.service]
+        pool, sessions = self.therapists, self.levers.booster_sessions_per_month
+        booster = sessions * self.services.funded[pool.service] if sessions else None
         return training.consultation_intensity(pool, self.params, booster)
 
     def training_running_by_service(self) -> np.ndarray:

@@ -136,8 +136,8 @@ class MonthlySeries:
         sustaining = trained & pool.delivered_within(m, SUSTAINMENT_WINDOW)
         able = pool.can_deliver()
         in_state = np.bincount(pool.state, minlength=len(State)).tolist()
-        trained_in_post = int(trained.sum())
-        n_sustaining = int(sustaining.sum())
+        trained_in_post = np.count_nonzero(trained)
+        n_sustaining = np.count_nonzero(sustaining)
         v["in_training"][m] = in_state[IN_TRAINING]
         v["trained_in_post"][m] = trained_in_post
         v["delivering"][m] = np.count_nonzero(pool.cpp_caseload)
@@ -147,8 +147,8 @@ class MonthlySeries:
         v["discontinued"][m] = in_state[DISCONTINUED]
         v["active_cases"][m] = len(model.cases.active)
         v["cpp_starts"][m] = model.cpp_starts_this_month
-        v["climate"][m] = model.services.climate.mean()
-        n_able = int(able.sum())
+        v["climate"][m] = model.services.climate.sum() / model.services.n
+        n_able = np.count_nonzero(able)
         v["motivation"][m] = pool.motivation @ able / n_able if n_able else 0.0
         v["funded_services"][m] = np.count_nonzero(model.services.funded)
         v["leavers_cumulative"][m] = len(model.departures)

@@ -8,7 +8,9 @@ room for the next), so a loop is both the clearest and the fastest form.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 
 
 def route_families(
@@ -37,17 +39,21 @@ def route_families(
     ``(family index, post)`` for each CPP case started; everyone else gets treatment as usual.
     """
     starts: list[tuple[int, int]] = []
+    intake: dict[int, list[float]] = {}  # cumulative intake weights of a service's posts
     for family, service in enumerate(family_service):
         route_draw, pick_draw, take_draw = draws[family]
         first = service * per_service
-        posts = range(first, first + per_service)
         post = -1
         if route_draw < routed_share[service]:
-            candidates = [j for j in posts if has_room[j]]
+            candidates = [j for j in range(first, first + per_service) if has_room[j]]
             if candidates:
                 post = candidates[int(pick_draw * len(candidates))]
         if post < 0:
-            post = _weighted_pick(posts, intake_weight, pick_draw)
+            if service not in intake:
+                intake[service] = list(accumulate(intake_weight[first: first + per_service]))
+            cumulative = intake[service]
+            post = first + min(bisect_right(cumulative, pick_draw * cumulative[-1]),
+                               per_service - 1)
         if not has_room[post]:
             continue
         if take_draw < 1.0 / (1.0 + math.exp(-take_log_odds[post])):
@@ -56,13 +62,3 @@ def route_families(
             take_log_odds[post] -= caseload_weight
             has_room[post] = caseload[post] < max_caseload
     return starts
-
-
-def _weighted_pick(posts: range, weight: Sequence[float], draw: float) -> int:
-    target = draw * sum(weight[j] for j in posts)
-    running = 0.0
-    for j in posts:
-        running += weight[j]
-        if target < running:
-            return j
-    return posts[-1]

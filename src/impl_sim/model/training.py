@@ -44,15 +44,16 @@ CAN_RECEIVE_BOOSTER = np.array([False, False, True, True, True, False, False])
 
 
 def consultation_intensity(pool: TherapistPool, params: Params,
-                           booster_sessions: float | np.ndarray = 0.0) -> np.ndarray:
+                           booster_sessions: np.ndarray | None = None) -> np.ndarray:
     """Consultation each therapist receives, scaled so that F2's fortnightly dose = 1.
 
-    Trainees get the programme's consultation; afterwards only a booster (if funded) remains.
+    Trainees get the programme's consultation; afterwards only a booster (sessions per month
+    per post, or None) remains.
     """
     intensity = GETS_PROGRAMME_CONSULTATION[pool.state] * (
         params.training.consultation_sessions_per_month / 2.0)
-    if np.any(booster_sessions):
-        intensity += CAN_RECEIVE_BOOSTER[pool.state] * (np.asarray(booster_sessions) / 2.0)
+    if booster_sessions is not None:
+        intensity += CAN_RECEIVE_BOOSTER[pool.state] * (booster_sessions / 2.0)
     return intensity
 
 
