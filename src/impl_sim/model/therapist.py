@@ -51,22 +51,22 @@ class TherapistPool:
         self.n = n_slots
         self.service = np.arange(n_slots) // per_service
         self.person_id = np.arange(n_slots)
+        self.hired_month = np.zeros(n_slots, dtype=np.int64)
         self.state = np.zeros(n_slots, dtype=np.int8)
-        f = lambda: np.zeros(n_slots)  # noqa: E731
-        i = lambda v=0: np.full(n_slots, v, dtype=np.int64)  # noqa: E731
-        self.motivation, self.motivation_baseline = f(), f()
-        self.readiness, self.autonomy_preference, self.self_leadership = f(), f(), f()
-        self.structure_fit = f()
-        self.competence, self.fidelity = f(), f()
-        self.cpp_caseload = i()
-        self.cases_started, self.training_cases = i(), i()
-        self.enrolled_month, self.training_end_month = i(NEVER), i(NEVER)
-        self.first_case_month, self.last_active_month = i(NEVER), i(NEVER)
-        self.last_case_start_month = i(NEVER)
-        self.hired_month = i(0)
-        self.completed_training = np.zeros(n_slots, dtype=bool)
-        self.certified = np.zeros(n_slots, dtype=bool)
-        self.champion = np.zeros(n_slots, dtype=bool)
+        # Attributes of the same kind live in one table, one row each, so that a hire resets a
+        # post with a few assignments; the names below are views of the rows (update them in
+        # place, never rebind them).
+        self._personal = np.zeros((8, n_slots))
+        (self.motivation, self.readiness, self.autonomy_preference, self.self_leadership,
+         self.motivation_baseline, self.structure_fit, self.competence,
+         self.fidelity) = self._personal
+        self._counts = np.zeros((3, n_slots), dtype=np.int64)
+        self.cpp_caseload, self.cases_started, self.training_cases = self._counts
+        self._months = np.full((5, n_slots), NEVER, dtype=np.int64)
+        (self.enrolled_month, self.training_end_month, self.first_case_month,
+         self.last_active_month, self.last_case_start_month) = self._months
+        self._flags = np.zeros((3, n_slots), dtype=bool)
+        self.completed_training, self.certified, self.champion = self._flags
         self.agent: list[Therapist | None] = [None] * n_slots
 
     # -- hiring ----------------------------------------------------------------------------
@@ -75,35 +75,27 @@ class TherapistPool:
              first_person_id: int) -> None:
         """Fill ``slots`` with new, untrained therapists drawn from the population.
 
-        The four personal attributes are independent normals clipped to [0, 1].
+        Motivation, readiness, autonomy preference and self-leadership are independent normals
+        clipped to [0, 1]; everything else starts afresh (no competence, no cases, no events).
         """
-        k = len(slots)
         t = params.therapists
-        means = np.array([t.motivation_mean, t.readiness_mean, t.autonomy_preference_mean,
-                          t.self_leadership_mean])
-        sds = np.array([t.motivation_sd, t.readiness_sd, t.autonomy_preference_sd,
-                        t.self_leadership_sd])
-        motivation, readiness, autonomy, self_leadership = bounded(
-            means[:, None] + sds[:, None] * rng.standard_normal((4, k)))
-        self.person_id[slots] = first_person_id + np.arange(k)
-        self.state[slots] = UNTRAINED
-        self.motivation_baseline[slots] = self.motivation[slots] = motivation
-        self.readiness[slots] = readiness
-        self.autonomy_preference[slots] = autonomy
-        self.self_leadership[slots] = self_leadership
-        # fixed for a person: the programme's flexibility does not change during a run
-        self.structure_fit[slots] = structure_fit(params.training.programme_flexibility, autonomy)
-        for arr in (self.competence, self.fidelity):
-            arr[slots] = 0.0
-        for arr in (self.cpp_caseload, self.cases_started, self.training_cases):
-            arr[slots] = 0
-        for arr in (self.enrolled_month, self.training_end_month, self.first_case_month,
-                    self.last_active_month, self.last_case_start_month):
-            arr[slots] = NEVER
+        means = np.array([[t.motivation_mean], [t.readiness_mean], [t.autonomy_preference_mean],
+                          [t.self_leadership_mean]])
+        sds = np.array([[t.motivation_sd], [t.readiness_sd], [t.autonomy_preference_sd],
+                        [t.self_leadership_sd]])
+        drawn = bounded(means + sds * rng.standard_normal((4, len(slots))))
+        self.person_id[slots] = first_person_id + np.arange(len(slots))
         self.hired_month[slots] = month
-        self.completed_training[slots] = False
-        self.certified[slots] = False
-        self.champion[slots] = False
+        self.state[slots] = UNTRAINED
+        personal = self._personal
+        personal[:4, slots] = drawn
+        personal[4, slots] = drawn[0]  # the value fit motivation recovers to
+        # fixed for a person: the programme's flexibility does not change during a run
+        personal[5, slots] = structure_fit(params.training.programme_flexibility, drawn[2])
+        personal[6:, slots] = 0.0  # competence, fidelity
+        self._counts[:, slots] = 0
+        self._months[:, slots] = NEVER
+        self._flags[:, slots] = False
 
     # -- derived views ---------------------------------------------------------------------
 
