@@ -16,6 +16,7 @@ Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--runs 30] [
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -47,12 +48,14 @@ class _TrivialModel(mesa.Model):
         self.agents.shuffle_do("step")
 
 
-def _median_seconds(fn, runs: int) -> float:
+def _median_seconds(fn, runs: int, cpu: bool = False) -> float:
+    """Median wall-clock (or, with ``cpu``, process CPU) seconds of ``runs`` calls."""
+    clock = time.process_time if cpu else time.perf_counter
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -102,7 +105,9 @@ def main() -> None:
     args = parser.parse_args()
 
     run_one(_params(4, 10, 60), seed=0)  # warm caches and imports
-    print("impl-sim core benchmark (medians; one process)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"impl-sim core benchmark (medians; one process; load average {load} on "
+          f"{os.cpu_count()} CPUs — other work on the machine inflates wall-clock times)")
     for label, services, per_service, runs in (
         ("seed scale, 40 therapists × 60 months", 4, 10, args.runs),
         ("1,000 therapists × 60 months", 100, 10, max(3, args.runs // 6)),
@@ -113,8 +118,9 @@ def main() -> None:
     params = _params(4, 10, 60)
     seeds = iter(range(10**6))
     ms = 1e3 * _median_seconds(lambda: run_one(params, seed=next(seeds)), args.runs)
+    cpu_ms = 1e3 * _median_seconds(lambda: run_one(params, seed=next(seeds)), args.runs, cpu=True)
     print(f"  seed-scale run (40 therapists × 60 months, with series): {ms:.1f} ms median of "
-          f"{args.runs}")
+          f"{args.runs} (CPU time {cpu_ms:.1f} ms)")
     if not args.quick:
         seconds, peak, rss = national_run(600, 17, 120)
         print(f"  national run (600 services × 17 = 10,200 therapists × 120 months): "
