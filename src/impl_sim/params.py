@@ -127,6 +127,13 @@ class ServiceParams(_Group):
         "without protected time",
         source="assumption",
     )
+    referral_rate_cv: float = spec(
+        0.15, ge=0.0, le=2.0, unit="coefficient of variation",
+        description="How much services differ in their eligible-referral rate: each service's "
+        "rate is the mean times a gamma-distributed factor with this spread (0 = all equal)",
+        source="seed 003 (regional disparities); value calibrated to F9b and F10a with "
+        "`impl-sim calibrate` (weakly identified: 0.14)",
+    )
     climate_initial: float = spec(
         0.3, ge=0.0, le=1.0, unit="0–1",
         description="Implementation climate at month 0 (how expected, supported and rewarded "

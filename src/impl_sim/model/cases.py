@@ -34,13 +34,15 @@ class Referrals:
         return len(self.service)
 
 
-def draw_referrals(rng: np.random.Generator, params: Params, n_services: int) -> Referrals:
-    """Eligible families arriving this month: Poisson per service, attributes drawn at once.
+def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) -> Referrals:
+    """Eligible families arriving this month: Poisson per service (``rates``), attributes drawn
+    at once.
 
     One uniform draw per family and attribute (a single generator call keeps the hot loop
     cheap); the dropout resistance is its exponential transform.
     """
-    counts = rng.poisson(params.services.eligible_referrals_per_month, n_services)
+    n_services = len(rates)
+    counts = rng.poisson(rates)
     n = int(counts.sum())
     c = params.cases
     lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))

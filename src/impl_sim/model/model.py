@@ -71,7 +71,7 @@ class ImplementationModel(mesa.Model):
         self.next_person_id = self.therapists.n
         self.departures: list[dict[str, Any]] = []
         self.leaders = LeaderPool(n_services, p)
-        self.services = ServicePool(n_services, p)
+        self.services = ServicePool(n_services, p, self.rngs["world"])
         self.cases = CaseBook()
         self.commissioning = Commissioning(p)
 
@@ -167,7 +167,8 @@ class ImplementationModel(mesa.Model):
             leaders.appoint(np.flatnonzero(leaving))
 
     def referrals_arrive(self) -> Referrals:
-        referrals = draw_referrals(self.rngs["referrals"], self.params, self.services.n)
+        rates = self.services.referral_rate
+        referrals = draw_referrals(self.rngs["referrals"], self.params, rates)
         self.tally["referrals"] += len(referrals)
         self.series.record_referrals(self.month, len(referrals))
         return referrals

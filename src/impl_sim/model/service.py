@@ -11,8 +11,9 @@ from impl_sim.params import Params
 class ServicePool:
     """One entry per service."""
 
-    def __init__(self, n_services: int, params: Params) -> None:
+    def __init__(self, n_services: int, params: Params, rng: np.random.Generator) -> None:
         self.n = n_services
+        self.referral_rate = referral_rates(params, n_services, rng)
         self.climate = np.full(n_services, params.services.climate_initial)
         self.funded = np.full(n_services, params.context.funded_at_start, dtype=bool)
         self.months_funded = np.zeros(n_services, dtype=np.int64)
@@ -38,6 +39,24 @@ class ServicePool:
         """Climate moves a step toward what leadership sustains (first-order lag, S1/S11)."""
         self.climate += (target - self.climate) / params.services.climate_lag_months
         clip01(self.climate)
+
+
+def referral_rates(params: Params, n_services: int, rng: np.random.Generator) -> np.ndarray:
+    """Each service's mean eligible referrals per month.
+
+    Services differ in catchment, intake and local awareness (seed 003: regional disparities),
+    so some trainees see few eligible families; the factor is gamma-distributed with mean 1
+    and the given coefficient of variation, drawn once per run.
+    """
+    s = params.services
+    mean, cv = s.eligible_referrals_per_month, s.referral_rate_cv
+    # one draw from the world stream whatever cv is, so arms differing in cv keep the same
+    # network and cohort draws (common random numbers)
+    own = np.random.default_rng(rng.integers(2**63))
+    if cv == 0.0:
+        return np.full(n_services, mean)
+    shape = 1.0 / cv**2
+    return mean * own.gamma(shape, 1.0 / shape, n_services)
 
 
 def climate_target(agenda: np.ndarray, training_running: np.ndarray,
