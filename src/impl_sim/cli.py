@@ -192,7 +192,8 @@ def run(
 def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
     """Validate a scenario file and say what it will run."""
     sc = _load(scenario)
-    n = len(sc.arms) * sc.replications * _design_points(sc)
+    points = _design_points(sc)
+    n = len(sc.arms) * sc.replications * points
     out_console.print(f"{scenario}: ok — scenario '{sc.name}' (hash {sc.hash()})")
     out_console.print(f"  horizon {sc.horizon_months} months, {sc.replications} replications, "
                       f"seed {sc.seed}, {n} runs")
@@ -201,7 +202,9 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
         shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "all defaults"
         out_console.print(f"  arm {arm}: {shown}", markup=False)
     if sc.design is not None:
-        out_console.print(f"  design: {sc.design.method}, {sc.design.samples} samples over "
+        # a grid's points come from its levels; samples only sizes sampled designs
+        size = f" from {sc.design.samples} samples" if points != sc.design.samples else ""
+        out_console.print(f"  design: {sc.design.method}, {points} points{size} over "
                           + ", ".join(sc.design.parameters), markup=False)
 
 

@@ -74,10 +74,16 @@ def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
 
 def test_every_shipped_scenario_passes_check():
     processes = {p.name: _cli("check", str(p)) for p in SCENARIOS}  # concurrently
+    outputs = {}
     for name, process in processes.items():
         code, out, err = _finish(process)
         assert code == 0, f"{name}: {err}"
         assert "ok" in out
+        outputs[name] = out
+    # a grid has points (levels), not samples: 6 turnover levels × 2 arms × 10 replications
+    grid = outputs["sweep_leadership_turnover_grid.yaml"]
+    assert "design: grid, 6 points over" in grid and "samples" not in grid
+    assert "120 runs" in grid
 
 
 def test_bad_scenario_files_exit_2_with_a_message_naming_the_key(tmp_path):

@@ -14,7 +14,16 @@ from impl_sim.dashboard.controls import (
     widget_kind,
     with_value,
 )
-from impl_sim.params import STRATEGY_NAMES, ParamError, Params, param_spec, param_specs
+from impl_sim.model.strategies import Strategy, register, unregister
+from impl_sim.params import (
+    STRATEGY_NAMES,
+    ParamError,
+    Params,
+    StrategyParamsBase,
+    param_spec,
+    param_specs,
+    spec,
+)
 
 
 def test_every_key_lever_of_the_schema_is_shown_first_and_nothing_else():
@@ -41,6 +50,34 @@ def test_strategies_come_with_their_switch_and_dose_from_the_schema():
     assert protected.enabled.name == "strategies.protected_time.enabled"
     assert "strategies.protected_time.hours_per_week" in [s.name for s in protected.key_dose]
     assert protected.eric_name  # the ERIC name registered with the plug-in
+
+
+class _PeerCircleParams(StrategyParamsBase):
+    """Peer circles: colleagues meet to discuss CPP cases."""
+
+    meetings_per_month: float = spec(1.0, ge=0.0, le=4.0, unit="meetings/month",
+                                     description="Circle meetings per month")
+
+
+class _PeerCircle(Strategy):
+    """A plug-in strategy registered by a user, not built in."""
+
+    name = "peer_circle"
+    eric_name = "Create a learning collaborative"
+    parameters = _PeerCircleParams
+
+
+def test_a_registered_plug_in_strategy_gets_controls_too():
+    register(_PeerCircle)
+    try:
+        controls = {c.name: c for c in strategy_controls()}
+        assert "peer_circle" in controls
+        assert controls["peer_circle"].enabled.name == "strategies.peer_circle.enabled"
+        assert "strategies.peer_circle.meetings_per_month" in [
+            s.name for s in controls["peer_circle"].dose]
+    finally:
+        unregister(_PeerCircle.name)
+    assert "peer_circle" not in {c.name for c in strategy_controls()}
 
 
 def test_labels_carry_the_schema_unit_and_sliders_can_hit_every_default():

@@ -37,7 +37,7 @@ def test_history_follows_the_person_not_the_post():
     hired = int(live.model.therapists.hired_month[slot])
     assert history.months[0] == hired and history.months[-1] == 23
     assert history.states[0] == "untrained"
-    assert live.therapist(slot)["person"] == history.person_id
+    assert live.therapist(slot)["person_id"] == history.person_id
 
 
 def test_the_network_figure_draws_every_post_and_a_star_per_leader():

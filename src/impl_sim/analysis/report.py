@@ -32,8 +32,7 @@ from matplotlib.figure import Figure
 
 from impl_sim.analysis.summary import mean_interval, paired_difference, series_bands
 from impl_sim.experiment.store import Results
-from impl_sim.model import outcomes as outcome_meta
-from impl_sim.model.outcomes import OUTCOMES, SERIES
+from impl_sim.model.outcomes import OUTCOMES, SERIES, SERIES_INFO
 from impl_sim.params import Params, param_spec
 
 FORMATS = ("html", "md")
@@ -44,16 +43,6 @@ KEY_OUTCOMES = (
 )
 KEY_SERIES = ("sustainment", "sustaining", "delivering", "trained_in_post", "active_cases",
               "climate", "funded_services")
-# Units of the monthly series, used until outcomes.SERIES carries its own (see getattr below).
-_SERIES_UNITS_FALLBACK = {
-    "in_training": "therapists", "trained_in_post": "therapists", "delivering": "therapists",
-    "sustaining": "therapists", "sustainment": "share", "adopted_ever": "therapists",
-    "discontinued": "therapists", "active_cases": "cases", "referrals": "families/month",
-    "cpp_starts": "cases/month", "climate": "0–1", "motivation": "0–1",
-    "funded_services": "services", "leavers_cumulative": "therapists",
-    "services_sustaining": "services",
-}
-SERIES_UNITS: dict[str, str] = getattr(outcome_meta, "SERIES_UNITS", _SERIES_UNITS_FALLBACK)
 ARM_COLOURS = ("#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6b4c9a", "#00798c", "#8d6a3f")
 MAX_SCATTER_PARAMETERS = 12
 
@@ -108,8 +97,9 @@ def outcome_axis_label(name: str) -> str:
 
 
 def series_axis_label(name: str) -> str:
-    """``Name (unit)`` of a monthly series (its description goes in the panel title)."""
-    return f"{name.replace('_', ' ').capitalize()} ({SERIES_UNITS.get(name, 'value')})"
+    """``Label (unit)`` of a monthly series (its description goes in the panel title)."""
+    info = SERIES_INFO.get(name)
+    return f"{info.label} ({info.unit})" if info else name.replace("_", " ").capitalize()
 
 
 def parameter_axis_label(name: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from impl_sim.params import STRATEGY_NAMES, Params, ParamSpec, StrategyParams, param_specs
+from impl_sim.params import Params, ParamSpec, StrategyParams, param_specs, strategy_names
 
 # The run length is one setting for both sides of a what-if (the scenario's horizon_months).
 HORIZON = "simulation.horizon_months"
@@ -92,7 +92,7 @@ def strategy_controls() -> tuple[StrategyControls, ...]:
         if s.name.startswith(STRATEGY_PREFIX):
             by_name.setdefault(s.name.split(".")[1], []).append(s)
     out = []
-    for name in STRATEGY_NAMES:
+    for name in strategy_names():
         specs = by_name[name]
         enabled = next(s for s in specs if s.name.endswith(".enabled"))
         doc = (type(getattr(StrategyParams(), name)).__doc__ or "").strip().splitlines()[0]

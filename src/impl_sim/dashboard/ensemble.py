@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -281,7 +282,11 @@ def spread(values: np.ndarray) -> Spread:
 
 
 def quantile_bands(runs: np.ndarray) -> dict[str, np.ndarray]:
-    lo, med, hi = np.quantile(runs, [BAND[0], 0.5, BAND[1]], axis=0)
+    """Median and 10–90 % per month over the defined runs (NaN where none is defined, e.g.
+    sustainment before anyone has completed training)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN months stay NaN
+        lo, med, hi = np.nanquantile(runs, [BAND[0], 0.5, BAND[1]], axis=0)
     return {"median": med, "lo": lo, "hi": hi}
 
 
@@ -289,12 +294,12 @@ def quantile_bands(runs: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def scenario_folders() -> list[Path]:
-    """Where shipped scenarios live: ./scenarios, the source checkout's, the packaged copy."""
+    """Where shipped scenarios live: ./scenarios, else the source checkout's (they are not
+    package data)."""
     import impl_sim
 
     package = Path(impl_sim.__file__).resolve().parent
-    candidates = [Path.cwd() / "scenarios", package.parents[1] / "scenarios",
-                  package / "scenarios"]
+    candidates = [Path.cwd() / "scenarios", package.parents[1] / "scenarios"]
     seen: list[Path] = []
     for folder in candidates:
         if folder.is_dir() and folder.resolve() not in seen:

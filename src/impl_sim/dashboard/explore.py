@@ -92,11 +92,11 @@ def TherapistView(live: LiveRun, version: int, slot: int, set_slot, playing: boo
     history = solara.use_memo(lambda: live.history(slot), key)
     fig = solara.use_memo(
         lambda: history_figure(history.traits, history.months,
-                               f"Therapist {info['person']} (post {slot}): history since hired")
+                               f"Therapist {info['person_id']} (post {slot}): history since hired")
         if history is not None and history.months else None, key)
     solara.Select("Therapist", values=options, value=options[slot],
                   on_value=lambda v: set_slot(options.index(v)), style={"max-width": "300px"})
-    shown = {"person": info["person"], "hired in month": info["hired_month"],
+    shown = {"person": info["person_id"], "hired in month": info["hired_month"],
              "state": info["state"],
              **{k: info[k] for k in SHOWN_TRAITS if k in info}}
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):

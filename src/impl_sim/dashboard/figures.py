@@ -48,10 +48,6 @@ def _band(ax, months: np.ndarray, bands: Mapping[str, np.ndarray], colour: str, 
     ax.plot(months, bands["median"] * scale, color=colour, linewidth=2, label=label)
 
 
-def _masked(bands: Mapping[str, np.ndarray], shown: np.ndarray) -> dict[str, np.ndarray]:
-    return {k: v[shown] for k, v in bands.items()}
-
-
 def _mark_training_end(ax, month: int, horizon: int) -> None:
     if 0 < month < horizon:
         ax.axvline(month, color="grey", linestyle=":", linewidth=1)
@@ -73,9 +69,9 @@ def whatif_figure(ens: Ensemble) -> Figure:
     end = _training_end(ens)
     for ax, (name, title, ylabel, percent) in zip(axes.flat, WHATIF_PANELS, strict=True):
         scale = 100.0 if percent else 1.0
-        shown = months >= end if name == "sustainment" else months >= 0  # defined once trained
-        _band(ax, months[shown], _masked(ens.bands(a, name), shown), COLOUR_A, f"A: {a}", scale)
-        _band(ax, months[shown], _masked(ens.bands(b, name), shown), COLOUR_B, f"B: {b}", scale)
+        # sustainment is NaN (no line) until someone has completed training
+        _band(ax, months, ens.bands(a, name), COLOUR_A, f"A: {a}", scale)
+        _band(ax, months, ens.bands(b, name), COLOUR_B, f"B: {b}", scale)
         _mark_training_end(ax, end, len(months))
         ax.set_title(title, fontsize=11, loc="left")
         ax.set_ylabel(ylabel, fontsize=9)
@@ -97,8 +93,7 @@ def difference_figure(ens: Ensemble) -> Figure:
     months = np.arange(ens.scenario.horizon_months)
     end = _training_end(ens)
     for ax, (name, ylabel, percent) in zip(axes, DIFFERENCE_PANELS, strict=True):
-        shown = months >= end if name == "sustainment" else months >= 0
-        _band(ax, months[shown], _masked(ens.difference_bands(name), shown), COLOUR_DIFF,
+        _band(ax, months, ens.difference_bands(name), COLOUR_DIFF,
               "B − A (median)", 100.0 if percent else 1.0)
         ax.axhline(0, color="black", linewidth=0.8)
         _mark_training_end(ax, end, len(months))

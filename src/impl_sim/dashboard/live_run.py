@@ -98,7 +98,6 @@ class LiveRun:
         """The Mesa agent's description of the therapist now in ``slot``."""
         with self.lock:
             info = self.model.therapists.agent[slot].describe()
-            info["person"] = int(self.model.therapists.person_id[slot])
             info["hired_month"] = int(self.model.therapists.hired_month[slot])
         for key in ("first_case_month", "last_active_month"):
             if info.get(key, 0) < 0:  # NEVER: the event has not happened

@@ -100,23 +100,45 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Mean months a service was funded for CPP"),
 )}
 
-# Monthly series recorded by every run (name → description).
-SERIES: dict[str, str] = {
-    "in_training": "Therapists in training",
-    "trained_in_post": "Trained therapists in post",
-    "delivering": "Therapists delivering CPP (≥ 1 active case)",
-    "sustaining": "Trained therapists who delivered in the last 6 months",
-    "sustainment": "Sustaining / trained therapists in post",
-    "adopted_ever": "Trained or training therapists who have ever started a CPP case",
-    "discontinued": "Therapists who have discontinued CPP",
-    "active_cases": "Active CPP cases",
-    "referrals": "Eligible referrals this month",
-    "cpp_starts": "CPP cases started this month",
-    "climate": "Mean implementation climate",
-    "motivation": "Mean motivation of therapists who can deliver",
-    "funded_services": "Services funded for CPP",
-    "leavers_cumulative": "Therapists who have left since month 0",
-}
+@dataclass(frozen=True)
+class Series:
+    """Metadata of one monthly series: label and unit for axes, description for titles."""
+
+    name: str
+    label: str
+    unit: str
+    description: str
+
+
+# Every monthly series a run records, in one place (report axes, dashboard, validation names).
+SERIES_INFO: dict[str, Series] = {s.name: s for s in (
+    Series("in_training", "In training", "therapists", "Therapists in training"),
+    Series("trained_in_post", "Trained in post", "therapists", "Trained therapists in post"),
+    Series("delivering", "Delivering", "therapists",
+           "Therapists delivering CPP (≥ 1 active case)"),
+    Series("sustaining", "Sustaining", "therapists",
+           "Trained therapists in post who delivered in the last 6 months"),
+    Series("sustainment", "Sustainment", "share",
+           "Sustaining / trained therapists in post (undefined until someone completes "
+           "training; 0 once every trained therapist has left)"),
+    Series("adopted_ever", "Adopters in post", "therapists",
+           "Therapists in post who have ever started a CPP case (falls when they leave)"),
+    Series("discontinued", "Discontinued", "therapists",
+           "Therapists in post who have discontinued CPP"),
+    Series("active_cases", "Active cases", "cases", "Active CPP cases"),
+    Series("referrals", "Referrals", "families/month", "Eligible referrals this month"),
+    Series("cpp_starts", "CPP starts", "cases/month", "CPP cases started this month"),
+    Series("climate", "Climate", "0–1", "Mean implementation climate"),
+    Series("motivation", "Motivation", "0–1", "Mean motivation of therapists who can deliver"),
+    Series("funded_services", "Funded services", "services", "Services funded for CPP"),
+    Series("leavers_cumulative", "Leavers", "therapists",
+           "Therapists who have left since month 0"),
+    Series("services_sustaining", "Services sustaining", "services",
+           "Services with at least one sustaining therapist"),
+)}
+# Monthly series recorded by every run (name → description); units in SERIES_INFO/SERIES_UNITS.
+SERIES: dict[str, str] = {name: s.description for name, s in SERIES_INFO.items()}
+SERIES_UNITS: dict[str, str] = {name: s.unit for name, s in SERIES_INFO.items()}
 
 
 class MonthlySeries:
@@ -125,7 +147,8 @@ class MonthlySeries:
     def __init__(self, horizon: int, n_services: int) -> None:
         self.horizon = horizon
         self.values = {name: np.zeros(horizon) for name in SERIES}
-        self.services_sustaining = np.zeros(horizon)
+        self.services_sustaining = self.values["services_sustaining"]
+        self._anyone_trained = False  # sustainment is undefined until then
 
     def record_referrals(self, month: int, n: int) -> None:
         self.values["referrals"][month] = n
@@ -142,7 +165,11 @@ class MonthlySeries:
         v["trained_in_post"][m] = trained_in_post
         v["delivering"][m] = np.count_nonzero(pool.cpp_caseload)
         v["sustaining"][m] = n_sustaining
-        v["sustainment"][m] = n_sustaining / max(trained_in_post, 1)
+        # Leavers who completed training count too: they finished and left in the same month.
+        self._anyone_trained = self._anyone_trained or trained_in_post > 0 or any(
+            d["completed_training"] for d in model.departures)
+        v["sustainment"][m] = (n_sustaining / max(trained_in_post, 1) if self._anyone_trained
+                               else float("nan"))
         v["adopted_ever"][m] = np.count_nonzero(pool.first_case_month >= 0)
         v["discontinued"][m] = in_state[DISCONTINUED]
         v["active_cases"][m] = len(model.cases.active)
@@ -156,7 +183,7 @@ class MonthlySeries:
             np.bincount(pool.service[sustaining], minlength=model.services.n))
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        return {**self.values, "services_sustaining": self.services_sustaining}
+        return dict(self.values)
 
 
 def _at(series: np.ndarray, month: int) -> float:

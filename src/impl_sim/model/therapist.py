@@ -193,13 +193,18 @@ class Therapist(mesa.Agent):
         raise AttributeError(name)
 
     def describe(self) -> dict[str, object]:
-        """A plain dictionary of this therapist's attributes (for the dashboard)."""
+        """A plain dictionary of this post's current holder (for the dashboard).
+
+        ``id`` is the post's Mesa agent id; ``person_id`` identifies the person holding it.
+        """
         return {"id": self.unique_id, "service": self.service, "state": self.state.name.lower(),
                 **{a: getattr(self, a) for a in _ATTRIBUTES}}
 
 
+# person_id names the person holding the post (a new hire gets a new one); Mesa's unique_id
+# names the post's agent, which outlives its holders.
 _ATTRIBUTES = (
-    "motivation", "readiness", "autonomy_preference", "self_leadership", "competence",
+    "person_id", "motivation", "readiness", "autonomy_preference", "self_leadership", "competence",
     "fidelity", "cpp_caseload", "cases_started", "training_cases", "completed_training",
     "certified", "champion", "first_case_month", "last_active_month",
 )
