@@ -44,16 +44,12 @@ class BadInput(Exception):
 
 
 def _bad_input_types() -> tuple[type[BaseException], ...]:
+    """Errors that mean the user gave a bad file, folder or option (exit 2, one line)."""
+    from impl_sim.analysis.validation import TargetsError
+    from impl_sim.experiment.store import ResultsError
     from impl_sim.scenario.loader import ScenarioError
 
-    types: list[type[BaseException]] = [ScenarioError, ParamError, BadInput]
-    try:
-        from impl_sim.analysis.validation import TargetsError
-
-        types.append(TargetsError)
-    except ImportError:
-        pass
-    return tuple(types)
+    return (ScenarioError, ParamError, BadInput, TargetsError, ResultsError)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,7 +199,8 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
         out_console.print(f"  arm {arm}: {shown}", markup=False)
     if sc.design is not None:
         # a grid's points come from its levels; samples only sizes sampled designs
-        size = f" from {sc.design.samples} samples" if points != sc.design.samples else ""
+        sampled = sc.design.method != "grid" and points != sc.design.samples
+        size = f" from {sc.design.samples} samples" if sampled else ""
         out_console.print(f"  design: {sc.design.method}, {points} points{size} over "
                           + ", ".join(sc.design.parameters), markup=False)
 
@@ -271,18 +268,14 @@ def sweep(
     """
     from impl_sim.experiment.executors import EXECUTORS
     from impl_sim.experiment.runner import run_scenario, with_overrides
-    from impl_sim.experiment.store import ResultsError
 
     if executor is not None and executor not in EXECUTORS:
         raise BadInput(f"--executor: {executor!r} is not allowed; expected one of "
                        + ", ".join(EXECUTORS))
     sc = with_overrides(_load(scenario), samples=samples, replications=replications)
-    try:
-        with _progress(not quiet, sc.name) as progress:
-            results = run_scenario(sc, out=out, workers=workers, executor=executor,
-                                   dask_address=dask_address, progress=progress)
-    except ResultsError as exc:
-        raise BadInput(str(exc)) from None
+    with _progress(not quiet, sc.name) as progress:
+        results = run_scenario(sc, out=out, workers=workers, executor=executor,
+                               dask_address=dask_address, progress=progress)
     _print_sweep_summary(results)
 
 
@@ -320,7 +313,6 @@ def report(
 ) -> None:
     """Write a self-contained report: figures, tables and provenance."""
     from impl_sim.analysis.report import FORMATS, write_report
-    from impl_sim.experiment.store import ResultsError
     from impl_sim.model.outcomes import OUTCOMES
 
     if fmt not in FORMATS:
@@ -330,10 +322,7 @@ def report(
 
         raise BadInput(f"--outcome: {outcome!r} is not an outcome{suggest(outcome, list(OUTCOMES))}"
                        f"; expected one of {', '.join(OUTCOMES)}")
-    try:
-        path = write_report(results_dir, fmt, out, outcome)
-    except ResultsError as exc:
-        raise BadInput(str(exc)) from None
+    path = write_report(results_dir, fmt, out, outcome)
     out_console.print(f"report: {path}")
 
 
@@ -524,7 +513,8 @@ def calibrate(
                                                "fitted).")],
     free: Annotated[list[str], typer.Option(help="Parameter to fit: NAME or NAME=LOW:HIGH "
                                                  "(repeatable).")],
-    budget: Annotated[int, typer.Option(min=5, help="Parameter points to evaluate.")] = 60,
+    budget: Annotated[int, typer.Option(min=5, help="Parameter points to evaluate (about: "
+                                                    "whole generations, at least two).")] = 60,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
                                                                  "replications.")] = None,
@@ -577,21 +567,34 @@ def dashboard(
                                       "only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
 ) -> None:
-    """Open the what-if dashboard for service leaders and teachers in your browser."""
+    """Serve the what-if dashboard for service leaders and teachers; open the printed address
+    in a browser."""
     import importlib.util
     import os
+    import signal
     import subprocess
 
     if importlib.util.find_spec("solara") is None:
         raise BadInput("the dashboard needs the 'dashboard' extra: pip install "
                        "'impl-sim[dashboard]'")
-    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False"}
+    # Solara warns on every page load that a cookie cannot be samesite=none over plain http on
+    # 127.0.0.1; it falls back to samesite=lax, which is right for a local app.
+    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
+    warnings = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
+    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings}
     err_console.print(f"impl-sim dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
+    server = subprocess.Popen(dashboard_command(host, port), env=env)
+    # stopping this command stops the server too (a plain `kill` would otherwise orphan it)
+    previous = signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:
-        code = subprocess.call(dashboard_command(host, port), env=env)
-    except KeyboardInterrupt:
+        code = server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the server as well; let it finish
+        server.terminate()
+        server.wait()
         code = 0
-    if code:
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code and code != -signal.SIGTERM:
         raise typer.Exit(code)
 
 

@@ -142,3 +142,56 @@ def test_bad_options_exit_2(args):
     code, _, err = _finish(_cli(*args))
     assert code == 2
     assert "Traceback" not in err
+
+
+def test_a_folder_that_is_not_results_exits_2_for_every_command_reading_results(tmp_path):
+    processes = [_cli("discover", str(tmp_path), "--outcome", "adoption", "--below", "0.3"),
+                 _cli("report", str(tmp_path))]
+    for process in processes:
+        code, out, err = _finish(process)
+        assert code == 2, err
+        assert "Traceback" not in out + err
+        assert str(tmp_path) in err and "not a results directory" in err
+        assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_stopping_the_dashboard_command_stops_its_server(tmp_path):
+    pytest.importorskip("solara")
+    import contextlib
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SOLARA_HOME": str(tmp_path / "solara"), "MPLBACKEND": "Agg"}
+    command = subprocess.Popen([sys.executable, "-m", "impl_sim", "dashboard", "--port",
+                                str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    try:
+        deadline = time.monotonic() + 90
+        while not answers() and time.monotonic() < deadline and command.poll() is None:
+            time.sleep(0.5)
+        assert answers(), "the dashboard did not start"
+        command.send_signal(signal.SIGTERM)  # only the impl-sim process, as `kill PID` does
+        command.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while answers() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not answers(), "the solara server outlived `impl-sim dashboard`"
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the test's own process group
+            os.killpg(command.pid, signal.SIGKILL)

@@ -146,6 +146,7 @@ def series_figure(results: Results, names: list[str]) -> ReportFigure:
         if end is not None:
             ax.axvline(end, color="grey", ls=":", lw=1)
         ax.set_title(SERIES.get(name, name), fontsize=10)
+        ax.set_xlim(0, max(int(results.series["month"].max()), 1))  # NaN months stay in view
         ax.set_xlabel("Month since the start (months)")
         ax.set_ylabel(series_axis_label(name), fontsize=9)
         ax.grid(alpha=0.3)

@@ -38,6 +38,7 @@ def Navigation():
 def Layout(children=None):
     session = solara.use_memo(DashboardSession.create, [])
     SessionContext.provide(session)
+    solara.Title("impl-sim")  # the browser tab's title
     with solara.Column(gap="0px", style={"min-height": "100vh"}) as main:
         Navigation()
         with solara.Column(style={"padding": "12px 20px"}, children=children or []):

@@ -111,18 +111,20 @@ class Series:
 
 
 # Every monthly series a run records, in one place (report axes, dashboard, validation names).
+# Descriptions are short enough for a panel title. ``sustainment`` is NaN until someone has
+# completed training (0 / 0) and 0 once every trained therapist has left; ``adopted_ever``
+# counts the adopters still in post, so it falls when they leave (the ``adoption`` outcome
+# counts leavers too).
 SERIES_INFO: dict[str, Series] = {s.name: s for s in (
     Series("in_training", "In training", "therapists", "Therapists in training"),
     Series("trained_in_post", "Trained in post", "therapists", "Trained therapists in post"),
     Series("delivering", "Delivering", "therapists",
            "Therapists delivering CPP (≥ 1 active case)"),
     Series("sustaining", "Sustaining", "therapists",
-           "Trained therapists in post who delivered in the last 6 months"),
-    Series("sustainment", "Sustainment", "share",
-           "Sustaining / trained therapists in post (undefined until someone completes "
-           "training; 0 once every trained therapist has left)"),
+           "Trained therapists who delivered in the last 6 months"),
+    Series("sustainment", "Sustainment", "share", "Sustaining / trained therapists in post"),
     Series("adopted_ever", "Adopters in post", "therapists",
-           "Therapists in post who have ever started a CPP case (falls when they leave)"),
+           "Therapists in post who ever started a CPP case"),
     Series("discontinued", "Discontinued", "therapists",
            "Therapists in post who have discontinued CPP"),
     Series("active_cases", "Active cases", "cases", "Active CPP cases"),
