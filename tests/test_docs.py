@@ -46,3 +46,51 @@ def test_odd_and_evidence_map_define_every_outcome_and_fact():
         assert f"`{name}`" in odd, name
     for fact in [f"S{i}" for i in range(1, 12)]:
         assert re.search(rf"\| {fact} \|", evidence), fact
+
+
+ROOT = DOCS.parent
+DOC_PATH = r"\b((?:scenarios|docs|benchmarks|experiments)/[\w./-]+\.(?:yaml|md|py|png))"
+EXAMPLE_PATHS = {"scenarios/x.yaml"}  # the README's example of an error message
+USER_DOCS = [ROOT / "README.md", *sorted(DOCS.glob("guide-*.md")), DOCS / "teaching" / "guide.md"]
+
+
+def test_results_folders_named_in_the_docs_match_the_shipped_scenarios():
+    from impl_sim.scenario.loader import load_scenario
+
+    hashes = {(sc := load_scenario(p)).name: sc.hash() for p in (ROOT / "scenarios").glob("*.yaml")}
+    found = 0
+    for doc in USER_DOCS:
+        for name, digest in re.findall(r"results/([a-z0-9-]+)-([0-9a-f]{12})\b", doc.read_text()):
+            found += 1
+            assert hashes.get(name) == digest, f"{doc.name}: results/{name}-{digest} is stale"
+    assert found
+
+
+def test_paths_the_docs_show_exist():
+    for doc in USER_DOCS:
+        for path in re.findall(DOC_PATH, doc.read_text()):
+            if path not in EXAMPLE_PATHS:
+                assert (ROOT / path).exists(), f"{doc.name}: {path} does not exist"
+
+
+def test_the_readme_links_every_guide():
+    readme = (ROOT / "README.md").read_text()
+    for guide in ("docs/guide-researchers.md", "docs/guide-analysis.md", "docs/guide-leaders.md",
+                  "docs/teaching/guide.md", "docs/odd.md", "docs/evidence-map.md",
+                  "docs/parameters.md", "docs/validation.md"):
+        assert f"]({guide})" in readme, guide
+
+
+def test_options_the_docs_show_exist():
+    import typer.main
+
+    from impl_sim.cli import app
+
+    commands = typer.main.get_command(app).commands
+    options = {name: {o for p in c.params for o in p.opts} | {"--help"}
+               for name, c in commands.items()}
+    for doc in [ROOT / "README.md", *DOCS.rglob("*.md")]:
+        for command, rest in re.findall(r"impl-sim (\w+)([^`#\n]*)", doc.read_text()):
+            for option in re.findall(r"(--[\w-]+)", rest):
+                if command in options:  # "impl-sim only needs ..." is prose
+                    assert option in options[command], f"{doc.name}: impl-sim {command} {option}"
