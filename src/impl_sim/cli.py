@@ -26,8 +26,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Wide enough for the outcome tables when output goes to a file or a pipe.
-out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: text such as "a:b:" in a user's value must not turn into an emoji
+out_console = Console(highlight=False, emoji=False,
+                      width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 _state = {"debug": False}
 
 EXIT_BAD_INPUT = 2
@@ -37,6 +39,10 @@ KEY_OUTCOMES = (
     "sustainment_24m", "sustainment_36m", "service_sustainment_24m", "trained_retention",
     "cases_started", "completion_rate", "cost_per_completed_case",
 )
+
+
+USER_PATH_ERRORS = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError,
+                    FileExistsError)
 
 
 class BadInput(Exception):
@@ -68,6 +74,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if isinstance(exc, _bad_input_types()):
                 err_console.print(f"error: {exc}", markup=False)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+            if isinstance(exc, USER_PATH_ERRORS) and exc.filename:
+                # a folder or file the user named cannot be read or written (--out, RESULTS_DIR)
+                err_console.print(f"error: {exc.filename}: {exc.strerror.lower()}",
+                                  markup=False)
                 raise typer.Exit(EXIT_BAD_INPUT) from None
             if _state["debug"]:
                 traceback.print_exc()

@@ -195,3 +195,22 @@ def test_stopping_the_dashboard_command_stops_its_server(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):  # the test's own process group
             os.killpg(command.pid, signal.SIGKILL)
+
+
+def test_an_output_folder_that_cannot_be_made_exits_2_with_one_line(tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(GOOD, encoding="utf-8")
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a folder", encoding="utf-8")
+    code, out, err = _finish(_cli("run", str(scenario), "--out", str(a_file), "--quiet"))
+    assert code == 2, err
+    assert "Traceback" not in out + err
+    assert str(a_file) in err and len(err.strip().splitlines()) == 1
+
+
+def test_values_in_messages_are_printed_as_given(tmp_path):
+    # rich would turn ":b:" into an emoji; a message must show the user's text
+    code, _, err = _finish(_cli("calibrate", "scenarios/baseline.yaml", "--targets",
+                                "scenarios/targets/evidence.yaml", "--free",
+                                "therapists.annual_turnover=a:b:"))
+    assert code == 2 and "therapists.annual_turnover=a:b:" in err
