@@ -13,7 +13,7 @@ Definitions (also in docs/odd.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -280,11 +280,3 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "months_funded": float(model.services.months_funded.mean()),
     }
 
-
-def outcome_names() -> list[str]:
-    return list(OUTCOMES)
-
-
-def describe(name: str) -> dict[str, Any]:
-    o = OUTCOMES[name]
-    return {"name": o.name, "label": o.label, "unit": o.unit, "description": o.description}
