@@ -169,7 +169,7 @@ def run(
                        "`impl-sim sweep`")
     with _progress(not quiet and not as_json, f"{sc.name}") as progress:
         results = run_scenario(sc, out=out, workers=workers, progress=progress)
-    outcomes = [o for o in (sc.outputs.get("outcomes") or KEY_OUTCOMES)]
+    outcomes = list(sc.outputs.get("outcomes") or KEY_OUTCOMES)
     table = arm_table(results.summary, list(results.outcomes))
     if as_json:
         print(json.dumps({"scenario": sc.name, "scenario_hash": sc.hash(),

@@ -14,16 +14,19 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from impl_sim.dashboard.ensemble import Ensemble
+from impl_sim.model.outcomes import SERIES_UNITS
 from impl_sim.model.therapist import State
 
 COLOUR_A = "#1f77b4"
 COLOUR_B = "#e66101"
 COLOUR_DIFF = "#5e3c99"
 
-# The what-if panels: series name → (title, y-axis label, as percent?)
+# The what-if panels: series name → (title, y-axis label, as percent?). Titles and labels are
+# worded for leaders; units come from outcomes.SERIES_INFO where a plain unit is the label.
 WHATIF_PANELS: tuple[tuple[str, str, str, bool], ...] = (
     ("delivering", "Therapists delivering CPP", "therapists with ≥ 1 active CPP case", False),
-    ("adopted_ever", "Therapists in post who have ever taken a CPP case", "therapists", False),
+    ("adopted_ever", "Therapists in post who have ever taken a CPP case",
+     SERIES_UNITS["adopted_ever"], False),
     ("sustainment", "Sustainment", "% of trained therapists in post\nwho delivered in last 6 "
      "months", True),
     ("families_served", "Families served", "families who started CPP (cumulative)", False),
