@@ -18,10 +18,10 @@ from impl_sim.experiment.store import Results, ResultsError, results_dir_for
 from impl_sim.scenario.loader import load_scenario
 
 # 20 LHS points × 2 arms × 2 replications = 80 runs in 20 parts of 4.
-# Slow enough (about 2 s for 80 runs) that a signal sent after the first parts lands while the
+# Slow enough (about 4 s for 80 runs) that a signal sent after the first parts lands while the
 # sweep still runs, even on a loaded machine; TINY's runs alone finished first now and then.
-KILLABLE = {"replications": 2, "horizon_months": 96,
-            "base": {"services.count": 2, "services.therapists_per_service": 6},
+KILLABLE = {"replications": 2, "horizon_months": 120,
+            "base": {"services.count": 3, "services.therapists_per_service": 8},
             "design": {"method": "lhs", "samples": 20, "parameters": {
                 "therapists.motivation_mean": [0.2, 0.9], "training.gatherings": [1, 5]}}}
 
