@@ -18,12 +18,8 @@ from impl_sim.experiment.store import Results, ResultsError, results_dir_for
 from impl_sim.scenario.loader import load_scenario
 
 # 20 LHS points × 2 arms × 2 replications = 80 runs in 20 parts of 4.
-# Slow enough (about 4 s for 80 runs) that a signal sent after the first parts lands while the
-# sweep still runs, even on a loaded machine; TINY's runs alone finished first now and then.
-KILLABLE = {"replications": 2, "horizon_months": 120,
-            "base": {"services.count": 3, "services.therapists_per_service": 8},
-            "design": {"method": "lhs", "samples": 20, "parameters": {
-                "therapists.motivation_mean": [0.2, 0.9], "training.gatherings": [1, 5]}}}
+KILLABLE = {"replications": 2, "design": {"method": "lhs", "samples": 20, "parameters": {
+    "therapists.motivation_mean": [0.2, 0.9], "training.gatherings": [1, 5]}}}
 
 
 def _parts(directory: Path, kind: str = "runs") -> list[Path]:
@@ -32,9 +28,12 @@ def _parts(directory: Path, kind: str = "runs") -> list[Path]:
 
 def _start_sweep(scenario: Path, out: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # A shell's background job (`make test &`) starts with Ctrl-C ignored, and the child would
+    # inherit that; the sweep must see SIGINT as a terminal's Ctrl-C delivers it.
     return subprocess.Popen([sys.executable, "-m", "impl_sim", "sweep", str(scenario), "--out",
                              str(out), "--quiet", *extra], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_parts(proc: subprocess.Popen, directory: Path, at_least: int) -> None:
