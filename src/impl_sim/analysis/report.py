@@ -21,6 +21,7 @@ import base64
 import html
 import io
 import math
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,9 @@ def _new_figure(n_panels: int, title: str, panel_size: tuple[float, float] = (4.
     axes = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel()))
     for ax in axes[n_panels:]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=13, fontweight="bold")
+    # wrap long titles to the figure's width (a one-panel figure is only ~4 inches wide)
+    width_chars = max(20, int(panel_size[0] * cols * 6.5))
+    fig.suptitle(textwrap.fill(title, width_chars), fontsize=13, fontweight="bold")
     return fig, axes[:n_panels]
 
 
