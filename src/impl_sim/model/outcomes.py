@@ -98,6 +98,11 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Total cost divided by completed CPP cases", higher_is_better=False),
     Outcome("months_funded", "Months funded", "months",
             "Mean months a service was funded for CPP"),
+    Outcome("funding_losses", "Funding losses", "events",
+            "Times a service lost its CPP funding at a commissioning review (all services)",
+            higher_is_better=False),
+    Outcome("funding_returns", "Funding restarts", "events",
+            "Times an unfunded service regained CPP funding — stop–restart (all services)"),
 )}
 
 @dataclass(frozen=True)
@@ -132,6 +137,8 @@ SERIES_INFO: dict[str, Series] = {s.name: s for s in (
     Series("cpp_starts", "CPP starts", "cases/month", "CPP cases started this month"),
     Series("climate", "Climate", "0–1", "Mean implementation climate"),
     Series("motivation", "Motivation", "0–1", "Mean motivation of therapists who can deliver"),
+    Series("readiness", "Readiness", "0–1",
+           "Mean psychological readiness of therapists who can deliver"),
     Series("funded_services", "Funded services", "services", "Services funded for CPP"),
     Series("leavers_cumulative", "Leavers", "therapists",
            "Therapists who have left since month 0"),
@@ -179,6 +186,7 @@ class MonthlySeries:
         v["climate"][m] = model.services.climate.sum() / model.services.n
         n_able = np.count_nonzero(able)
         v["motivation"][m] = pool.motivation @ able / n_able if n_able else 0.0
+        v["readiness"][m] = pool.readiness @ able / n_able if n_able else 0.0
         v["funded_services"][m] = np.count_nonzero(model.services.funded)
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
@@ -278,5 +286,7 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "cost_total": cost,
         "cost_per_completed_case": _safe_div(cost, completed),
         "months_funded": float(model.services.months_funded.mean()),
+        "funding_losses": float(model.services.funding_losses.sum()),
+        "funding_returns": float(model.services.funding_returns.sum()),
     }
 
