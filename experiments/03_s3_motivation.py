@@ -1,5 +1,6 @@
 """S3 — intrinsic motivation speeds and widens adoption."""
 
+import pandas as pd
 from common import figure, line_with_interval, means_by, outcome_axis_label, run, save
 
 from impl_sim.analysis.report import parameter_axis_label
@@ -24,7 +25,7 @@ def main() -> None:
          "Adoption (left) and months to the first CPP case (right) against therapists' mean "
          "intrinsic motivation; means with 95 % intervals, 10 runs per point. S3 expects "
          "adoption to rise and the wait for the first case to shorten as motivation grows.",
-         __import__("pandas").concat(tables))
+         pd.concat(tables))
 
 
 if __name__ == "__main__":
