@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impl_sim.defaults import KEY_OUTCOMES
 from impl_sim.params import ParamError
 
 app = typer.Typer(
@@ -34,11 +35,6 @@ _state = {"debug": False}
 
 EXIT_BAD_INPUT = 2
 EXIT_ERROR = 1
-KEY_OUTCOMES = (
-    "adoption", "time_to_first_case", "penetration", "fidelity", "sustainment_12m",
-    "sustainment_24m", "sustainment_36m", "service_sustainment_24m", "trained_retention",
-    "cases_started", "completion_rate", "cost_per_completed_case",
-)
 
 
 USER_PATH_ERRORS = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError,

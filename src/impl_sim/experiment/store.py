@@ -266,6 +266,16 @@ class ResultStore:
         """Chunks still to run, in task order."""
         return [c for i, c in enumerate(self.chunks) if i not in self._done]
 
+    def split(self, tasks: list[Task]) -> tuple[list[tuple[Task, RunResult]], list[list[Task]]]:
+        """For :func:`~impl_sim.experiment.runner.run_tasks`: stored runs stay on disk (none
+        returned); the chunks still to run. ``tasks`` must be this store's tasks."""
+        assert tasks is self.tasks or len(tasks) == len(self.tasks)
+        return [], self.pending_chunks()
+
+    def put(self, pairs: list[tuple[Task, RunResult]]) -> None:
+        """For :func:`~impl_sim.experiment.runner.run_tasks`: store one finished chunk."""
+        self.write_chunk(pairs)
+
     def runs_done(self) -> int:
         """Runs stored so far."""
         return sum(len(self.chunks[i]) for i in self._done)
