@@ -540,11 +540,14 @@ class _QuantityCollector:
 
 def simulate(targets: Iterable[Target], *, workers: int = 1, executor: Any = None,
              variants: list[Mapping[str, Any]] | None = None, progress: Any = None,
+             seeds: list[int] | None = None,
              ) -> tuple[Simulated, dict[tuple[int, str], str]]:
     """Run every distinct setting the targets need once, for each variant.
 
     A variant is a mapping of parameter overrides laid *under* each target's own ``base`` (so a
-    target's explicit settings win); calibration passes one variant per candidate point. Runs go
+    target's explicit settings win); calibration passes one variant per candidate point.
+    ``seeds`` (one per variant) replaces the targets' own seeds — Bayesian calibration gives
+    every particle fresh random numbers. Runs go
     through :func:`impl_sim.experiment.runner.run_tasks`; ``executor`` is a name or an executor
     object (an open one is reused). Returns the values and, per ``(variant index, target id)``,
     the key of the setting to judge on.
@@ -557,8 +560,13 @@ def simulate(targets: Iterable[Target], *, workers: int = 1, executor: Any = Non
     for v, under in enumerate(variants or [{}]):
         for target in targets:
             scenario = target.scenario
+            changes: dict[str, Any] = {}
             if under:
-                scenario = scenario.with_changes(base={**under, **scenario.base})
+                changes["base"] = {**under, **scenario.base}
+            if seeds is not None:
+                changes["seed"] = int(seeds[v])
+            if changes:
+                scenario = scenario.with_changes(**changes)
             key = setting_key(scenario)
             keys[(v, target.id)] = key
             settings.setdefault(key, (scenario, set()))[1].update(target.quantities)

@@ -177,9 +177,13 @@ class ResultStore:
     # -- opening and resuming ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, scenario: Scenario, out: str | Path | None, resume: bool = True) -> ResultStore:
-        """Open (and, with ``resume``, scan) the store of ``scenario`` under ``out``."""
-        tasks = scenario_tasks(scenario)
+    def open(cls, scenario: Scenario, out: str | Path | None, resume: bool = True,
+             tasks: list[Task] | None = None) -> ResultStore:
+        """Open (and, with ``resume``, scan) the store of ``scenario`` under ``out``.
+
+        ``tasks`` replaces the scenario's own (e.g. runs with posterior draws); the scenario's
+        name must then say so, since the folder is named after the scenario's hash."""
+        tasks = tasks if tasks is not None else scenario_tasks(scenario)
         if out is None:
             store = cls(scenario, None, chunk_size_for(len(tasks)), tasks)
             store.manifest = store._new_manifest()
