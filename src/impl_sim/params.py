@@ -64,27 +64,6 @@ class LeadershipStyle(StrEnum):
     ils_scores = "ils_scores"
 
 
-# Implementation Leadership Scale (0–4) profiles for the two named styles. Passive support is
-# "you are allowed to": supportive, but neither proactive, knowledgeable nor perseverant
-# (seed 000 theme 4; F8: leaders are seen as more supportive than proactive). Implementation
-# leadership is high on all four. These are profiles, not parameters: ``ils_scores`` exposes
-# the dimensions themselves (defaults F8).
-LEADERSHIP_STYLE_PROFILES: dict[str, dict[str, float]] = {
-    "passive_support": {
-        "proactive": 1.0,
-        "knowledgeable": 1.5,
-        "supportive": 3.0,
-        "perseverant": 1.0,
-    },
-    "implementation_leadership": {
-        "proactive": 3.5,
-        "knowledgeable": 3.4,
-        "supportive": 3.3,
-        "perseverant": 3.5,
-    },
-}
-
-
 class SimulationParams(_Group):
     """Time frame of a run."""
 
@@ -245,18 +224,127 @@ class LeaderParams(_Group):
         "style = ils_scores)",
         source="F8",
     )
+    ils_sd: float = spec(
+        0.8, ge=0.0, le=2.0, unit="ILS points",
+        description="Spread of leaders' ILS scores around the style's (or F8's) means: each "
+        "leader, initial or successor, draws one general implementation-leadership factor shared "
+        "by the four dimensions plus a dimension-specific part (clipped to 0–4)",
+        source="F8 (Braathu et al. 2022: means; therapist-rated ILS subscales spread about one "
+        "scale point between leaders); value assumed",
+    )
+    ils_dimension_correlation: float = spec(
+        0.7, ge=0.0, le=1.0, unit="correlation", kind="structure",
+        description="Correlation between a leader's four ILS dimensions (share of each "
+        "dimension's variance that is the general factor)",
+        source="Aarons, Ehrhart & Farahnak 2014 (ILS: four highly correlated subscales, one "
+        "second-order factor); value assumed",
+    )
+    reference_score: float = spec(
+        2.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+        description="ILS score at which each behaviour's log-odds equal its intercept below (the "
+        "scale's midpoint, so intercepts describe an average leader)",
+        source="Aarons et al. 2014 (ILS 0–4 scale)",
+    )
+    routing_log_odds: float = spec(
+        -1.0, ge=-10.0, le=10.0, unit="log-odds",
+        description="Log-odds that the leader has an eligible referral routed to a trained "
+        "therapist with room, at the reference score of mean(proactive, knowledgeable)",
+        source="seed 000 theme 4; value calibrated to the effect-size targets E1, E2, S1",
+    )
+    routing_slope: float = spec(
+        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        description="How much each ILS point of mean(proactive, knowledgeable) raises the routing "
+        "log-odds",
+        source="Aarons et al. 2014 (knowing who is trained, planning); value calibrated",
+    )
+    protection_log_odds: float = spec(
+        -0.5, ge=-10.0, le=10.0, unit="log-odds",
+        description="Log-odds of the share of `max_protected_hours_per_week` the leader protects, "
+        "at the reference proactive score (passive support protects a little, not nothing)",
+        source="seed 000 theme 4; value calibrated to E1, E2, S1",
+    )
+    protection_slope: float = spec(
+        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        description="How much each proactive ILS point raises the protection log-odds",
+        source="Aarons et al. 2014 (ILS proactive: removes obstacles); value calibrated",
+    )
+    follow_up_log_odds: float = spec(
+        -1.5, ge=-10.0, le=10.0, unit="log-odds",
+        description="Log-odds per month that the leader follows up a therapist's CPP work, at the "
+        "reference score of mean(proactive, perseverant)",
+        source="seed 000 theme 4; value calibrated to E1, E2, S1",
+    )
+    follow_up_slope: float = spec(
+        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        description="How much each ILS point of mean(proactive, perseverant) raises the follow-up "
+        "log-odds",
+        source="Aarons et al. 2014 (ILS perseverant); value calibrated",
+    )
     max_protected_hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
-        description="Hours per week a fully proactive leader protects for each trained therapist "
-        "(scaled by proactivity; needs funding)",
+        description="Hours per week a leader who protects fully sets aside for each trained "
+        "therapist (needs funding)",
         source="seed 000 theme 4; assumption",
+    )
+    support_turnover_effect: float = spec(
+        0.15, ge=0.0, le=2.0, unit="log hazard ratio per ILS point",
+        description="How much each supportive ILS point above the reference score lowers "
+        "therapists' turnover hazard",
+        source="Fukui, Wu & Salyers 2019 (supervisory support lowers turnover intention through "
+        "emotional exhaustion); Kim & Kao 2014 (meta-analysis); value assumed",
+    )
+    setback_buffer_max: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share",
+        description="Share of a dropout's motivational cost absorbed by a fully supportive leader "
+        "(scaled by supportive/4)",
+        source="seed 000 theme 4; value assumed",
     )
     annual_turnover: float = spec(
         0.12, ge=0.0, le=0.9, unit="share/year",
-        description="Share of leaders leaving per year; a new leader has the scenario's style but "
-        "none of the gains from leadership training",
+        description="Share of leaders leaving per year; the successor is drawn from the leader "
+        "population (style or F8 means, spread `ils_sd`) and has none of the gains from "
+        "leadership training",
         source="assumption",
     )
+
+
+class LeaderStyleProfile(_Group):
+    """ILS (0–4) means of one named leadership style."""
+
+    proactive: float = spec(1.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                            description="Mean proactive score", source="seed 000 theme 4")
+    knowledgeable: float = spec(1.5, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                                description="Mean knowledgeable score", source="seed 000 theme 4")
+    supportive: float = spec(3.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                             description="Mean supportive score", source="seed 000 theme 4; F8")
+    perseverant: float = spec(1.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                              description="Mean perseverant score", source="seed 000 theme 4")
+
+
+class PassiveSupportProfile(LeaderStyleProfile):
+    """Passive support, "you are allowed to": supportive, but neither proactive, knowledgeable
+    nor perseverant (seed 000 theme 4; F8: leaders are seen as more supportive than proactive)."""
+
+
+class ImplementationLeadershipProfile(LeaderStyleProfile):
+    """Implementation leadership: high on all four dimensions (seed 000 theme 4)."""
+
+    proactive: float = spec(3.5, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                            description="Mean proactive score", source="seed 000 theme 4")
+    knowledgeable: float = spec(3.4, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                                description="Mean knowledgeable score", source="seed 000 theme 4")
+    supportive: float = spec(3.3, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                             description="Mean supportive score", source="seed 000 theme 4")
+    perseverant: float = spec(3.5, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                              description="Mean perseverant score", source="seed 000 theme 4")
+
+
+class LeaderStyleParams(_Group):
+    """The ILS profiles of the named styles (``leaders.style``)."""
+
+    passive_support: PassiveSupportProfile = Field(default_factory=PassiveSupportProfile)
+    implementation_leadership: ImplementationLeadershipProfile = Field(
+        default_factory=ImplementationLeadershipProfile)
 
 
 class CaseParams(_Group):
@@ -591,6 +679,74 @@ class ContextParams(_Group):
     )
 
 
+class MechanismParams(_Group):
+    """Switches for the causal paths through which leadership (and climate) act.
+
+    Each field switches one documented path on (default) or off; off cuts the link, so the
+    leader's scores no longer reach the outcome through it. With every path off, implementation
+    leadership and passive support produce identical runs (a test checks this). Attribution
+    (``impl-sim explain``) switches them off one at a time: ``{"mechanisms.<name>": False}``.
+    The display order is the order of :func:`mechanism_paths`.
+    """
+
+    leader_routing: bool = spec(
+        True, kind="structure",
+        description="Leaders route eligible referrals to trained therapists (probability rises "
+        "with proactive and knowledgeable scores)",
+        source="Aarons et al. 2014 (ILS: proactive, knowledgeable); seed 000 theme 4",
+    )
+    protected_time: bool = spec(
+        True, kind="structure",
+        description="Leaders protect time for CPP (share of the maximum rises with the "
+        "proactive score)",
+        source="seed 000 theme 4; Aarons et al. 2014 (ILS proactive: removes obstacles)",
+    )
+    follow_up: bool = spec(
+        True, kind="structure",
+        description="Leaders follow up therapists' CPP work (monthly probability rises with "
+        "proactive and perseverant scores); a follow-up lifts motivation",
+        source="seed 000 theme 4; Aarons et al. 2014 (ILS perseverant)",
+    )
+    leader_agenda: bool = spec(
+        True, kind="structure",
+        description="The leader's agenda gives therapists the opportunity to take CPP cases "
+        "(self-leadership fills the gap a weak agenda leaves)",
+        source="seed 000 theme 4 (S1, S2)",
+    )
+    agenda_to_climate: bool = spec(
+        True, kind="structure",
+        description="The leader's agenda shapes the service's implementation climate",
+        source="Williams et al. 2020 (leadership → climate, d = 0.92)",
+    )
+    climate_to_use: bool = spec(
+        True, kind="structure",
+        description="Implementation climate raises therapists' propensity to take CPP cases",
+        source="Williams et al. 2020 (climate → EBP use); Williams et al. 2022",
+    )
+    climate_to_turnover: bool = spec(
+        True, kind="structure",
+        description="A positive implementation climate lowers staff turnover",
+        source="Aarons & Sawitzky 2006 (climate → work attitudes and turnover)",
+    )
+    support_to_turnover: bool = spec(
+        True, kind="structure",
+        description="Supportive leadership lowers therapists' turnover hazard",
+        source="Fukui, Wu & Salyers 2019 (supervisory support → lower turnover intention via "
+        "emotional exhaustion); Kim & Kao 2014 (meta-analysis, child welfare)",
+    )
+    setback_buffer: bool = spec(
+        True, kind="structure",
+        description="A supportive leader absorbs part of the motivational cost of a family "
+        "dropping out",
+        source="seed 000 theme 4; assumption",
+    )
+    funding_advocacy: bool = spec(
+        True, kind="structure",
+        description="Proactive, perseverant leaders argue for funding with commissioners",
+        source="seed 003; seed 000 theme 4",
+    )
+
+
 # --- strategies -------------------------------------------------------------------------------
 
 
@@ -754,11 +910,13 @@ class Params(_Group):
     services: ServiceParams = ServiceParams()
     therapists: TherapistParams = TherapistParams()
     leaders: LeaderParams = LeaderParams()
+    leader_styles: LeaderStyleParams = Field(default_factory=LeaderStyleParams)
     cases: CaseParams = CaseParams()
     training: TrainingParams = TrainingParams()
     learning: LearningParams = LearningParams()
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
+    mechanisms: MechanismParams = MechanismParams()
     strategies: StrategyParams = Field(default_factory=StrategyParams)
 
     # -- construction -----------------------------------------------------------------------
@@ -817,10 +975,16 @@ class Params(_Group):
         lead = self.leaders
         if lead.style is LeadershipStyle.ils_scores:
             return {d: getattr(lead, d) for d in ILS_DIMENSIONS}
-        return dict(LEADERSHIP_STYLE_PROFILES[lead.style.value])
+        profile = getattr(self.leader_styles, lead.style.value)
+        return {d: getattr(profile, d) for d in ILS_DIMENSIONS}
 
 
 ILS_DIMENSIONS = ("proactive", "knowledgeable", "supportive", "perseverant")
+# The named styles' profiles as plain dictionaries (read from the schema's defaults).
+LEADERSHIP_STYLE_PROFILES: dict[str, dict[str, float]] = {
+    style: {d: getattr(getattr(LeaderStyleParams(), style), d) for d in ILS_DIMENSIONS}
+    for style in LeaderStyleParams.model_fields
+}
 
 
 # --- the flat view every consumer uses ---------------------------------------------------------
@@ -963,6 +1127,14 @@ def unregister_strategy_params(name: str) -> None:
         StrategyParams.model_rebuild(force=True)
         Params.model_rebuild(force=True)
         _index_specs()
+
+
+def mechanism_paths() -> list[str]:
+    """Dotted names of the causal-path switches (``mechanisms.*``), in display order.
+
+    Switching one off is the override ``{name: False}``; attribution uses only this list.
+    """
+    return [f"mechanisms.{name}" for name in MechanismParams.model_fields]
 
 
 def param_specs() -> tuple[ParamSpec, ...]:
