@@ -38,7 +38,7 @@ from impl_sim.defaults import DEFAULT_SEED
 from impl_sim.scenario.loader import Scenario, ScenarioError
 
 MAX_EXACT_PATHS = 6
-SAMPLED_ORDERS = 24
+SAMPLED_ORDERS = 12
 BOOTSTRAP_SAMPLES = 2000
 ATTRIBUTION_OUTCOMES = ("sustainment_24m", "adoption", "penetration", "sustainment_12m",
                         "service_sustainment_24m", "cases_started")
