@@ -479,6 +479,22 @@ def _validation_table(results: list, title: str) -> Table:
     return grid
 
 
+def _plausibility_table(checks: list) -> Table:
+    from rich.markup import escape
+
+    from impl_sim.analysis.plausibility import model_text, range_text
+
+    outside = sum(c.outside for c in checks)
+    grid = Table(title=f"plausibility (checks, not targets): {outside} of {len(checks)} outside "
+                 "the published range", title_justify="left")
+    for col in ("id", "quantity", "model", "published", "unit", "flag"):
+        grid.add_column(col, justify="right" if col in ("model", "published") else "left")
+    for c in checks:
+        grid.add_row(c.row["id"], escape(c.row["quantity"]), model_text(c), range_text(c),
+                     escape(c.row["unit"]), "[red]outside[/red]" if c.outside else "inside")
+    return grid
+
+
 @app.command()
 @handle_errors
 def validate(
@@ -492,6 +508,9 @@ def validate(
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
                                                                  "replications.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    plausibility: Annotated[bool, typer.Option(
+        help="Also show the plausibility table (inputs and intermediate quantities vs "
+        "published ranges; not with --json).")] = True,
 ) -> None:
     """Compare simulated outcomes with empirical targets: value, 95 % interval, met or not."""
     from impl_sim.analysis.validation import (
@@ -508,15 +527,26 @@ def validate(
     path = targets or _default_targets()
     target_set = load_targets(path, replications=replications)
     results = run_validation(target_set.targets, workers=workers)
+    checks = None
+    if plausibility and not as_json:
+        from impl_sim.analysis.plausibility import evaluate
+
+        checks = evaluate(workers=workers)
     if as_json:
         print(json.dumps([r.as_json() for r in results], indent=2))
     elif markdown:
+        from impl_sim.analysis.plausibility import markdown_section
+
         shown = path if targets else DEFAULT_TARGETS
         command = "impl-sim validate --markdown" + (f" --targets {shown}" if targets else "")
         sys.stdout.write(markdown_report(results, target_set, command))
+        if checks is not None:
+            sys.stdout.write("\n" + markdown_section(checks))
     else:
         out_console.print(_validation_table(results, f"{target_set.name}: targets vs simulation"))
         out_console.print(summary_line(results))
+        if checks is not None:
+            out_console.print(_plausibility_table(checks))
     if strict and not all(r.passed for r in results):
         raise typer.Exit(EXIT_ERROR)
 
