@@ -132,7 +132,7 @@ class ServiceParams(_Group):
         source="value assumed",
     )
     climate_agenda_weight: float = spec(
-        0.4, ge=0.0, le=1.0, unit="0–1 per unit agenda", kind="structure",
+        0.45, ge=0.0, le=1.0, unit="0–1 per unit agenda", kind="structure",
         description="How much the leader's agenda (0–1) raises the climate a service tends to "
         "(leadership → climate)",
         source="Williams et al. 2020 (d = 0.92); value calibrated to target E1",
@@ -152,7 +152,7 @@ class ServiceParams(_Group):
         "value assumed",
     )
     climate_sd: float = spec(
-        0.12, ge=0.0, le=0.5, unit="0–1",
+        0.09, ge=0.0, le=0.5, unit="0–1",
         description="Between-service spread of the climate a service tends to that leadership "
         "does not explain (general organisational climate, history); drawn once per service",
         source="Williams et al. 2020 (leadership change explained 11 % of the variance in "
@@ -671,7 +671,7 @@ class DecisionParams(_Group):
     """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
 
     intercept: float = spec(
-        -2.2, ge=-10.0, le=10.0, unit="log-odds",
+        -2.4, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
         source="calibrated (F9–F11)",
     )
@@ -696,14 +696,14 @@ class DecisionParams(_Group):
     )
     opportunity_weight: float = spec(
         2.0, ge=0.0, le=10.0, unit="log-odds per unit",
-        description="Weight of opportunity structure: implementation leadership or the "
-        "therapist's own self-leadership, whichever is stronger",
+        description="Weight of opportunity structure: the leader's agenda creates it, or the "
+        "therapist's own self-leadership does (agenda + (1 − agenda) × self-leadership)",
         source="seed 000 theme 4 (S1, S2); value assumed",
     )
     climate_weight: float = spec(
-        1.5, ge=0.0, le=10.0, unit="log-odds per unit",
+        3.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of the service's implementation climate",
-        source="S1 (Williams 2020); value assumed",
+        source="S1 (Williams et al. 2020: climate → EBP use); value calibrated to target E2",
     )
     peer_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds per unit",
@@ -717,12 +717,12 @@ class DecisionParams(_Group):
         source="seed 000 theme 3 (S5); value assumed",
     )
     consultation_weight: float = spec(
-        1.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        0.6, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of ongoing consultation (support for taking difficult cases)",
         source="S6; F2; value assumed",
     )
     training_requirement_weight: float = spec(
-        1.0, ge=0.0, le=10.0, unit="log-odds",
+        0.4, ge=0.0, le=10.0, unit="log-odds",
         description="Push to take cases while training cases for certification are still missing",
         source="F2; value assumed",
     )
