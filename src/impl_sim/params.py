@@ -125,6 +125,39 @@ class ServiceParams(_Group):
         "(leadership → climate → use)",
         source="S1, S6: Williams et al. 2020, 2022 (effects lag many months); value assumed",
     )
+    climate_base: float = spec(
+        0.15, ge=0.0, le=1.0, unit="0–1", kind="structure",
+        description="Climate a service tends to with no leadership agenda, no training running "
+        "and nobody delivering",
+        source="value assumed",
+    )
+    climate_agenda_weight: float = spec(
+        0.45, ge=0.0, le=1.0, unit="0–1 per unit agenda", kind="structure",
+        description="How much the leader's agenda (0–1) raises the climate a service tends to "
+        "(leadership → climate)",
+        source="Williams et al. 2020 (d = 0.92); value calibrated to target E1",
+    )
+    climate_programme_weight: float = spec(
+        0.15, ge=0.0, le=1.0, unit="0–1", kind="structure",
+        description="Climate the running training programme (trainers, gatherings, consultation) "
+        "carries while a service has trainees; it goes when training ends",
+        source="S11: Skar et al. 2022 (Norwegian LOCI trial: climate fell steadily in non-LOCI "
+        "conditions); value assumed",
+    )
+    climate_practice_weight: float = spec(
+        0.2, ge=0.0, le=1.0, unit="0–1 per share delivering", kind="structure",
+        description="How much colleagues seen delivering CPP (share of the service's posts) "
+        "raise the climate",
+        source="Ehrhart et al. 2014 (climate: CPP use expected, supported and rewarded); "
+        "value assumed",
+    )
+    climate_sd: float = spec(
+        0.09, ge=0.0, le=0.5, unit="0–1",
+        description="Between-service spread of the climate a service tends to that leadership "
+        "does not explain (general organisational climate, history); drawn once per service",
+        source="Williams et al. 2020 (leadership change explained 11 % of the variance in "
+        "climate change); value calibrated to target E1",
+    )
 
 
 class TherapistParams(_Group):
@@ -188,7 +221,20 @@ class TherapistParams(_Group):
         0.6, ge=0.0, le=3.0, unit="log hazard ratio",
         description="How much implementation climate (per unit above 0.5) lowers the turnover "
         "hazard",
-        source="assumption",
+        source="Aarons & Sawitzky 2006 (climate → work attitudes → turnover); value assumed",
+    )
+    trainee_turnover_ratio: float = spec(
+        0.3, ge=0.0, le=1.0, unit="hazard ratio",
+        description="Turnover hazard of a therapist in training relative to colleagues (leaving "
+        "the job during training is a separate hazard from dropping out of training)",
+        source="F9 (90 % of 124 enrolled completed, so few trainees leave their job); value "
+        "assumed",
+    )
+    self_leadership_intake_weight: float = spec(
+        1.0, ge=0.0, le=10.0, unit="relative weight", kind="structure",
+        description="How much more often intake gives an eligible family to a fully self-leading "
+        "therapist who asks for CPP families (intake weight 1 + this × self-leadership)",
+        source="seed 000 theme 4 (S2: self-leaders find their own cases); value assumed",
     )
 
 
@@ -396,9 +442,14 @@ class CaseParams(_Group):
     )
     retention_support: float = spec(
         0.0, ge=0.0, le=1.0, unit="0–1", kind="lever",
-        description="Trial-like retention supports (reminders, transport, flexible times): "
-        "cuts the dropout hazard by up to 70 %",
+        description="Trial-like retention supports (reminders, transport, flexible times), 0–1: "
+        "cuts the dropout hazard by up to `retention_support_max_reduction`",
         source="S9, F5 (86 % complete in trials); assumption",
+    )
+    retention_support_max_reduction: float = spec(
+        0.7, ge=0.0, le=1.0, unit="share of hazard", kind="structure",
+        description="Share of the dropout hazard that full retention support removes",
+        source="F5 (86 % vs 50 % completion: a 60–75 % lower hazard over a course); value assumed",
     )
     improvement_base: float = spec(
         0.30, ge=0.0, le=1.0, unit="probability",
@@ -480,6 +531,40 @@ class TrainingParams(_Group):
         description="Cost of one therapist hour (protected time and training hours)",
         source="F14; assumption for the amount",
     )
+    reference_sessions_per_month: float = spec(
+        2.0, ge=0.5, le=8.0, unit="sessions/month", kind="structure",
+        description="Consultation dose that counts as intensity 1 (fortnightly)",
+        source="F2 (consultation every 2 weeks)",
+    )
+    dropout_readiness_effect: float = spec(
+        3.0, ge=0.0, le=10.0, unit="log hazard ratio per unit", kind="structure",
+        description="How much each unit of readiness below 0.5 raises the training-dropout "
+        "hazard",
+        source="seed 000 theme 2 (S4: low readiness raises early abandonment); value assumed",
+    )
+    cohort_interval_months: int = spec(
+        12, ge=1, le=120, unit="months", kind="lever",
+        description="Months between the regional centre's training cohorts after the first one; "
+        "hires nominated for training wait for the next",
+        source="RBUP runs the 18-month CPP further-education course in cohorts starting each "
+        "autumn with three gatherings, subject to enough applicants (rbup.no); value assumed",
+    )
+    cohort_seats: int = spec(
+        20, ge=0, le=1000, unit="therapists", kind="lever",
+        description="Most trainees a later cohort takes (longest-waiting first)",
+        source="F1 (a cohort of 40 in the Norwegian study); value assumed",
+    )
+    cohort_min_trainees: int = spec(
+        4, ge=1, le=100, unit="therapists",
+        description="A later cohort starts only if at least this many therapists are waiting",
+        source="RBUP: a course starts only with enough applicants; value assumed",
+    )
+    hire_enrolment_share: float = spec(
+        0.75, ge=0.0, le=1.0, unit="share of hires", kind="lever",
+        description="Share of new hires whose service nominates them for the next cohort (0 = "
+        "hires are never trained)",
+        source="S8 (trained capacity erodes unless new staff are trained); value assumed",
+    )
 
 
 class LearningParams(_Group):
@@ -498,8 +583,25 @@ class LearningParams(_Group):
     )
     readiness_gain_training: float = spec(
         0.01, ge=0.0, le=0.2, unit="per month",
-        description="Readiness gained per month in training (gatherings add 5 times this once)",
+        description="Readiness gained per month in training (a gathering month adds "
+        "`gathering_readiness_multiple` times this)",
         source="seed 000 theme 2; assumption",
+    )
+    gathering_readiness_multiple: float = spec(
+        5.0, ge=0.0, le=20.0, unit="months of training", kind="structure",
+        description="Readiness an in-person gathering adds, in months of ordinary training",
+        source="F1 (gatherings); seed 000 theme 2; value assumed",
+    )
+    supervised_learning_multiplier: float = spec(
+        2.0, ge=1.0, le=5.0, unit="ratio", kind="structure",
+        description="How much faster competence grows with consultation than without",
+        source="F2 (consultation on training cases); value assumed",
+    )
+    struggle_competence: float = spec(
+        0.4, ge=0.0, le=1.0, unit="0–1", kind="structure",
+        description="Competence below which a CPP case without consultation or follow-up is an "
+        "unsupported struggle",
+        source="seed 000 theme 2; value assumed",
     )
     readiness_gain_practice: float = spec(
         0.02, ge=0.0, le=0.2, unit="per case-month",
@@ -541,9 +643,21 @@ class LearningParams(_Group):
     )
     fidelity_drift: float = spec(
         0.6, ge=0.0, le=1.0, unit="0–1",
-        description="How far unlimited flexibility lets a high-autonomy therapist drift from "
-        "the model (halved by consultation)",
+        description="How far a high-autonomy therapist's practice drifts from the model under "
+        "unlimited flexibility when nobody watches (the drift ceiling is this × flexibility × "
+        "autonomy preference)",
         source="seed 000 theme 3 ('ambivalence in practice'); S5; value assumed",
+    )
+    drift_lag_months: float = spec(
+        6.0, ge=1.0, le=60.0, unit="months", kind="structure",
+        description="Time constant with which unwatched practice drifts toward its ceiling",
+        source="S6; Williams et al. 2022 (fidelity effects lag months); value assumed",
+    )
+    drift_correction: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share per month", kind="structure",
+        description="Share of accumulated drift a month of consultation, supervision or audit "
+        "corrects (watching the model being delivered)",
+        source="F2; seed 000 theme 3; value assumed",
     )
     months_to_discontinue: int = spec(
         12, ge=1, le=60, unit="months",
@@ -557,7 +671,7 @@ class DecisionParams(_Group):
     """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
 
     intercept: float = spec(
-        -2.2, ge=-10.0, le=10.0, unit="log-odds",
+        -2.4, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
         source="calibrated (F9–F11)",
     )
@@ -582,14 +696,14 @@ class DecisionParams(_Group):
     )
     opportunity_weight: float = spec(
         2.0, ge=0.0, le=10.0, unit="log-odds per unit",
-        description="Weight of opportunity structure: implementation leadership or the "
-        "therapist's own self-leadership, whichever is stronger",
+        description="Weight of opportunity structure: the leader's agenda creates it, or the "
+        "therapist's own self-leadership does (agenda + (1 − agenda) × self-leadership)",
         source="seed 000 theme 4 (S1, S2); value assumed",
     )
     climate_weight: float = spec(
-        1.5, ge=0.0, le=10.0, unit="log-odds per unit",
+        3.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of the service's implementation climate",
-        source="S1 (Williams 2020); value assumed",
+        source="S1 (Williams et al. 2020: climate → EBP use); value calibrated to target E2",
     )
     peer_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds per unit",
@@ -603,12 +717,12 @@ class DecisionParams(_Group):
         source="seed 000 theme 3 (S5); value assumed",
     )
     consultation_weight: float = spec(
-        1.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        0.6, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of ongoing consultation (support for taking difficult cases)",
         source="S6; F2; value assumed",
     )
     training_requirement_weight: float = spec(
-        1.0, ge=0.0, le=10.0, unit="log-odds",
+        0.4, ge=0.0, le=10.0, unit="log-odds",
         description="Push to take cases while training cases for certification are still missing",
         source="F2; value assumed",
     )
@@ -616,6 +730,26 @@ class DecisionParams(_Group):
         0.8, ge=0.0, le=10.0, unit="log-odds per case",
         description="Reluctance per CPP case already carried",
         source="assumption",
+    )
+
+
+class NetworkParams(_Group):
+    """Colleague and co-trainee networks (the peer norm)."""
+
+    colleagues_each: int = spec(
+        4, ge=0, le=50, unit="colleagues", kind="structure",
+        description="Colleagues each post is tied to within its service (Watts–Strogatz ring)",
+        source="value assumed",
+    )
+    rewiring: float = spec(
+        0.1, ge=0.0, le=1.0, unit="probability", kind="structure",
+        description="Watts–Strogatz rewiring probability of colleague ties",
+        source="value assumed",
+    )
+    co_trainee_ties: int = spec(
+        2, ge=0, le=20, unit="ties", kind="structure",
+        description="Trainees of other services each first-cohort trainee meets at gatherings",
+        source="F1 (gatherings bring services together); value assumed",
     )
 
 
@@ -676,6 +810,16 @@ class ContextParams(_Group):
         description="Monthly chance that an unfunded service regains funding, at full awareness "
         "(stop–restart)",
         source="S10, seed 003; assumption",
+    )
+    awareness_gain_advocacy: float = spec(
+        0.1, ge=0.0, le=1.0, unit="0–1 per year", kind="structure",
+        description="Commissioner awareness gained per year when every leader advocates fully",
+        source="seed 003; value assumed",
+    )
+    awareness_decay: float = spec(
+        0.05, ge=0.0, le=1.0, unit="share per year", kind="structure",
+        description="Share of commissioner awareness that fades per year without advocacy",
+        source="seed 003; value assumed",
     )
 
 
@@ -826,6 +970,12 @@ class ChampionsParams(StrategyParamsBase):
         description="How much a champion raises the peer norm of colleagues in the service",
         source="assumption",
     )
+    self_leadership_floor: float = spec(
+        0.8, ge=0.0, le=1.0, unit="0–1",
+        description="Self-leadership a champion has at least (the role makes them organise "
+        "their own implementation)",
+        source="value assumed",
+    )
 
 
 class AuditFeedbackParams(StrategyParamsBase):
@@ -916,6 +1066,7 @@ class Params(_Group):
     learning: LearningParams = LearningParams()
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
+    network: NetworkParams = NetworkParams()
     mechanisms: MechanismParams = MechanismParams()
     strategies: StrategyParams = Field(default_factory=StrategyParams)
 
