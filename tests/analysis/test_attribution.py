@@ -137,3 +137,26 @@ def test_arms_are_checked():
         choose_arms(scenario, ["today", "tomorrow"])
     with pytest.raises(ScenarioError, match="compares two arms"):
         choose_arms(parse_scenario({"name": "one"}, "one.yaml"), None)
+
+
+def test_with_every_mechanism_path_off_leadership_and_passive_support_coincide():
+    from impl_sim.analysis.attribution import mechanism_path_overrides
+
+    paths = mechanism_path_overrides()
+    everything = {k: v for overrides in paths.values() for k, v in overrides.items()}
+    names = list(paths)
+    half = len(names) // 2
+    groups = {"first_half": {n: False for n in names[:half]},
+              "second_half": {n: False for n in names[half:]}}
+    assert {**groups["first_half"], **groups["second_half"]} == everything
+    scenario = parse_scenario({
+        "name": "leaders", "horizon_months": 36, "replications": 3, "seed": 2,
+        "base": {"services.count": 2, "services.therapists_per_service": 5},
+        "arms": {"passive_support": {"leaders.style": "passive_support"},
+                 "implementation_leadership": {"leaders.style": "implementation_leadership"}}},
+        "leaders.yaml")
+    result = explain(scenario, paths=groups, outcomes=["cases_started", "adoption"])
+    for item in result.outcomes.values():
+        assert item.residual == 0.0  # every path off: the arms are the same world
+        assert sum(p.shapley for p in item.paths) == pytest.approx(item.difference)
+    assert result.outcomes["adoption"].difference != 0.0  # there was something to explain
