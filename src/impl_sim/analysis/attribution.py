@@ -331,10 +331,17 @@ def path_labels(names: list[str]) -> dict[str, str]:
     for name in names:
         try:
             spec = param_spec(name)
-            out[name] = (spec.description or spec.label or name).rstrip(".")
+            text = (spec.description or spec.label or name).split(" (")[0].split(";")[0]
+            out[name] = text.rstrip(".")
         except ParamError:
             out[name] = name
     return out
+
+
+def _mid_sentence(label: str) -> str:
+    """A label inside a sentence: "Leaders route …" becomes the path “leaders route …”."""
+    text = label[:1].lower() + label[1:] if label[1:2].islower() else label
+    return f"the path “{text}”"
 
 
 # --- presenting --------------------------------------------------------------------------------
@@ -373,11 +380,11 @@ def sentence(result: OutcomeAttribution, attribution: Attribution) -> str:
     top = ranked[0]
     text = (f"{label.capitalize()} ({b} − {a} = {result.difference:.3g}): "
             f"{share_words(top.share)} of the difference comes from "
-            f"{attribution.labels.get(top.path, top.path)}")
+            f"{_mid_sentence(attribution.labels.get(top.path, top.path))}")
     if len(ranked) > 1 and math.isfinite(ranked[1].share) and abs(ranked[1].share) >= 0.1:
         second = ranked[1]
         text += (f", {share_words(second.share)} from "
-                 f"{attribution.labels.get(second.path, second.path)}")
+                 f"{_mid_sentence(attribution.labels.get(second.path, second.path))}")
     residual_share = result.residual / result.difference
     if abs(residual_share) >= 0.1:
         text += f"; {share_words(residual_share)} is carried by no named path"
