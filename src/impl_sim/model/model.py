@@ -16,6 +16,7 @@ import numpy as np
 from impl_sim.model import training
 from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
 from impl_sim.model.context import Commissioning
+from impl_sim.model.events import EventLog
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
 from impl_sim.model.numeric import clip01
@@ -52,7 +53,7 @@ class ImplementationModel(mesa.Model):
     """Therapists, leaders and services implementing CPP, one step per month."""
 
     def __init__(self, params: Params | None = None, seed: int | np.random.SeedSequence = 0,
-                 ) -> None:
+                 *, events: bool = False) -> None:
         if not isinstance(seed, np.random.SeedSequence):
             seed = np.random.SeedSequence(seed)
         super().__init__(rng=int(seed.generate_state(1)[0]))
@@ -88,6 +89,7 @@ class ImplementationModel(mesa.Model):
         self.leader_agents = [Leader(self, s) for s in range(n_services)]
 
         self.series = MonthlySeries(self.horizon, n_services)
+        self.events = EventLog(self, enabled=events)  # careers and histories (events.py)
         self.tally = {"referrals": 0, "cpp_starts": 0, "case_months": 0, "fidelity_sum": 0.0}
         self.strategies = build_strategies(p)
         for strategy in self.strategies:
@@ -165,6 +167,7 @@ class ImplementationModel(mesa.Model):
         leaving = self.rngs["leaders"].random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
         if leaving.any():
             leaders.appoint(np.flatnonzero(leaving))
+            self.events.leaders_appointed(self.month, np.flatnonzero(leaving))
 
     def referrals_arrive(self) -> Referrals:
         rates = self.services.referral_rate
@@ -312,6 +315,7 @@ class ImplementationModel(mesa.Model):
         closed = self.cases.end_for_leavers(leaving)
         pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
         self.departures.extend(self._departure_records(leaving))
+        self.events.left(self, leaving)
         for slot in leaving:
             pool.agent[slot].remove()
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id)
@@ -344,6 +348,7 @@ class ImplementationModel(mesa.Model):
             self.add_cost("protected_time",
                           float(protected) * 52.0 / 12.0 * p.training.therapist_hour_cost)
         self.series.record(self)
+        self.events.observe(self)
 
     # -- helpers -----------------------------------------------------------------------------
 
