@@ -114,6 +114,7 @@ class EventLog:
         pool, services = model.therapists, model.services
         self._person = pool.person_id.copy()
         self._state = pool.state.copy()
+        self._enrolled_month = pool.enrolled_month.copy()
         self._certified = pool.certified.copy()
         self._adopted = pool.first_case_month >= 0
         self._open = np.zeros(0, dtype=np.int64)
@@ -164,6 +165,7 @@ class EventLog:
             return
         m, pool = model.month, model.therapists
         self._hires(m, pool)
+        self._enrolments(m, pool)
         self._cases(m, model)
         self._transitions(m, pool)
         self._funding(m, model.services)
@@ -196,8 +198,16 @@ class EventLog:
         self._add_people("hired", m, pool, new, DETAIL_CODE["replacement"])
         self._person[new] = pool.person_id[new]
         self._state[new] = UNTRAINED
+        self._enrolled_month[new] = -1  # a hire has not enrolled
         self._certified[new] = False
         self._adopted[new] = False
+
+    def _enrolments(self, m: int, pool) -> None:
+        enrolled = np.flatnonzero((pool.enrolled_month >= 0)
+                                  & (pool.enrolled_month != self._enrolled_month))
+        self._add_people("enrolled", m, pool, enrolled)
+        self._enrolled_month[enrolled] = pool.enrolled_month[enrolled]
+        self._state[enrolled] = IN_TRAINING  # what follows in the month is a transition
 
     def _cases(self, m: int, model: ImplementationModel) -> None:
         pool, cases = model.therapists, model.cases
@@ -231,7 +241,6 @@ class EventLog:
             was, now = old[changed], new[changed]
             completed = pool.completed_training[changed]
             for event, mask in (
-                ("enrolled", now == IN_TRAINING),
                 ("paused", (was == DELIVERING) & (now == PAUSED)),
                 ("resumed", (was == PAUSED) & (now == DELIVERING)),
                 ("completed_training", (was == IN_TRAINING) & completed),
