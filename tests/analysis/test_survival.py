@@ -172,3 +172,15 @@ def test_the_survival_command_prints_a_table_and_refuses_bad_input(small_run, tm
     assert "in_post_from_hire" in bad.stderr
     by = _cli("survival", str(small_run), "--by", "service")
     assert by.returncode == 2 and "--by" in by.stderr
+
+
+def test_the_report_shows_survival_curves_and_incremental_costs(small_run):
+    from impl_sim.analysis.report import build_report
+    from impl_sim.experiment.store import Results
+
+    sections = {s.title: s for s in build_report(Results.load(small_run))}
+    survival = sections["Careers and service histories (survival)"]
+    assert survival.figures[0].png[:4] == b"\x89PNG"
+    table = survival.tables[0][1]
+    assert set(table["group"]) == {"passive", "leading"}
+    assert "Incremental cost per extra completed case" in sections

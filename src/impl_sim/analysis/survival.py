@@ -4,15 +4,15 @@ how long services keep delivering after start-up and after competence.
 Durations come from the event log (:mod:`impl_sim.model.events`, ``Results.events``) and are
 estimated with Kaplan–Meier (``lifelines``), pooled over the replications of each arm. Every
 duration counts months from its *origin* to the month of its *end*, the same way for events
-and censorings: a therapist whose first case is in month 3 and whose first month without a
-case (followed by ``window`` more such months) is month 10 delivered for 7 months; one still
+and censorings: a therapist whose first case is in month 3 and whose delivery stops in month 10
+(the first of ``window`` consecutive months without a case) delivered for 7 months; one still
 delivering at the run's end (``horizon`` months) is censored at ``horizon − 3``.
 
 Durations (:data:`DURATIONS`):
 
 * ``delivering`` — months delivering CPP before stopping, among adopters (origin: first CPP
-  case; stop: first month without an active case that is followed by ``window`` − 1 more, as in
-  the service events). Two versions: ``delivering_until_stop_or_leaving`` (leaving the job
+  case; stop: the first of ``window`` = 6 consecutive months without an active case, as in the
+  service events). Two versions: ``delivering_until_stop_or_leaving`` (leaving the job
   while delivering counts as stopping, at the first month without a case) and
   ``delivering_leaving_censored`` (leaving the job censors the duration at the month after
   leaving).
@@ -63,11 +63,11 @@ DURATIONS: dict[str, Duration] = {d.name: d for d in (
     Duration("delivering_until_stop_or_leaving", "therapist",
              "Months delivering CPP (leaving the job = stopping)",
              "adopters (therapists who started a CPP case)",
-             "first month without a CPP case (followed by the delivery window) or leaving"),
+             "the first of 6 consecutive months without a CPP case, or leaving"),
     Duration("delivering_leaving_censored", "therapist",
              "Months delivering CPP (leaving the job censors)",
              "adopters (therapists who started a CPP case)",
-             "first month without a CPP case (followed by the delivery window)"),
+             "the first of 6 consecutive months without a CPP case"),
     Duration("in_post_from_hire", "therapist", "Months in post from hire",
              "every therapist who held a post", "leaving the post"),
     Duration("in_post_after_training", "therapist", "Months in post after training",
@@ -399,3 +399,23 @@ def write_figure(curves: pd.DataFrame, path: Any) -> Any:
     path = Path(path)
     atomic_write_bytes(path, buffer.getvalue())
     return path
+
+
+def report_table(table: pd.DataFrame, tau: float = DEFAULT_TAU) -> pd.DataFrame:
+    """The survival table as a report shows it: one readable row per duration and group."""
+    def interval(row: dict, key: str) -> str:
+        def one(x: float) -> str:
+            return "not reached" if x == math.inf else ("–" if math.isnan(x) else f"{x:.2f}")
+
+        return f"{one(row[key])} [{one(row[key + '_lo'])}, {one(row[key + '_hi'])}]"
+
+    rows = []
+    for row in table.to_dict("records"):
+        duration = DURATIONS[row["duration"]]
+        rows.append({
+            "duration": duration.label, "at risk": duration.at_risk, "group": row["group"],
+            "n": row["n"], "ended": row["events"],
+            "median months [95 %]": interval(row, "median"),
+            f"mean months to {int(tau)}": round(row[f"restricted_mean_{int(tau)}m"], 2),
+            **{f"S({t}) [95 %]": interval(row, f"S{t}") for t in SURVIVAL_MONTHS}})
+    return pd.DataFrame(rows)

@@ -88,8 +88,8 @@ EVENT_DESCRIPTIONS = {
     "funding_regained": "an unfunded service regained CPP funding",
     "startup": "the service's first month with an active CPP case",
     "competence": "the service's first month with a certified therapist in post",
-    "delivery_stopped": "the service's first month without an active CPP case after which none "
-                        "followed for the delivery window (value: last active month)",
+    "delivery_stopped": "the first of 6 consecutive months without an active CPP case at the "
+                        "service (value: its last active month)",
     "delivery_restarted": "a CPP case active again at a service whose delivery had stopped",
     "appointed": "a leader took up post (detail: 'in post at start' or 'successor')",
     "leader_left": "a leader left the post",
@@ -295,10 +295,9 @@ def service_delivery_events(active: np.ndarray, competent: np.ndarray, window: i
     """Start-up, competence, delivery stopped and restarted, from month × service flags.
 
     ``active[m, s]``: service ``s`` had at least one CPP case active in month ``m``;
-    ``competent[m, s]``: it had a certified therapist in post. Delivery stops in the first
-    month without an active case after which none follows for ``window`` months (a gap that the
-    run's end cuts short is not a stop: the service is censored); it restarts with the next
-    active month.
+    ``competent[m, s]``: it had a certified therapist in post. Delivery stops in the
+    first of ``window`` consecutive months without an active case (a gap that the run's end cuts
+    short is not a stop: the service is censored); it restarts with the next active month.
     """
     rows: list[tuple[int, int, int, int]] = []  # month, event, service, value
     horizon, n_services = active.shape

@@ -70,9 +70,8 @@ def _after(event: str, n: int, denominator: str) -> Outcome:
         share=True, denominator=denominator)
 
 
-_DELIVERY_RULE = (f"delivery stops at the first month without an active CPP case that is "
-                  f"followed by {SUSTAINMENT_WINDOW} more such months; a gap cut short by the "
-                  "run's end is no stop")
+_DELIVERY_RULE = (f"delivery stops at the first of {SUSTAINMENT_WINDOW} consecutive months "
+                  "without an active CPP case; a gap cut short by the run's end is no stop")
 
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("adoption", "Adoption", "share",
