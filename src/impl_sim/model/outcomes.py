@@ -263,6 +263,10 @@ SERIES_INFO: dict[str, Series] = {s.name: s for s in (
            "Adopters in post who delivered in the last 6 months"),
     Series("month0_staff_left", "Month-0 staff who left", "therapists",
            "Therapists in post at month 0 who have left since"),
+    Series("adopters_delivering_share", "Adopters delivering", "share",
+           "Adopters delivering / adopters (leavers included); NaN before the first adopter"),
+    Series("staff_left_share", "Month-0 staff who left", "share",
+           "Month-0 staff who left / therapists in post at month 0"),
 )}
 # Monthly series recorded by every run (name → description); units in SERIES_INFO/SERIES_UNITS.
 SERIES: dict[str, str] = {name: s.description for name, s in SERIES_INFO.items()}
@@ -346,6 +350,9 @@ class MonthlySeries:
         v["adopters_total"][m] = np.count_nonzero(adopted) + self._left["adopters"]
         v["adopters_delivering"][m] = np.count_nonzero(adopted & delivered)
         v["month0_staff_left"][m] = self._left["month0"]
+        v["adopters_delivering_share"][m] = _safe_div(v["adopters_delivering"][m],
+                                                      v["adopters_total"][m])
+        v["staff_left_share"][m] = self._left["month0"] / pool.n
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return dict(self.values)
