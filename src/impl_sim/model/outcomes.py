@@ -45,19 +45,21 @@ class Outcome:
     plain: str = ""
 
 
-ENROLLED = "therapists enrolled in training whose programme was due to end within the run"
-STAYED = "enrolled therapists still in post when their programme ended (completed or quit it)"
-TRAINED_IN_POST = "trained therapists in post at that month"
-TRAINED_EVER = "therapists who completed training (leavers included)"
-COHORT = "therapists enrolled in the first training cohort"
-ADOPTERS = "therapists who had started a CPP case by that month (leavers included)"
+# Denominators ("of whom"), short enough for a table column; the descriptions say the rest.
+ENROLLED = "enrolled therapists (leavers included)"
+STAYED = "enrolled, still in post at programme end"
+TRAINED_IN_POST = "trained therapists in post"
+TRAINED_EVER = "therapists who completed training"
+COHORT = "first-cohort enrolled therapists"
+ADOPTERS = "adopters (leavers included)"
 MONTH0_STAFF = "therapists in post at month 0"
 SERVICES = "services"
-STARTED_UP = "services that had started delivering CPP (start-up) during the run"
+STARTED_UP = "services that started up"
+FUNDED0 = "services funded at month 0"
 REFERRALS = "eligible referrals"
-CASE_MONTHS = "CPP case-months delivered"
-ENDED_CASES = "CPP cases that ended (completed or dropped out)"
-COMPLETED_CASES = "CPP cases completed"
+CASE_MONTHS = "CPP case-months"
+ENDED_CASES = "ended CPP cases"
+COMPLETED_CASES = "completed CPP cases"
 
 
 def _after(event: str, n: int, denominator: str) -> Outcome:
@@ -80,7 +82,7 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("time_to_first_case", "Time to first case", "months",
             "Mean months from enrolment to the first CPP case, among therapists who started one",
             higher_is_better=False,
-            denominator="enrolled therapists who started a CPP case"),
+            denominator="enrolled adopters"),
     Outcome("penetration", "Penetration", "share",
             "Share of eligible referrals that received CPP", share=True,
             denominator=REFERRALS),
@@ -122,9 +124,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("service_sustainment_36m", "Services sustaining at 36 months", "share",
             "As service_sustainment_24m, 36 months after training ended", share=True,
             denominator=SERVICES),
-    _after("startup", 24, "services that started up at least 24 months before the run's end"),
-    _after("competence", 24,
-           "services that had a certified therapist at least 24 months before the run's end"),
+    _after("startup", 24, "services started up ≥ 24 months before the end"),
+    _after("competence", 24, "services competent ≥ 24 months before the end"),
     Outcome("services_started_up", "Services that started delivering", "share",
             "Share of services with at least one active CPP case during the run", share=True,
             denominator=SERVICES),
@@ -139,17 +140,17 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             share=True, denominator=STARTED_UP),
     Outcome("services_funding_sustained", "Services: funding never lost", "share",
             "Share of services funded at the start that never lost CPP funding", share=True,
-            denominator="services funded at month 0"),
+            denominator=FUNDED0),
     Outcome("services_funding_stopped", "Services: funding lost, not regained", "share",
             "Share of services funded at the start that lost CPP funding and never regained it",
-            share=True, higher_is_better=False, denominator="services funded at month 0"),
+            share=True, higher_is_better=False, denominator=FUNDED0),
     Outcome("services_funding_restarted", "Services: funding lost and regained", "share",
             "Share of services funded at the start that lost CPP funding and regained it",
-            share=True, denominator="services funded at month 0"),
+            share=True, denominator=FUNDED0),
     Outcome("delivery_drop_after_training", "Fall in delivery after training", "share",
             "1 − (therapists delivering in months 6–17 after training ended) / (in the last "
             "6 months of training): the sustainment cliff (S6)", higher_is_better=False,
-            denominator="mean therapists delivering in the last 6 months of training"),
+            denominator="delivering in the last 6 months of training"),
     Outcome("delivering_therapists_24m", "Therapists sustaining at 24 months", "therapists",
             "Number of sustaining therapists 24 months after training ended (capacity)"),
     Outcome("trained_retention", "Retention of trained therapists", "share",
