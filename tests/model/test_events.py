@@ -137,7 +137,7 @@ def test_service_delivery_events_follow_the_cases_of_the_service(busy):
     assert np.array_equal(active, model.series.service_active)
     delivering = [active[max(0, m - window + 1): m + 1].any(axis=0).sum()
                   for m in range(horizon)]
-    assert np.array_equal(delivering, model.series.values["services_delivering"])
+    assert np.array_equal(delivering, model.series.as_dict()["services_delivering"])
     for service in range(model.services.n):
         history = events[(events["entity"] == "service") & (events["id"] == service)]
         kinds = history["event"].tolist()

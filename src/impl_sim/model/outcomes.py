@@ -277,10 +277,13 @@ SERIES_UNITS: dict[str, str] = {name: s.unit for name, s in SERIES_INFO.items()}
 class MonthlySeries:
     """Preallocated arrays, one value per month (no deep copies, DESIGN brief).
 
-    Besides the series, two month × service tables feed the service outcomes and the service
-    events: ``service_active`` (≥ 1 CPP case worked on that month) and ``service_competent``
-    (a certified therapist in post).
+    Besides the series, the service records feed the service outcomes and the service events:
+    ``service_active`` (month × service: ≥ 1 CPP case worked on that month) and
+    ``competent_since`` (per service, the first month with a certified therapist in post; −1 =
+    never). Series that follow from others (``DERIVED``) are filled in by :meth:`derive`.
     """
+
+    DERIVED = ("services_delivering", "adopters_delivering_share", "staff_left_share")
 
     def __init__(self, horizon: int, n_services: int) -> None:
         self.horizon = horizon
@@ -288,10 +291,11 @@ class MonthlySeries:
         self.values = {name: np.zeros(horizon) for name in SERIES}
         self.services_sustaining = self.values["services_sustaining"]
         self.service_active = np.zeros((horizon, n_services), dtype=bool)
-        self.service_competent = np.zeros((horizon, n_services), dtype=bool)
+        self.competent_since = np.full(n_services, -1, dtype=np.int64)
         self._anyone_trained = False  # sustainment is undefined until then
         self._departures_seen = 0
         self._left = {"adopters": 0, "month0": 0, "trained": 0}
+        self._staff0 = 0  # posts at month 0 (set by the first record)
 
     def record_referrals(self, month: int, n: int) -> None:
         self.values["referrals"][month] = n
@@ -308,7 +312,8 @@ class MonthlySeries:
     def record(self, model: ImplementationModel) -> None:
         pool, m, v = model.therapists, model.month, self.values
         n_services = model.services.n
-        self._count_leavers(model)
+        if len(model.departures) > self._departures_seen:
+            self._count_leavers(model)
         trained = pool.completed_training
         delivered = pool.delivered_within(m, SUSTAINMENT_WINDOW)
         sustaining = trained & delivered
@@ -338,24 +343,35 @@ class MonthlySeries:
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
             np.bincount(pool.service[sustaining], minlength=n_services))
-        worked = np.bincount(pool.service, weights=model._caseload_delivered,
-                             minlength=n_services)
-        self.service_active[m] = worked > 0
-        self.service_competent[m] = np.bincount(pool.service[pool.certified],
-                                                minlength=n_services) > 0
-        v["services_delivering"][m] = np.count_nonzero(
-            self.service_active[max(0, m - SUSTAINMENT_WINDOW + 1): m + 1].any(axis=0))
+        self.service_active[m] = np.bincount(pool.service, weights=model._caseload_delivered,
+                                             minlength=n_services) > 0
+        if trained_in_post and (self.competent_since < 0).any():
+            newly = (self.competent_since < 0) & (np.bincount(
+                pool.service[pool.certified], minlength=n_services) > 0)
+            self.competent_since[newly] = m
         cohort = model._first_cohort
         original = pool.person_id[cohort] == cohort  # still the person enrolled at month 0
         v["cohort_sustaining"][m] = np.count_nonzero(sustaining[cohort] & original)
         v["adopters_total"][m] = np.count_nonzero(adopted) + self._left["adopters"]
         v["adopters_delivering"][m] = np.count_nonzero(adopted & delivered)
         v["month0_staff_left"][m] = self._left["month0"]
-        v["adopters_delivering_share"][m] = _safe_div(v["adopters_delivering"][m],
-                                                      v["adopters_total"][m])
-        v["staff_left_share"][m] = self._left["month0"] / pool.n
+        self._staff0 = pool.n
+
+    def derive(self) -> None:
+        """Fill in the series that follow from the others (cheaper once than every month)."""
+        v = self.values
+        active = np.cumsum(self.service_active, axis=0)
+        before = np.vstack((np.zeros((self.window, active.shape[1]), active.dtype),
+                            active))[: len(active)]
+        v["services_delivering"][:] = np.count_nonzero(active - before, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v["adopters_delivering_share"][:] = np.where(
+                v["adopters_total"] > 0, v["adopters_delivering"] / v["adopters_total"],
+                np.nan)
+        v["staff_left_share"][:] = v["month0_staff_left"] / max(self._staff0, 1)
 
     def as_dict(self) -> dict[str, np.ndarray]:
+        self.derive()
         return dict(self.values)
 
 
@@ -438,7 +454,7 @@ def delivery_trajectories(active: np.ndarray, window: int = SUSTAINMENT_WINDOW) 
     (:func:`impl_sim.model.events.service_delivery_events`)."""
     from impl_sim.model.events import EVENT_CODE, service_delivery_events
 
-    events = service_delivery_events(active, np.zeros((0, active.shape[1]), bool), window)
+    events = service_delivery_events(active, None, window)
     labels = np.where(active.any(axis=0), "sustained", "never").astype(object)
     stopped = events["service"][events["event"] == EVENT_CODE["delivery_stopped"]]
     restarted = events["service"][events["event"] == EVENT_CODE["delivery_restarted"]]
@@ -461,7 +477,7 @@ def _service_histories(model: ImplementationModel) -> dict[str, float]:
         "services_delivering_24m_after_startup": _delivering_after(
             active, _first_month(active), 24),
         "services_delivering_24m_after_competence": _delivering_after(
-            active, _first_month(series.service_competent), 24),
+            active, series.competent_since, 24),
         "services_started_up": float(started.mean()),
         **{f"services_delivery_{kind}": _safe_div(int((labels == kind).sum()),
                                                   int(started.sum()))
@@ -492,6 +508,7 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
     """End-of-run outcomes, one number each, in :data:`OUTCOMES` order (NaN where undefined:
     an empty denominator, or a month beyond the horizon)."""
     pool, cases, series = model.therapists, model.cases, model.series
+    series.derive()
     v = series.values
     people = _everyone(model)
     trained = people["completed_training"]
