@@ -106,6 +106,14 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Share of the first cohort's enrolled therapists who are still in post and delivered "
             "CPP in the last 6 months, 24 months after training ended (intention to treat)",
             share=True, denominator=COHORT),
+    Outcome("sustainment_trained_24m", "Sustainment at 24 months (of trained)", "share",
+            "Share of the first cohort's therapists who completed training who are still in "
+            "post and delivered CPP in the last 6 months, 24 months after training ended — "
+            "'trained clinicians still delivering', leavers counted as not delivering",
+            share=True, denominator="first-cohort therapists who completed training"),
+    Outcome("sustainment_trained_36m", "Sustainment at 36 months (of trained)", "share",
+            "As sustainment_trained_24m, 36 months after training ended", share=True,
+            denominator="first-cohort therapists who completed training"),
     Outcome("adopters_delivering_24m", "Adopters still delivering at 24 months", "share",
             "Share of adopters (leavers included) in post with an active CPP case in the last "
             "6 months, 24 months after training ended", share=True, denominator=ADOPTERS),
@@ -386,8 +394,8 @@ def _safe_div(a: float, b: float) -> float:
 def _everyone(model: ImplementationModel) -> dict[str, np.ndarray]:
     """Person-level records of everyone who held a post: those in post now, then the leavers."""
     pool, gone = model.therapists, model.departures
-    fields = ("completed_training", "enrolled_month", "first_case_month", "cases_started",
-              "certified")
+    fields = ("person_id", "completed_training", "enrolled_month", "first_case_month",
+              "cases_started", "certified")
     people = {f: np.concatenate([getattr(pool, f), np.array([d[f] for d in gone],
                                                              dtype=getattr(pool, f).dtype)])
               for f in fields}
@@ -522,6 +530,8 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
     implementation, delivery = float(sum(model.costs.values())), delivery_cost(model)
     cost = implementation + delivery
     cohort_size = len(model._first_cohort)
+    # the first cohort's people have the person ids of their month-0 posts
+    cohort_trained = int((trained & np.isin(people["person_id"], model._first_cohort)).sum())
     before_end = _mean_in(v["delivering"], end - 6, end)
     month0 = np.full(len(v["month0_staff_left"]), float(pool.n))
     values = {
@@ -535,6 +545,10 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "sustainment_36m": _at(v["sustainment"], end + 36),
         "sustainment_enrolled_24m": _safe_div(_at(v["cohort_sustaining"], end + 24),
                                               cohort_size),
+        "sustainment_trained_24m": _safe_div(_at(v["cohort_sustaining"], end + 24),
+                                             cohort_trained),
+        "sustainment_trained_36m": _safe_div(_at(v["cohort_sustaining"], end + 36),
+                                             cohort_trained),
         "adopters_delivering_24m": _share_at(v["adopters_delivering"], v["adopters_total"],
                                              end + 24),
         "adopters_delivering_36m": _share_at(v["adopters_delivering"], v["adopters_total"],
