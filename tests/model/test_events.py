@@ -192,8 +192,9 @@ def test_the_log_grows_past_its_first_capacity():
 def test_everyone_leaving_during_training_gives_completion_zero_and_in_post_undefined(
         monkeypatch):
     monkeypatch.setattr(model_module, "turnover_hazard",
-                        lambda params, climate: np.ones_like(climate))
-    model = _run({"simulation.horizon_months": 30, "therapists.annual_turnover": 0.3})
+                        lambda params, climate, *rest: np.ones_like(climate))
+    model = _run({"simulation.horizon_months": 30, "therapists.trainee_turnover_ratio": 1.0,
+                  "training.hire_enrolment_share": 0.0})
     summary = summarise(model)
     assert summary["training_completion"] == 0.0
     assert math.isnan(summary["training_completion_in_post"])
