@@ -17,6 +17,7 @@ from pathlib import Path
 import solara
 
 from impl_sim.dashboard.ensemble import (
+    Arm,
     Cancelled,
     Ensemble,
     WhatIf,
@@ -25,14 +26,29 @@ from impl_sim.dashboard.ensemble import (
     run_ensemble,
 )
 from impl_sim.dashboard.live_run import LiveRun
+from impl_sim.dashboard.questions import Question
+from impl_sim.dashboard.urlstate import PARAM, decode, parse_query
+from impl_sim.dashboard.urlstate import query as url_query
 from impl_sim.params import ParamError
 from impl_sim.scenario.loader import ScenarioError
 
 
 @dataclass
 class RunProgress:
+    """How far this session's ensemble is, and (while it waits) its place in the queue."""
+
     done: int
     total: int
+    ahead: int = 0  # simulations of other sessions to run before this one's next
+    seconds_left: float | None = None
+
+    def text(self) -> str:
+        if self.done == 0 and self.ahead > 0:
+            wait = (f" — your run starts in about {self.seconds_left:.0f} s"
+                    if self.seconds_left is not None else "")
+            return (f"Waiting: {self.ahead} simulations of other users come first{wait}. "
+                    f"0 of {self.total} futures done")
+        return f"Simulating… {self.done} of {self.total} futures"
 
 
 @dataclass
@@ -46,17 +62,43 @@ class DashboardSession:
     lesson_id: solara.Reactive[str | None]
     live: solara.Reactive[LiveRun | None]
     live_version: solara.Reactive[int]
+    teacher: bool = False  # teacher mode (?teacher=1): lessons show the teacher's notes
     background: bool = True  # component tests run ensembles synchronously
     _cancel: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, background: bool = True) -> DashboardSession:
-        return cls(
+    def create(cls, background: bool = True, search: str | None = None) -> DashboardSession:
+        """A new session; ``search`` (the URL's query) restores a shared or reloaded state."""
+        session = cls(
             whatif=solara.reactive(first_whatif()), ensemble=solara.reactive(None),
             progress=solara.reactive(None), message=solara.reactive(None),
             lesson_id=solara.reactive(None), live=solara.reactive(None),
             live_version=solara.reactive(0), background=background)
+        session.restore(search)
+        return session
+
+    def restore(self, search: str | None) -> None:
+        """Take the what-if, lesson and teacher mode from a URL query (see urlstate)."""
+        query = parse_query(search)
+        self.teacher = query.get("teacher", "") in ("1", "true", "yes")
+        if query.get("lesson"):
+            self.lesson_id.value = query["lesson"]
+        if query.get(PARAM):
+            try:
+                self.whatif.value = decode(query[PARAM])
+            except ScenarioError as exc:
+                self.message.value = str(exc)
+
+    def query(self) -> str:
+        """The URL query that restores this session's state."""
+        return url_query(self.whatif.value, lesson=self.lesson_id.value or "",
+                         teacher="1" if self.teacher else "")
+
+    def ask(self, question: Question) -> None:
+        """One-click question: B becomes A plus the question, and the run starts."""
+        self.update(lambda w: w.with_side("b", Arm("", question.apply(w.a.overrides))))
+        self.run()
 
     # -- what-if -----------------------------------------------------------------------------
 
