@@ -77,8 +77,10 @@ def _magnitude(name: str, x: float, k: float) -> str:
 
 def _difference(name: str, x: float, k: float) -> str:
     """A signed difference without its unit: ``+12``, ``−€3,100``, ``+2.5``."""
-    sign = "+" if x > 0 else "−" if x < 0 else "±"
-    return sign + _magnitude(name, x, k)
+    text = _magnitude(name, x, k)
+    if not any(c in "123456789" for c in text):
+        return text  # rounds to zero: no sign
+    return ("+" if x > 0 else "−") + text
 
 
 def _unit(name: str, k: float) -> str:
