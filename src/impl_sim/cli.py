@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impl_sim.defaults import KEY_OUTCOMES
 from impl_sim.params import ParamError
 
 app = typer.Typer(
@@ -34,11 +35,6 @@ _state = {"debug": False}
 
 EXIT_BAD_INPUT = 2
 EXIT_ERROR = 1
-KEY_OUTCOMES = (
-    "adoption", "time_to_first_case", "penetration", "fidelity", "sustainment_12m",
-    "sustainment_24m", "sustainment_36m", "service_sustainment_24m", "trained_retention",
-    "cases_started", "completion_rate", "cost_per_completed_case",
-)
 
 
 USER_PATH_ERRORS = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError,
@@ -155,6 +151,9 @@ def run(
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    posterior: Annotated[Path | None, typer.Option(
+        help="ABC output folder: draw each replication's free parameters from its posterior "
+        "(impl-sim calibrate --method abc).")] = None,
 ) -> None:
     """Run every arm × replication of a scenario; print outcomes with 95 % intervals."""
     from impl_sim.analysis.summary import arm_table, paired_difference
@@ -168,7 +167,13 @@ def run(
         raise BadInput(f"{scenario}: design: this scenario has a design block; run it with "
                        "`impl-sim sweep`")
     with _progress(not quiet and not as_json, f"{sc.name}") as progress:
-        results = run_scenario(sc, out=out, workers=workers, progress=progress)
+        if posterior is not None:
+            from impl_sim.analysis.abc import run_with_posterior
+
+            results = run_with_posterior(sc, posterior, out=out, workers=workers,
+                                         progress=progress)
+        else:
+            results = run_scenario(sc, out=out, workers=workers, progress=progress)
     outcomes = list(sc.outputs.get("outcomes") or KEY_OUTCOMES)
     table = arm_table(results.summary, list(results.outcomes))
     if as_json:
@@ -516,6 +521,9 @@ def validate(
         raise typer.Exit(EXIT_ERROR)
 
 
+CALIBRATION_METHODS = ("de", "abc")
+
+
 @app.command()
 @handle_errors
 def calibrate(
@@ -524,26 +532,62 @@ def calibrate(
                                                "fitted).")],
     free: Annotated[list[str], typer.Option(help="Parameter to fit: NAME or NAME=LOW:HIGH "
                                                  "(repeatable).")],
-    budget: Annotated[int, typer.Option(min=5, help="Parameter points to evaluate (about: "
+    method: Annotated[str, typer.Option(help="de: one best point (differential evolution); "
+                                             "abc: a posterior (ABC-SMC).")] = "de",
+    budget: Annotated[int, typer.Option(min=5, help="de: parameter points to evaluate (about: "
                                                     "whole generations, at least two).")] = 60,
+    population: Annotated[int, typer.Option(min=4, help="abc: particles per generation.")]
+    = 40,
+    generations: Annotated[int, typer.Option(min=1, help="abc: generations (tolerance steps).")]
+    = 4,
+    ppc_draws: Annotated[int, typer.Option(min=1, help="abc: posterior draws for the posterior "
+                                                       "predictive check.")] = 20,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    executor: Annotated[str | None, typer.Option(help="serial | processes | dask (default: "
+                                                      "serial for 1 worker, else processes).")]
+    = None,
+    dask_address: Annotated[str | None, typer.Option(
+        envvar="IMPL_SIM_DASK_ADDRESS", help="Dask scheduler address (tcp://host:8786).")]
+    = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
                                                                  "replications.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the cache of evaluated points.")]
     = Path("results"),
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Fit free parameters to the calibration targets; report held-back validation targets."""
+    """Fit free parameters to the calibration targets; report held-back validation targets.
+
+    --method abc samples the posterior (approximate Bayesian computation, sequential Monte
+    Carlo) and checks every target at posterior draws; rerunning the same command resumes.
+    """
     from impl_sim.analysis.calibration import calibrate as run_calibration
     from impl_sim.analysis.calibration import parse_free
     from impl_sim.analysis.validation import load_targets, summary_line
+    from impl_sim.experiment.executors import EXECUTORS, make_executor
 
+    if method not in CALIBRATION_METHODS:
+        raise BadInput(f"--method: {method!r} is not allowed; expected one of "
+                       + ", ".join(CALIBRATION_METHODS))
+    if executor is not None and executor not in EXECUTORS:
+        raise BadInput(f"--executor: {executor!r} is not allowed; expected one of "
+                       + ", ".join(EXECUTORS))
     sc = _load(scenario)
     target_set = load_targets(targets, replications=replications)
     free_params = parse_free(free, sc)
+    ex = make_executor(executor, workers=workers, dask_address=dask_address)
+    if method == "abc":
+        from impl_sim.analysis.abc import AbcSettings, calibrate_abc
+
+        settings = AbcSettings(population=population, generations=generations,
+                               ppc_draws=ppc_draws)
+        with _progress(not quiet, "ABC-SMC") as progress:
+            abc = calibrate_abc(sc, target_set, free_params, settings=settings, workers=workers,
+                                executor=ex, out=out, progress=progress)
+        _print_abc(abc)
+        return
     with _progress(not quiet, "calibrating") as progress:
         result = run_calibration(sc, target_set, free_params, budget=budget, workers=workers,
-                                 cache_dir=out, progress=progress)
+                                 executor=ex, cache_dir=out, progress=progress)
     out_console.print(f"{result.evaluations} points evaluated ({result.cache_hits} from the "
                       f"cache {result.cache_path})", markup=False)
     out_console.print(f"distance at the scenario's values {result.start.values}: "
@@ -560,6 +604,45 @@ def calibrate(
     out_console.print("best values (paste under base: in a scenario):")
     sys.stdout.flush()
     print(result.base_snippet(), end="")
+
+
+def _print_abc(abc: Any) -> None:
+    """The tolerance schedule, the credible intervals and the posterior predictive check."""
+    from rich.markup import escape
+
+    schedule = Table(title=f"ABC-SMC: {abc.stopped}", title_justify="left")
+    for col in ("generation", "ε (distance)", "proposed", "accepted", "acceptance", "ESS"):
+        schedule.add_column(col, justify="right")
+    for g in abc.generations:
+        schedule.add_row(str(g.index), "∞" if math.isinf(g.epsilon) else f"{g.epsilon:.3g}",
+                         str(g.proposed), str(len(g.particles)), f"{g.acceptance:.0%}",
+                         f"{g.ess:.1f}")
+    out_console.print(schedule)
+    out_console.print(f"{abc.evaluations} particles evaluated ({abc.cache_hits} from the cache), "
+                      f"{abc.runs} runs simulated, {abc.cpu_seconds:.0f} s CPU in this process, "
+                      f"{abc.wall_seconds:.0f} s wall", markup=False)
+    grid = Table(title="posterior: median [90 % credible interval] (prior range)",
+                 title_justify="left")
+    for col in ("parameter", "median [90 %]", "prior"):
+        grid.add_column(col, justify="left" if col == "parameter" else "right")
+    for name, ci in abc.intervals.items():
+        grid.add_row(name, f"{ci['median']:.3g} [{ci['lo']:.3g}, {ci['hi']:.3g}]",
+                     f"{ci['prior_low']:g}–{ci['prior_high']:g}")
+    out_console.print(grid)
+    ppc = Table(title=f"posterior predictive check ({abc.settings.ppc_draws} posterior draws, "
+                "fresh seeds): statistic median [5 %, 95 %] and share of draws meeting the "
+                "target", title_justify="left")
+    for col in ("id", "role", "quantity", "expected", "simulated", "met in"):
+        ppc.add_column(col, justify="left" if col in ("id", "role", "quantity") else "right")
+    for r in abc.predictive:
+        ppc.add_row(escape(r["id"]), r["role"], escape(r["quantity"]), escape(r["expected"]),
+                    f"{_fmt(r['median'])} [{_fmt(r['lo'])}, {_fmt(r['hi'])}]",
+                    f"{r['met_share']:.0%}")
+    out_console.print(ppc)
+    if abc.directory is not None:
+        out_console.print(f"posterior: {abc.directory}", markup=False)
+        for path in abc.files:
+            out_console.print(f"  {path}", markup=False)
 
 
 # --- dashboard (issue 5) ---------------------------------------------------------------------
