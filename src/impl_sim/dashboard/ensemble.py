@@ -25,6 +25,7 @@ from scipy import stats
 from impl_sim.analysis.summary import arm_table, mean_interval, paired_difference
 from impl_sim.dashboard.naming import arm_id, generated_name
 from impl_sim.defaults import DEFAULT_REPLICATIONS, DEFAULT_SEED
+from impl_sim.experiment.executors import Executor
 from impl_sim.experiment.runner import (
     MemoryCache,
     RunResult,
@@ -185,6 +186,13 @@ def cached_run(params: Params, seed: int, replication: int) -> RunResult:
     return run_tasks([task], cache=_CACHE)[0][1]
 
 
+def pool_executor(session: str) -> Executor:
+    """The server-wide worker pool (started once, shared fairly) as seen by ``session``."""
+    from impl_sim.dashboard.pool import shared_pool
+
+    return shared_pool(cache=_CACHE).executor(session)
+
+
 def clear_cache() -> None:
     """Forget cached runs (benchmarks measure cold refreshes with it)."""
     _CACHE.clear()
@@ -198,10 +206,12 @@ Progress = Callable[[int, int], None]
 
 
 def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> Ensemble:
+                 cancel: threading.Event | None = None,
+                 executor: Executor | None = None) -> Ensemble:
     """Run both arms × ``replications`` through :func:`~impl_sim.experiment.runner.run_tasks`
-    (one run at a time, memoised); ``progress(done, total)`` after each run. A set ``cancel``
-    event stops the ensemble at the next run with :class:`Cancelled`."""
+    (memoised; serially, or on ``executor`` — the server's shared pool, see :mod:`pool`);
+    ``progress(done, total)`` after each run. A set ``cancel`` event stops the ensemble at
+    the next run with :class:`Cancelled`."""
     scenario = whatif.scenario()
 
     def report(done: int, total: int) -> None:
@@ -210,7 +220,8 @@ def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
         if progress and done:
             progress(done, total)
 
-    pairs = run_tasks(scenario_tasks(scenario), cache=_CACHE, progress=report)
+    pairs = run_tasks(scenario_tasks(scenario), executor=executor, cache=_CACHE,
+                      progress=report)
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, list[np.ndarray]]] = {}
     for task, result in pairs:

@@ -23,6 +23,7 @@ from impl_sim.dashboard.ensemble import (
     WhatIf,
     first_whatif,
     import_yaml,
+    pool_executor,
     run_ensemble,
 )
 from impl_sim.dashboard.live_run import LiveRun
@@ -31,6 +32,8 @@ from impl_sim.dashboard.urlstate import PARAM, decode, parse_query
 from impl_sim.dashboard.urlstate import query as url_query
 from impl_sim.params import ParamError
 from impl_sim.scenario.loader import ScenarioError
+
+QUEUE_REFRESH_SECONDS = 1.0
 
 
 @dataclass
@@ -134,22 +137,45 @@ class DashboardSession:
         else:
             self._work(whatif, cancel)
 
-    def _work(self, whatif: WhatIf, cancel: threading.Event) -> None:
-        def report(done: int, total: int) -> None:
-            if not cancel.is_set() and (done == total or done % 2 == 0):
-                self.progress.value = RunProgress(done, total)
+    @property
+    def key(self) -> str:
+        """Identifies this session in the shared worker pool."""
+        return f"session-{id(self)}"
 
+    def _work(self, whatif: WhatIf, cancel: threading.Event) -> None:
+        done = threading.Event()  # this ensemble finished (or was cancelled)
+
+        def report(n: int, total: int) -> None:
+            if not cancel.is_set() and (n == total or n % 2 == 0):
+                self.progress.value = RunProgress(n, total)
+
+        executor = pool_executor(self.key) if self.background else None
+        if executor is not None:
+            threading.Thread(target=self._show_queue, args=(cancel, done), daemon=True).start()
         try:
-            ensemble = run_ensemble(whatif, progress=report, cancel=cancel)
+            ensemble = run_ensemble(whatif, progress=report, cancel=cancel, executor=executor)
         except Cancelled:
             return
         except (ParamError, ScenarioError) as exc:
             self.message.value = str(exc)
             self.progress.value = None
             return
+        finally:
+            done.set()
         if not cancel.is_set():
             self.ensemble.value = ensemble
             self.progress.value = None
+
+    def _show_queue(self, cancel: threading.Event, done: threading.Event) -> None:
+        """While nothing of this ensemble has run yet, show its place in the shared queue."""
+        from impl_sim.dashboard.pool import shared_pool
+
+        while not done.wait(QUEUE_REFRESH_SECONDS) and not cancel.is_set():
+            progress = self.progress.value
+            if progress is None or progress.done > 0:
+                return
+            ahead, seconds = shared_pool().position(self.key)
+            self.progress.value = RunProgress(0, progress.total, ahead, seconds)
 
     def load(self, text: str | bytes, source: str) -> bool:
         """Open a scenario file into A and B; a bad file shows the loader's message."""
