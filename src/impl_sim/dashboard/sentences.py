@@ -93,6 +93,16 @@ def _unit(name: str, k: float) -> str:
     return ""
 
 
+def say_difference(name: str, x: float) -> str:
+    """A difference B − A of one outcome with its unit: ``+12 percentage points``."""
+    return f"{_difference(name, x, 1.0)}{_unit(name, 1.0)}"
+
+
+def say_value(name: str, x: float) -> str:
+    """One side's value of an outcome: ``72 %``, ``€12,300``, ``3.4 months``."""
+    return _value(name, x, 1.0)
+
+
 def clear(d: dict[str, float]) -> bool:
     """The paired difference is clear: its 95 % interval excludes zero."""
     return d["n"] >= 2 and not math.isnan(d["lo"]) and (d["lo"] > 0 or d["hi"] < 0)
