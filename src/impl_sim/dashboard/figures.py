@@ -6,12 +6,11 @@ sessions in one server never share a current figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from impl_sim.dashboard.ensemble import Ensemble
 from impl_sim.model.outcomes import SERIES_UNITS
@@ -168,92 +167,4 @@ def service_layout(graph: nx.Graph, n_services: int) -> dict[int, tuple[float, f
     return positions
 
 
-def service_centres(positions: Mapping[int, tuple[float, float]],
-                    service_of: Sequence[int], n_services: int) -> np.ndarray:
-    pts = np.array([positions[i] for i in range(len(service_of))])
-    return np.array([pts[np.asarray(service_of) == s].mean(axis=0) for s in range(n_services)])
-
-
-def network_figure(graph: nx.Graph, positions: Mapping[int, tuple[float, float]],
-                   states: np.ndarray, service_of: np.ndarray, leader_labels: Sequence[str],
-                   month: int, selected: int | None = None) -> Figure:
-    """The colleague network: posts coloured by state, leaders marked at each service."""
-    # fixed margins: constrained layout would double the drawing time of every Play frame
-    fig = Figure(figsize=(6.4, 6.0))
-    ax = fig.add_axes((0.0, 0.12, 1.0, 0.82))
-    colleague = [(u, v) for u, v, k in graph.edges(data="kind") if k != "co_trainee"]
-    co_trainee = [(u, v) for u, v, k in graph.edges(data="kind") if k == "co_trainee"]
-    nx.draw_networkx_edges(graph, positions, edgelist=colleague, ax=ax, edge_color="#bbbbbb",
-                           width=0.8)
-    nx.draw_networkx_edges(graph, positions, edgelist=co_trainee, ax=ax, edge_color="#9e9ac8",
-                           width=0.5, style="dashed", alpha=0.35)
-    nodes = list(range(len(states)))
-    colours = [STATE_COLOURS.get(State(int(s)), "#000000") for s in states]
-    nx.draw_networkx_nodes(graph, positions, nodelist=nodes, node_color=colours, ax=ax,
-                           node_size=160, edgecolors="#555555", linewidths=0.6)
-    if selected is not None:
-        nx.draw_networkx_nodes(graph, positions, nodelist=[selected], node_color="none", ax=ax,
-                               node_size=420, edgecolors="black", linewidths=2.0)
-    n_services = len(leader_labels)
-    for s, (x, y) in enumerate(service_centres(positions, service_of, n_services)):
-        ax.scatter([x], [y], marker="*", s=320, color="#54278f", zorder=3)
-        # label above the service's circle of posts (radius 1), not over its nodes
-        ax.annotate(f"service {s + 1}\n{leader_labels[s]}", (x, y + 1.12), ha="center",
-                    va="bottom", fontsize=6.5, color="#54278f")
-    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#555",
-                      markersize=8, label=state.name.lower().replace("_", " "))
-               for state, c in STATE_COLOURS.items()]
-    handles.append(Line2D([], [], marker="*", linestyle="", color="#54278f", markersize=12,
-                          label="leader"))
-    handles.append(Line2D([], [], color="#9e9ac8", linestyle="--", label="co-trainee tie"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
-              fontsize=8, frameon=False)
-    ax.set_title(f"Therapist network, month {month}: colour = state, grouped by service",
-                 fontsize=10)
-    ax.margins(x=0.12, y=0.12)
-    ax.set_axis_off()
-    return fig
-
-
-LIVE_SERIES = (("delivering", "therapists delivering CPP now"),
-               ("sustaining", "trained, delivered in the last 6 months"),
-               ("in_training", "therapists in training"),
-               ("active_cases", "active CPP cases (families)"))
-
-
-def live_series_figure(values: Mapping[str, np.ndarray], month: int, horizon: int) -> Figure:
-    """Monthly series of one live run, up to the current month."""
-    fig = Figure(figsize=(6.4, 4.2))
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.3, top=0.92)
-    ax = fig.subplots()
-    months = np.arange(month)
-    for name, label in LIVE_SERIES:
-        ax.plot(months, values[name][:month], label=label, linewidth=1.8)
-    ax.set_xlim(0, horizon)
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("month")
-    ax.set_ylabel("therapists / families")
-    ax.set_title("This run so far", fontsize=10, loc="left")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=2)
-    ax.grid(alpha=0.3)
-    return fig
-
-
 HISTORY_TRAITS = ("motivation", "readiness", "autonomy_preference", "competence", "fidelity")
-
-
-def history_figure(history: Mapping[str, Sequence[float]], months: Sequence[int],
-                   title: str) -> Figure:
-    """One therapist's traits (0–1) month by month."""
-    fig = Figure(figsize=(7.4, 3.0))
-    fig.subplots_adjust(left=0.09, right=0.76, bottom=0.16, top=0.9)
-    ax = fig.subplots()
-    for trait in HISTORY_TRAITS:
-        ax.plot(months, history[trait], label=trait.replace("_", " "), linewidth=1.6)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("month")
-    ax.set_ylabel("level (0–1)")
-    ax.set_title(title, fontsize=10, loc="left")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(alpha=0.3)
-    return fig
