@@ -255,3 +255,16 @@ def test_explore_steps_plays_visibly_and_selects_a_clicked_therapist(new_context
     page.click(".impl-node[data-slot='23']")
     page.wait_for_function("() => document.body.innerText.includes('post 23 · service 3')")
     assert month(page) == paused_at
+
+
+def test_the_plan_page_returns_a_frontier_and_a_recommendation(new_context, dashboard_url):
+    context, requests = new_context()
+    page = open_page(context, dashboard_url + "/plan")
+    page.click(".impl-plan-search")
+    page.wait_for_selector(".impl-plan-sentence", timeout=600_000)  # every bundle × future
+    sentence = page.inner_text(".impl-plan-sentence")
+    assert "robust choice" in sentence or "no bundle beats today" in sentence
+    assert page.locator(".impl-frontier tr").count() >= 3  # header + at least two bundles
+    alt = page.get_attribute(".impl-plan-figure img", "alt")
+    assert "frontier" in alt
+    assert requests.external() == []

@@ -1,6 +1,6 @@
 """The impl-sim dashboard (Solara): ``solara run impl_sim.dashboard.app --production``.
 
-Pages: What-if, Explore, Lessons, Parameters. ``Layout`` creates one
+Pages: What-if, Plan, Explore, Lessons, Parameters. ``Layout`` creates one
 :class:`~impl_sim.dashboard.session.DashboardSession` per browser session and provides it to
 the pages, so state survives moving between pages but is never shared between sessions. The
 session's state is mirrored in the URL, so a reload or a shared link restores it.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import solara
 
-from impl_sim.dashboard import explore, lessons, parameters, whatif
+from impl_sim.dashboard import explore, lessons, parameters, plan, whatif
 from impl_sim.dashboard.session import DashboardSession, SessionContext
 
 BAR_STYLE = {"background": "#1f4e79", "color": "white", "padding": "6px 16px",
@@ -97,6 +97,7 @@ def Layout(children=None):
 
 routes = [
     solara.Route(path="/", component=whatif.Page, label="What-if", layout=Layout),
+    solara.Route(path="plan", component=plan.Page, label="Plan"),
     solara.Route(path="explore", component=explore.Page, label="Explore"),
     solara.Route(path="lessons", component=lessons.Page, label="Lessons"),
     solara.Route(path="parameters", component=parameters.Page, label="Parameters"),

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,15 +189,30 @@ class SharedPool:
         for run in to_start:
             assert executor is not None and executor._pool is not None
             started = time.perf_counter()
-            future = executor._pool.submit(run_chunk, [run.task])
-            future.add_done_callback(self._finisher(MemoryCache.key(run.task), started))
+            try:
+                future = executor._pool.submit(run_chunk, [run.task])
+            except BrokenProcessPool as exc:  # a worker died: fail this run, start afresh
+                future = Future()
+                future.set_exception(exc)
+            future.add_done_callback(self._finisher(MemoryCache.key(run.task), started,
+                                                    executor))
+
+    def _forget_broken_executor(self, broken: ProcessExecutor) -> None:
+        """After a worker died, the next run starts new workers (the dashboard keeps going)."""
+        with self._lock:
+            if self._executor is not broken:
+                return  # already replaced
+            self._executor = None
+        if broken._pool is not None:
+            broken._pool.shutdown(wait=False, cancel_futures=True)
 
     def _ensure_executor(self) -> ProcessExecutor:
         if self._executor is None:
             self._executor = ProcessExecutor(self.workers).__enter__()
         return self._executor
 
-    def _finisher(self, key: tuple, started: float) -> Callable[[Future], None]:
+    def _finisher(self, key: tuple, started: float,
+                  executor: ProcessExecutor) -> Callable[[Future], None]:
         def finished(future: Future) -> None:
             elapsed = time.perf_counter() - started
             with self._lock:
@@ -204,8 +220,10 @@ class SharedPool:
                 run = self._runs.pop(key, None)
                 # wall time of a run while the workers are full ≈ seconds per run per worker
                 self._run_seconds = 0.8 * self._run_seconds + 0.2 * elapsed / IN_FLIGHT_PER_WORKER
+            error = future.exception()
+            if isinstance(error, BrokenProcessPool):
+                self._forget_broken_executor(executor)
             if run is not None:
-                error = future.exception()
                 result = None if error else future.result()[0][1]
                 if result is not None and self.cache is not None:
                     self.cache.put([(run.task, result)])

@@ -160,6 +160,11 @@ class DashboardSession:
             self.message.value = str(exc)
             self.progress.value = None
             return
+        except Exception as exc:  # a worker died or the machine ran out of memory
+            self.message.value = (f"The simulation stopped ({type(exc).__name__}: {exc}); "
+                                  "press Run to try again.")
+            self.progress.value = None
+            return
         finally:
             done.set()
         if not cancel.is_set():
