@@ -479,6 +479,22 @@ def _validation_table(results: list, title: str) -> Table:
     return grid
 
 
+def _plausibility_table(checks: list) -> Table:
+    from rich.markup import escape
+
+    from impl_sim.analysis.plausibility import model_text, range_text
+
+    outside = sum(c.outside for c in checks)
+    grid = Table(title=f"plausibility (checks, not targets): {outside} of {len(checks)} outside "
+                 "the published range", title_justify="left")
+    for col in ("id", "quantity", "model", "published", "unit", "flag"):
+        grid.add_column(col, justify="right" if col in ("model", "published") else "left")
+    for c in checks:
+        grid.add_row(c.row["id"], escape(c.row["quantity"]), model_text(c), range_text(c),
+                     escape(c.row["unit"]), "[red]outside[/red]" if c.outside else "inside")
+    return grid
+
+
 @app.command()
 @handle_errors
 def validate(
@@ -492,6 +508,9 @@ def validate(
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
                                                                  "replications.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    plausibility: Annotated[bool, typer.Option(
+        help="Also show the plausibility table (inputs and intermediate quantities vs "
+        "published ranges; not with --json).")] = True,
 ) -> None:
     """Compare simulated outcomes with empirical targets: value, 95 % interval, met or not."""
     from impl_sim.analysis.validation import (
@@ -508,15 +527,26 @@ def validate(
     path = targets or _default_targets()
     target_set = load_targets(path, replications=replications)
     results = run_validation(target_set.targets, workers=workers)
+    checks = None
+    if plausibility and not as_json:
+        from impl_sim.analysis.plausibility import evaluate
+
+        checks = evaluate(workers=workers)
     if as_json:
         print(json.dumps([r.as_json() for r in results], indent=2))
     elif markdown:
+        from impl_sim.analysis.plausibility import markdown_section
+
         shown = path if targets else DEFAULT_TARGETS
         command = "impl-sim validate --markdown" + (f" --targets {shown}" if targets else "")
         sys.stdout.write(markdown_report(results, target_set, command))
+        if checks is not None:
+            sys.stdout.write("\n" + markdown_section(checks))
     else:
         out_console.print(_validation_table(results, f"{target_set.name}: targets vs simulation"))
         out_console.print(summary_line(results))
+        if checks is not None:
+            out_console.print(_plausibility_table(checks))
     if strict and not all(r.passed for r in results):
         raise typer.Exit(EXIT_ERROR)
 
@@ -643,6 +673,75 @@ def _print_abc(abc: Any) -> None:
         out_console.print(f"posterior: {abc.directory}", markup=False)
         for path in abc.files:
             out_console.print(f"  {path}", markup=False)
+
+
+# --- explain (issue 12) ---------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def explain(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with two (or more) arms.")],
+    arms: Annotated[tuple[str, str] | None, typer.Option(
+        help="The two arms compared, A B (default: the first two); shares are of B − A.")]
+    = None,
+    outcome: Annotated[list[str] | None, typer.Option(
+        help="Outcome to attribute (repeatable; default: sustainment, adoption, penetration, "
+        "service sustainment, cases started).")] = None,
+    replications: Annotated[int | None, typer.Option(min=2, help="Override replications.")]
+    = None,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    out: Annotated[Path, typer.Option(help="Folder for the table, JSON and waterfall figure.")]
+    = Path("results"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Which mechanism path carries the difference between two arms? Switches each path off in
+    both arms (common random numbers) and reports Shapley shares with 95 % intervals."""
+    from impl_sim.analysis.attribution import ATTRIBUTION_OUTCOMES, sentence, write_outputs
+    from impl_sim.analysis.attribution import explain as run_explain
+    from impl_sim.model.outcomes import OUTCOMES
+    from impl_sim.params import suggest
+
+    for name in outcome or []:
+        if name not in OUTCOMES:
+            raise BadInput(f"--outcome: {name!r} is not an outcome"
+                           f"{suggest(name, list(OUTCOMES))}; expected one of "
+                           + ", ".join(OUTCOMES))
+    sc = _load(scenario)
+    if replications is not None:
+        sc = sc.with_changes(replications=replications)
+    outcomes = list(outcome or ATTRIBUTION_OUTCOMES)
+    with _progress(not quiet and not as_json, f"explaining {sc.name}") as progress:
+        result = run_explain(sc, arms=list(arms) if arms else None, outcomes=outcomes,
+                             workers=workers, progress=progress)
+    files = write_outputs(result, out / f"{sc.name}-{sc.hash()}" / "explain", outcomes[0])
+    if as_json:
+        print(json.dumps(result.as_json() | {"files": [str(f) for f in files]}, indent=2))
+        return
+    for name, item in result.outcomes.items():
+        grid = Table(title=f"{name}: {result.arm_b} − {result.arm_a} = "
+                     f"{_fmt(item.difference)} [{_fmt(item.difference_lo)}, "
+                     f"{_fmt(item.difference_hi)}]; with every path off "
+                     f"{_fmt(item.residual)} [{_fmt(item.residual_lo)}, "
+                     f"{_fmt(item.residual_hi)}]", title_justify="left")
+        for col in ("path", "carries [95 %]", "share [95 %]", "alone", "cumulative"):
+            grid.add_column(col, justify="left" if col == "path" else "right")
+        for p in item.paths:
+            grid.add_row(p.path, f"{_fmt(p.shapley)} [{_fmt(p.lo)}, {_fmt(p.hi)}]",
+                         f"{_share(p.share)} [{_share(p.share_lo)}, {_share(p.share_hi)}]",
+                         _fmt(p.alone), _fmt(p.cumulative))
+        out_console.print(grid)
+        out_console.print(sentence(item, result), markup=False)
+    out_console.print(f"{result.coalitions} combinations of switched-off paths × 2 arms × "
+                      f"{sc.replications} replications = {result.runs} runs "
+                      f"({'exact' if result.exact else 'sampled'} Shapley values)")
+    for path in files:
+        out_console.print(f"  {path}", markup=False)
+
+
+def _share(x: float) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{100 * x:.0f} %"
 
 
 # --- dashboard (issue 5) ---------------------------------------------------------------------

@@ -326,8 +326,9 @@ def run_generations(free: list[FreeParameter], settings: AbcSettings,
 
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
     """Quantiles of ``x`` under weights ``w`` (inverse of the weighted empirical CDF)."""
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order] / w.sum()
+    keep = w > 0
+    order = np.argsort(x[keep], kind="stable")
+    x, w = x[keep][order], w[keep][order] / w[keep].sum()
     cdf = np.cumsum(w) - w / 2
     return [float(np.interp(q, cdf, x)) for q in qs]
 
