@@ -129,7 +129,10 @@ def test_sentences_count_the_therapists_of_each_side_and_flag_a_clear_difference
     text = sentences(run_ensemble(whatif))
     assert " of 20 therapist posts with B " in text[0]  # B has 2 services × 10 posts
     assert "B − A: " in text[0] and "95 % interval" in text[0]
-    assert "clearly better with B" in text[1]  # sustainment: leadership vs passive support
+    clear = replace(small_whatif(**{"leaders.style": "implementation_leadership"}),
+                    replications=10)
+    # sustainment: implementation leadership vs passive support (S1: a large gap)
+    assert "clearly better with B" in sentences(run_ensemble(clear))[1]
 
 
 def test_an_outcome_past_the_horizon_is_reported_as_not_measurable():
