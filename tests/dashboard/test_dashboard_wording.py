@@ -273,3 +273,22 @@ def test_a_hand_edited_link_with_a_bad_value_names_it():
     with pytest.raises(ScenarioError) as err:
         decode(text)
     assert "w.b.therapists.annual_turnover" in str(err.value) and "0.9" in str(err.value)
+
+
+# --- "Why?" ----------------------------------------------------------------------------------
+
+
+def test_the_why_chart_has_a_bar_per_mechanism_path():
+    from impl_sim.analysis.attribution import explain
+    from impl_sim.dashboard.whatif import why_figure
+
+    whatif = replace(WhatIf(b=Arm("", {"leaders.style": "implementation_leadership"})),
+                     replications=2, horizon_months=48)
+    paths = {"mechanisms.leader_routing": {"mechanisms.leader_routing": False},
+             "mechanisms.protected_time": {"mechanisms.protected_time": False}}
+    result = explain(whatif.scenario(), paths=paths, outcomes=("sustainment_24m",))
+    fig = why_figure(result, "sustainment_24m")
+    [ax] = fig.axes
+    assert len(ax.patches) == len(paths)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert all("mechanisms." not in label for label in labels)  # plain labels, not switches

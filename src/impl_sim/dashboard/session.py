@@ -65,6 +65,8 @@ class DashboardSession:
     lesson_id: solara.Reactive[str | None]
     live: solara.Reactive[LiveRun | None]
     live_version: solara.Reactive[int]
+    why: solara.Reactive[tuple | None]  # (ensemble, attribution or None while it runs)
+    why_progress: solara.Reactive[RunProgress | None]
     teacher: bool = False  # teacher mode (?teacher=1): lessons show the teacher's notes
     background: bool = True  # component tests run ensembles synchronously
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -77,7 +79,8 @@ class DashboardSession:
             whatif=solara.reactive(first_whatif()), ensemble=solara.reactive(None),
             progress=solara.reactive(None), message=solara.reactive(None),
             lesson_id=solara.reactive(None), live=solara.reactive(None),
-            live_version=solara.reactive(0), background=background)
+            live_version=solara.reactive(0), why=solara.reactive(None),
+            why_progress=solara.reactive(None), background=background)
         session.restore(search)
         return session
 

@@ -10,22 +10,32 @@ from __future__ import annotations
 
 import html
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
 import solara
+from matplotlib.figure import Figure
 
 from impl_sim.dashboard.controls import HORIZON
 from impl_sim.dashboard.ensemble import (
     MAX_REPLICATIONS,
+    Cancelled,
     Ensemble,
     export_yaml,
     openable_scenarios,
+    pool_executor,
 )
-from impl_sim.dashboard.figures import difference_alt, difference_figure, whatif_alt, whatif_figure
+from impl_sim.dashboard.figures import (
+    difference_alt,
+    difference_figure,
+    short,
+    whatif_alt,
+    whatif_figure,
+)
 from impl_sim.dashboard.questions import Question, load_questions
 from impl_sim.dashboard.sentences import sentences, uncertainty_note
-from impl_sim.dashboard.session import DashboardSession, use_session
+from impl_sim.dashboard.session import DashboardSession, RunProgress, use_session
 from impl_sim.dashboard.widgets import HELP_STYLE, FigureImage, SideControls
 from impl_sim.dashboard.wording import outcome_label, outcome_words
 from impl_sim.model.outcomes import OUTCOMES
@@ -171,13 +181,109 @@ def outcome_table_html(ens: Ensemble) -> str:
             "file.</p>")
 
 
+WHY_REPLICATIONS = 4  # futures per side and combination: ~850 runs for ten paths
+WHY_OUTCOMES = ("delivering_therapists_24m", "sustainment_24m")
+
+
+def why_figure(attribution, outcome: str) -> Figure:
+    """Share of B − A each mechanism path carries (Shapley), with 95 % intervals."""
+    result = attribution.outcomes[outcome]
+    paths = sorted(result.paths, key=lambda p: abs(p.share) if math.isfinite(p.share) else 0)
+    labels = [short(attribution.labels.get(p.path, p.path), 55) for p in paths]
+    shares = [100 * p.share for p in paths]
+    lo = [max(100 * (p.share - p.share_lo), 0) for p in paths]
+    hi = [max(100 * (p.share_hi - p.share), 0) for p in paths]
+    fig = Figure(figsize=(9, 0.35 * len(paths) + 1.2), layout="constrained")
+    ax = fig.subplots()
+    ax.barh(range(len(paths)), shares, xerr=[lo, hi], color="#0072B2", ecolor="#555",
+            height=0.6)
+    ax.set_yticks(range(len(paths)), labels, fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("% of the difference B − A this path carries (Shapley share, 95 % interval)",
+                  fontsize=9)
+    ax.set_title(f"Why? {outcome_label(outcome)}", loc="left", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def explain_whatif(session: DashboardSession, ens: Ensemble) -> None:
+    """Attribute B − A to the mechanism paths (``impl-sim explain``) in the background."""
+    from impl_sim.analysis.attribution import explain
+
+    scenario = replace(ens.scenario, replications=min(WHY_REPLICATIONS,
+                                                      ens.scenario.replications))
+    session.why.value = (ens, None)
+    session.why_progress.value = RunProgress(0, 1)
+
+    def report(done: int, total: int) -> None:
+        if session.why.value is None or session.why.value[0] is not ens:
+            raise Cancelled()
+        session.why_progress.value = RunProgress(done, total)
+
+    def work() -> None:
+        try:
+            result = explain(scenario, outcomes=WHY_OUTCOMES, progress=report,
+                             executor=pool_executor(f"{session.key}-why"))
+        except Cancelled:
+            return
+        except Exception as exc:  # an unusual scenario or a dead worker: say so
+            session.message.value = f"Why? could not be computed ({exc})."
+            session.why.value, session.why_progress.value = None, None
+            return
+        if session.why.value is not None and session.why.value[0] is ens:
+            session.why.value = (ens, result)
+            session.why_progress.value = None
+
+    threading.Thread(target=work, daemon=True).start()
+
+
 @solara.component
-def Why(ens: Ensemble):
-    """Which mechanisms carry the difference (the attribution of `impl-sim explain`)."""
-    with solara.Details("Why? Which mechanisms make the difference"):
-        solara.Text("The attribution of B − A to the model's mechanisms (switching each "
-                    "causal path off in turn, `impl-sim explain`) is not yet part of this "
-                    "build of the dashboard.", style=HELP_STYLE, classes=["impl-why"])
+def Why(session: DashboardSession, ens: Ensemble):
+    """Which mechanisms carry the difference: the attribution of `impl-sim explain`, as a
+    short bar chart and one sentence (on demand: it runs every path switched off)."""
+    from impl_sim.analysis import attribution as attr
+
+    why = session.why.value
+    mine = why is not None and why[0] is ens
+    result = why[1] if mine else None
+    progress = session.why_progress.value if mine else None
+    fig = solara.use_memo(lambda: why_figure(result, WHY_OUTCOMES[0])
+                          if result is not None else None, [id(result)])
+    with solara.Card(margin=0, classes=["impl-why"]):
+        solara.HTML(tag="h3", unsafe_innerHTML="Why? Which mechanisms make the difference",
+                    style={"margin": "0"})
+        if dict(ens.whatif.a.overrides) == dict(ens.whatif.b.overrides):
+            solara.Text("B is the same as A: there is no difference to explain.",
+                        style=HELP_STYLE)
+            return
+        if result is None and progress is None:
+            solara.Button("Explain the difference", on_click=lambda: explain_whatif(session,
+                                                                                     ens),
+                          outlined=True, classes=["impl-why-run"])
+            solara.Text("Switches each causal path of the model off in turn, in both A and B "
+                        f"({WHY_REPLICATIONS} futures per side and combination; about a minute "
+                        "on two cores), and measures how much of B − A goes with it.",
+                        style=HELP_STYLE)
+            return
+        if progress is not None:
+            solara.ProgressLinear(value=100 * progress.done / max(progress.total, 1))
+            solara.Text(f"Explaining… {progress.done} of {progress.total} runs",
+                        classes=["impl-why-progress"])
+            return
+        for outcome in WHY_OUTCOMES:
+            said = attr.sentence(result.outcomes[outcome], result)
+            said = said.replace(result.arm_b, "B").replace(result.arm_a, "A")  # B first: "A" is
+            solara.HTML(tag="p", unsafe_innerHTML=html.escape(said),  # often a prefix of B
+                        classes=["impl-why-sentence"], style={"margin": "4px 0"})
+        ranked = sorted(result.outcomes[WHY_OUTCOMES[0]].paths, key=lambda p: -abs(p.share)
+                        if math.isfinite(p.share) else 0)
+        FigureImage(fig, "Horizontal bars: the share of the difference in "
+                    f"{outcome_words(WHY_OUTCOMES[0]).plain} each mechanism path carries; "
+                    "largest: " + "; ".join(f"{result.labels.get(p.path, p.path)} "
+                                            f"{100 * p.share:.0f} %" for p in ranked[:3]) + ".")
+        solara.Text(f"{result.runs} runs with {result.scenario.replications} futures per side "
+                    "(common random numbers); shares add up to the difference minus what no "
+                    "named path carries.", style=HELP_STYLE)
 
 
 @solara.component
@@ -206,7 +312,7 @@ def Results(session: DashboardSession):
     solara.HTML(tag="div", unsafe_innerHTML=f'<ul class="impl-sentences">{items}</ul>',
                 classes=["impl-sentences-box"])
     solara.Text(uncertainty_note(ens), style=HELP_STYLE, classes=["impl-uncertainty"])
-    Why(ens)
+    Why(session, ens)
     FigureImage(main, whatif_alt(ens), classes=["impl-figure-main"])
     FigureImage(diff, difference_alt(ens), classes=["impl-figure-diff"])
     with solara.Details("All outcomes (table)"):
