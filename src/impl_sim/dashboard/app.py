@@ -40,10 +40,11 @@ table.impl-outcomes .ci { color: #555; font-size: 0.9em; }
 .impl-note { font-size: 0.8em; color: #555; }
 ul.impl-sentences li { margin-bottom: 6px; }
 details.impl-source { font-size: 0.78em; color: #444; }
-details.impl-source summary { cursor: pointer; color: #0072B2; list-style: none; }
+details.impl-source summary { cursor: pointer; color: #0072B2; text-decoration: underline; }
 .impl-param .v-input__slot, .impl-param .v-label { white-space: normal; }
 .impl-param .v-label { overflow: visible; text-overflow: clip; height: auto; }
 .impl-nav .v-btn { min-width: 0; padding: 0 8px !important; }
+.impl-run-row > .v-input { flex: 1 1 220px; min-width: 200px; }
 @media (max-width: 600px) { .impl-content { padding: 8px !important; }
   .impl-nav-title { display: none; } }
 """

@@ -27,6 +27,7 @@ from impl_sim.dashboard.wording import (
     CHOICE_WORDS,
     control_label,
     param_label,
+    plain_description,
     range_words,
     value_words,
 )
@@ -67,8 +68,9 @@ def FigureImage(fig: Figure | None, alt: str, classes: list[str] | None = None):
 
 def source_html(spec: ParamSpec) -> str:
     """Allowed values and source behind an info disclosure (keyboard and touch reachable)."""
-    return (f'<details class="impl-source"><summary aria-label="About {html.escape(spec.label)}'
-            f'">ⓘ</summary>Allowed: {html.escape(range_words(spec))}. Default: '
+    return (f'<details class="impl-source"><summary aria-label="Source and allowed values of '
+            f'{html.escape(param_label(spec))}">source</summary>Allowed: '
+            f'{html.escape(range_words(spec))}. Default: '
             f'{html.escape(value_words(spec, spec.default))}. Source: '
             f'{html.escape(spec.source)}. Name in scenario files: <code>{spec.name}</code>.'
             "</details>")
@@ -101,7 +103,7 @@ def ParamControl(spec: ParamSpec, value: Any, on_value: Callable[[Any], None],
             solara.InputFloat(label=label, value=float(value), on_value=on_value)
         if show_help:
             with solara.Row(gap="4px", style={"align-items": "flex-start"}):
-                solara.Text(spec.description + ".", style=HELP_STYLE)
+                solara.Text(plain_description(spec), style=HELP_STYLE)
                 solara.HTML(tag="div", unsafe_innerHTML=source_html(spec))
 
 

@@ -28,6 +28,14 @@ CHOICE_SHORT: dict[str, str] = {
     "ils_scores": "leaders as measured",
 }
 
+# What a choice means, where the schema's description names the values in code.
+PLAIN_DESCRIPTIONS: dict[str, str] = {
+    "leaders.style": "Passive support: leaders allow CPP (“you may do it”) but do little to make "
+    "it possible. Implementation leadership: proactive, knowledgeable and perseverant about "
+    "CPP. As measured: the four leadership scores under More settings ▸ Leaders (averages from "
+    "Norwegian services).",
+}
+
 # Units as a leader writes them; a share unit is shown as a percentage.
 PERCENT_UNITS = {"share/year": "% a year", "share": "%", "share of staff": "% of staff",
                  "share of families": "% of families", "probability": "%"}
@@ -38,6 +46,11 @@ PLAIN_UNITS = {"0–1": "0 = none, 1 = most", "hours/week": "h/week", "EUR": "�
 def param_label(spec: ParamSpec) -> str:
     """The leader-facing label of a parameter (the schema's ``plain``, else its label)."""
     return getattr(spec, "plain", "") or spec.label
+
+
+def plain_description(spec: ParamSpec) -> str:
+    """The sentence under a control: a plain rewording where the schema's names codes."""
+    return PLAIN_DESCRIPTIONS.get(spec.name, spec.description.rstrip(".") + ".")
 
 
 def is_percent(spec: ParamSpec) -> bool:
