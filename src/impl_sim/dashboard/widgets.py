@@ -79,7 +79,7 @@ def source_html(spec: ParamSpec) -> str:
 @solara.component
 def ParamControl(spec: ParamSpec, value: Any, on_value: Callable[[Any], None],
                  show_help: bool = True):
-    """One parameter: the widget its type calls for, in plain words; details behind ⓘ."""
+    """One parameter: the widget its type calls for, in plain words; details behind "source"."""
     kind = widget_kind(spec)
     label = param_label(spec)
     with solara.Column(gap="0px", classes=["impl-param"], style={"min-width": "0"}):
