@@ -79,7 +79,10 @@ def whatif_figure(ens: Ensemble) -> Figure:
     """Four panels: mean lines with 95 % interval bands for A and B over the months."""
     a, b = ens.arms
     label_a, label_b = ens.labels()
-    fig = Figure(figsize=(11, 6.6), layout="constrained")
+    # fixed margins: a constrained layout doubles the time to draw (every refresh)
+    fig = Figure(figsize=(11, 6.6))
+    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.08, top=0.89, hspace=0.22,
+                        wspace=0.2)
     axes = fig.subplots(2, 2, sharex=True)
     months = np.arange(ens.scenario.horizon_months)
     end = _training_end(ens)
@@ -120,7 +123,8 @@ def whatif_alt(ens: Ensemble) -> str:
 
 def difference_figure(ens: Ensemble) -> Figure:
     """B − A per month, paired by replication: mean and 95 % interval band, zero line."""
-    fig = Figure(figsize=(11, 3.0), layout="constrained")
+    fig = Figure(figsize=(11, 3.0))
+    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.17, top=0.88, wspace=0.2)
     axes = fig.subplots(1, 2, sharex=True)
     months = np.arange(ens.scenario.horizon_months)
     end = _training_end(ens)
