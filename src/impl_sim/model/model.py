@@ -15,12 +15,12 @@ import numpy as np
 
 from impl_sim.model import training
 from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
+from impl_sim.model.constants import WEEKS_PER_MONTH
 from impl_sim.model.context import Commissioning
+from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
 from impl_sim.model.numeric import clip01
-from impl_sim.model.constants import WEEKS_PER_MONTH
-from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
 from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
 from impl_sim.model.routing import route_families
 from impl_sim.model.service import (
