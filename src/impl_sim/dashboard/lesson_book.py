@@ -40,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from impl_sim.dashboard.datafile import DataFileError
 from impl_sim.dashboard.ensemble import Arm, Ensemble, WhatIf
 from impl_sim.dashboard.naming import differences
 from impl_sim.dashboard.sentences import say_difference, say_value
@@ -61,12 +62,8 @@ CHANGE_SLOT = "{change}"
 EVIDENCE_IDS = tuple(f"S{i}" for i in range(1, 12))
 
 
-class LessonError(ValueError):
+class LessonError(DataFileError):
     """A bad lesson file: names the file, the key, the value and what is allowed."""
-
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        super().__init__(f"{source}: {key}: {problem}" if key else f"{source}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from impl_sim.analysis.summary import mean_interval
+from impl_sim.dashboard.datafile import DataFileError
 from impl_sim.experiment.executors import Executor
 from impl_sim.experiment.runner import Task, TaskCache, run_tasks
 from impl_sim.params import ParamError, Params, param_spec
@@ -38,12 +39,8 @@ OBJECTIVES = ("delivering_therapists_24m", "sustainment_24m", "cases_completed",
               "service_sustainment_24m")
 
 
-class PlanError(ValueError):
+class PlanError(DataFileError):
     """A bad plan.yaml: names the file, the key, the value and what is allowed."""
-
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        super().__init__(f"{source}: {key}: {problem}" if key else f"{source}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from impl_sim.dashboard.datafile import DataFileError
 from impl_sim.params import ParamError, Params
 from impl_sim.scenario.loader import ScenarioError, parse_yaml_text, suggest
 
@@ -21,12 +22,8 @@ QUESTION_KEYS = ("id", "label", "question", "set", "name")
 REQUIRED_KEYS = ("id", "label", "question", "set")
 
 
-class QuestionError(ValueError):
+class QuestionError(DataFileError):
     """A bad questions file: names the file, the key, the value and what is allowed."""
-
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        super().__init__(f"{source}: {key}: {problem}" if key else f"{source}: {problem}")
 
 
 @dataclass(frozen=True)
