@@ -16,8 +16,8 @@ from impl_sim.dashboard.wording import count, euro, outcome_words, percent
 from impl_sim.model.outcomes import OUTCOMES
 
 # The outcomes leaders asked about first, in the order they are said.
-KEY_SENTENCES = ("delivering_therapists_24m", "sustainment_24m", "adoption",
-                 "service_sustainment_24m", "cases_started")
+KEY_SENTENCES = ("delivering_therapists_24m", "sustainment_enrolled_24m", "sustainment_24m",
+                 "adoption", "service_sustainment_24m", "cases_started")
 
 UNCERTAINTY_NOTE = (
     "Each number is the average over the {n} simulated futures of each side; the range in "
@@ -140,6 +140,8 @@ def sentence(ens: Ensemble, name: str) -> str:
     ka, _ = _scale(ens, name, a)
     share_of = (f" of the {words.denominator}" if OUTCOMES[name].share and not of_b
                 and words.denominator else "")
+    if words.group == "enrolled":  # "of the 40 therapists who started training"
+        share_of = f" of the {ens.mean(b, 'enrolled_total')['mean']:.0f} {words.denominator}"
     side_b = f"{_value(name, mb['mean'], kb)}{of_b}{share_of} with B {_range(name, mb, kb)}"
     side_a = f"{_value(name, ma['mean'], ka)} with A {_range(name, ma, ka)}"
     return f"{heading}: {side_b}, {side_a}. {verdict(ens, name)}"
@@ -153,9 +155,10 @@ def cost_sentences(ens: Ensemble) -> list[str]:
     per_b = ens.mean(b, "cost_per_completed_case")
     d_cost = ens.difference("cost_total")
     d_done = ens.difference("cases_completed")
-    out = [f"Total cost over {ens.scenario.horizon_months} months (training, consultation, "
-           f"protected time and strategies): {euro(total_b['mean'])} with B, "
-           f"{euro(total_a['mean'])} with A. {verdict(ens, 'cost_total')}"]
+    out = [f"Total cost over {ens.scenario.horizon_months} months (implementation — training, "
+           "consultation, protected time, strategies — and therapists' session time): "
+           f"{euro(total_b['mean'])} with B, {euro(total_a['mean'])} with A. "
+           f"{verdict(ens, 'cost_total')}"]
     if not (math.isnan(per_a["mean"]) or math.isnan(per_b["mean"])):
         out.append(f"Cost per completed CPP case: {euro(per_b['mean'])} with B, "
                    f"{euro(per_a['mean'])} with A.")

@@ -104,7 +104,8 @@ class OutcomeWords:
 
     ``plain`` names it; ``denominator`` names the group a share is of ("" for counts and
     money); ``group`` says which count the dashboard can put in front of the denominator:
-    ``posts`` (therapist posts), ``services`` or "" (no count known before the run).
+    ``posts`` (therapist posts), ``services``, ``enrolled`` (the therapists who started
+    training, counted in the run) or "" (no count).
     """
 
     plain: str
@@ -116,6 +117,9 @@ OUTCOME_WORDS: dict[str, OutcomeWords] = {
     "delivering_therapists_24m": OutcomeWords(
         "therapists still delivering CPP two years after training ends",
         "therapist posts", "posts"),
+    "sustainment_enrolled_24m": OutcomeWords(
+        "therapists who started training and still deliver CPP two years after it ends",
+        "therapists who started training", "enrolled"),
     "sustainment_24m": OutcomeWords(
         "trained therapists still delivering CPP two years after training ends",
         "trained therapists still in post"),
@@ -160,11 +164,15 @@ OUTCOME_WORDS: dict[str, OutcomeWords] = {
 
 
 def outcome_words(name: str) -> OutcomeWords:
-    """Plain name and denominator of an outcome: the outcome's own metadata (C1) first."""
+    """Plain name and denominator of an outcome: the outcome's own metadata (C1), where the
+    texts here do not say it in a leader's words."""
     outcome = OUTCOMES[name]
-    fallback = OUTCOME_WORDS.get(name, OutcomeWords(outcome.label.lower()))
+    fallback = OUTCOME_WORDS.get(name)
+    if fallback is None:
+        return OutcomeWords(getattr(outcome, "plain", "") or outcome.label.lower(),
+                            getattr(outcome, "denominator", ""))
     plain = getattr(outcome, "plain", "") or fallback.plain
-    denominator = getattr(outcome, "denominator", "") or fallback.denominator
+    denominator = fallback.denominator or getattr(outcome, "denominator", "")
     return OutcomeWords(plain, denominator, fallback.group)
 
 
