@@ -142,5 +142,7 @@ class LiveRun:
             return copy.deepcopy(found) if found else None
 
     def series(self) -> dict[str, np.ndarray]:
+        """Copies of the run's monthly series so far (derived series filled in, as at the
+        end of a batch run)."""
         with self.lock:
-            return {k: v.copy() for k, v in self.model.series.values.items()}
+            return {k: v.copy() for k, v in self.model.series.as_dict().items()}
