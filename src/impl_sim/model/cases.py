@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from impl_sim.model.constants import CASEBOOK_CAPACITY, WEEKS_PER_MONTH
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
-
-from impl_sim.model.constants import CASEBOOK_CAPACITY, WEEKS_PER_MONTH
 
 CASE_STATUSES = ("active", "completed", "dropped", "ended_by_turnover")
 ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = range(len(CASE_STATUSES))

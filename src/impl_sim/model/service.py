@@ -94,13 +94,18 @@ def monthly_hazard(annual: float) -> float:
 
 
 def turnover_hazard(params: Params, climate: np.ndarray, support_log_ratio: np.ndarray,
-                    ) -> np.ndarray:
-    """Monthly leaving hazard per service: pressure raises it; climate and a supportive leader
-    lower it (F12, S8; support: Fukui et al. 2019)."""
+                    in_training: np.ndarray) -> np.ndarray:
+    """Monthly leaving hazard per post, from its service's climate and leader's support and
+    whether the post's holder is in training.
+
+    Pressure raises it; climate and a supportive leader lower it (F12, S8; support: Fukui et
+    al. 2019); trainees leave less (``therapists.trainee_turnover_ratio``, F9).
+    """
     t = params.therapists
     base = monthly_hazard(t.annual_turnover)
     climate_term = params.mechanisms.climate_to_turnover * t.turnover_climate_effect * (
         climate - 0.5)
     log_ratio = (t.turnover_pressure_effect * (params.services.production_pressure - 0.5)
                  - climate_term + support_log_ratio)
-    return bounded(base * np.exp(log_ratio))
+    ratio = np.where(in_training, t.trainee_turnover_ratio, 1.0)
+    return bounded(base * np.exp(log_ratio) * ratio)

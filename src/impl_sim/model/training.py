@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from impl_sim.model.service import monthly_hazard
 from impl_sim.model.constants import NEVER
+from impl_sim.model.service import monthly_hazard
 from impl_sim.model.therapist import (
     DELIVERING,
     IN_TRAINING,
