@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from impl_sim.model.constants import CASEBOOK_CAPACITY, WEEKS_PER_MONTH
+from impl_sim.model.constants import CASEBOOK_CAPACITY, CASEBOOK_GROWTH, WEEKS_PER_MONTH
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
 
@@ -80,7 +80,7 @@ class CaseBook:
         self.active = np.zeros(0, dtype=np.int64)
 
     def _grow(self) -> None:
-        self._cap *= 2
+        self._cap *= CASEBOOK_GROWTH
         for name, arr in vars(self).items():
             if isinstance(arr, np.ndarray) and name != "active":
                 new = np.zeros(self._cap, dtype=arr.dtype)

@@ -30,7 +30,7 @@ from impl_sim.model.service import (
     monthly_hazard,
     turnover_hazard,
 )
-from impl_sim.model.strategies import LeverBoard, build_strategies
+from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
 from impl_sim.model.therapist import (
     DELIVERING,
     DISCONTINUED,
@@ -103,6 +103,7 @@ class ImplementationModel(mesa.Model):
         self.tally = {"referrals": 0, "cpp_starts": 0, "case_months": 0, "fidelity_sum": 0.0}
         self.strategies = build_strategies(p)
         for strategy in self.strategies:
+            strategy.initialise(self)
             strategy.on_start(self)
 
     # -- the month ---------------------------------------------------------------------------
@@ -148,12 +149,14 @@ class ImplementationModel(mesa.Model):
         """Commissioning: funding reviews at cycle ends, refunding of unfunded services."""
         p, services, comm = self.params, self.services, self.commissioning
         advocacy = self.leaders.funding_advocacy()
-        comm.update_awareness(p, advocacy)
+        levers = self.levers  # last month's, until strategies act again this month
+        comm.update_awareness(p, advocacy, levers.get("awareness_gain_per_month"))
         rng = self.rngs["context"]
         # fixed shape (a renewal and a refunding draw per service): same draws in every arm
         draws = rng.random((len(("renewal", "refunding")), services.n))
         if comm.is_review_month(p, self.month):
-            impact = comm.demonstrated_impact(p, services.improved_this_cycle)
+            impact = comm.demonstrated_impact(p, services.improved_this_cycle,
+                                              levers.get("evaluation_boost"))
             lost = services.funded & (draws[0] >= comm.renewal_probability(p, impact, advocacy))
             services.funded[lost] = False
             services.funding_losses += lost
@@ -166,8 +169,6 @@ class ImplementationModel(mesa.Model):
     def run_strategies(self, hook: str) -> None:
         if hook == "before_step":
             self.levers.reset()
-            self.services.peer_boost[:] = 0.0
-            self.services.watched[:] = False
         for strategy in self.strategies:
             getattr(strategy, hook)(self)
 
@@ -208,8 +209,8 @@ class ImplementationModel(mesa.Model):
         of_post = pool.service
         hours = services.protected_hours[of_post] * able + services.free_hours(p)
         agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
-        peer = np.minimum(self.peers.share_delivering(pool.has_case())
-                          + services.peer_boost[of_post], 1.0)
+        boost = self.levers.per_service("peer_boost", services.n)
+        peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
         log_odds = take_case_log_odds(
             pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
             climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
@@ -250,7 +251,8 @@ class ImplementationModel(mesa.Model):
     def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A month of weekly sessions for every active case; families complete or drop out."""
         pool, cases = self.therapists, self.cases
-        watched = (self._consultation > 0) | self.services.watched[pool.service]
+        audited = self.levers.per_service("watched", self.services.n) > 0
+        watched = (self._consultation > 0) | audited[pool.service]
         update_drift(pool, self.params, watched)
         pool.fidelity[:] = fidelity_now(pool)
         pool.last_active_month[pool.cpp_caseload > 0] = self.month
@@ -346,6 +348,8 @@ class ImplementationModel(mesa.Model):
             return
         closed = self.cases.end_for_leavers(leaving)
         pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
+        for strategy in self.strategies:
+            strategy.on_leave(self, leaving)
         self.departures.extend(self._departure_records(leaving))
         self.events.left(self, leaving)
         for slot in leaving:
@@ -354,6 +358,9 @@ class ImplementationModel(mesa.Model):
         self.next_person_id += len(leaving)
         for slot in leaving.tolist():
             pool.agent[slot] = Therapist(self, slot)
+        for strategy in self.strategies:
+            strategy.therapists.reset(leaving)
+            strategy.on_hire(self, leaving)
 
     def _departure_records(self, slots: np.ndarray) -> list[dict[str, Any]]:
         """What is kept of each leaver: enough for the person-level outcomes (outcomes.py)."""
@@ -415,6 +422,14 @@ class ImplementationModel(mesa.Model):
             "trained": np.bincount(pool.service[trained], minlength=n),
             "sustaining": np.bincount(pool.service[sustaining], minlength=n),
         }
+
+    def strategy(self, name: str) -> Strategy:
+        """The enabled strategy ``name`` (its state and result series); KeyError if not enabled."""
+        for strategy in self.strategies:
+            if strategy.name == name:
+                return strategy
+        enabled = ", ".join(s.name for s in self.strategies) or "none"
+        raise KeyError(f"strategy '{name}' is not enabled in this run (enabled: {enabled})")
 
     def describe_leaders(self) -> list[dict[str, object]]:
         """One plain dictionary per leader in post (for the dashboard)."""

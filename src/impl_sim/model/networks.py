@@ -58,9 +58,10 @@ class PeerNorm:
 
     def __init__(self, graph: nx.Graph) -> None:
         n = graph.number_of_nodes()
-        ends = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
-        rows = np.concatenate((ends[:, 0], ends[:, 1]))
-        cols = np.concatenate((ends[:, 1], ends[:, 0]))
+        edges = list(graph.edges())
+        u = np.array([a for a, _ in edges], dtype=np.int64)
+        v = np.array([b for _, b in edges], dtype=np.int64)
+        rows, cols = np.concatenate((u, v)), np.concatenate((v, u))  # both directions
         self.degree = np.maximum(np.bincount(rows, minlength=n), 1).astype(float)
         # a dense matrix-vector product is faster for a few hundred posts; sparse beyond
         if n <= DENSE_LIMIT:

@@ -27,9 +27,6 @@ class ServicePool:
         self.routed_share = np.zeros(n_services)
         self.follow_up_probability = np.zeros(n_services)
         self.agenda = np.zeros(n_services)
-        # raised by strategies for the current month (reset before strategies act)
-        self.peer_boost = np.zeros(n_services)
-        self.watched = np.zeros(n_services, dtype=bool)  # an audit looked at delivery
 
     def free_hours(self, params: Params) -> float:
         """Hours per week a therapist can find for CPP without protection.
@@ -63,7 +60,7 @@ def referral_rates(params: Params, n_services: int, rng: np.random.Generator) ->
     own = _child_rng(rng)
     if cv == 0.0:
         return np.full(n_services, mean)
-    shape = 1.0 / cv**2
+    shape = 1.0 / (cv * cv)
     return mean * own.gamma(shape, 1.0 / shape, n_services)
 
 

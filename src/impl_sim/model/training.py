@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from impl_sim.model.constants import NEVER
+from impl_sim.model.constants import NEVER, SCHEDULE_CACHE_SIZE
 from impl_sim.model.service import monthly_hazard
 from impl_sim.model.therapist import (
     DELIVERING,
@@ -83,7 +83,7 @@ def consultation_intensity(pool: TherapistPool, params: Params,
     return intensity
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
 def _gathering_schedule(gatherings: int, duration_months: int) -> np.ndarray:
     """Months of the programme (0..duration) in which a gathering is held (evenly spread, F1)."""
     schedule = np.zeros(duration_months + 1, dtype=bool)
