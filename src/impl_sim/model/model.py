@@ -138,7 +138,7 @@ class ImplementationModel(mesa.Model):
         if self.month == self.cohort_start:
             cohort = self._first_cohort
         elif training.later_cohort_due(self.month, p):
-            cohort = training.later_cohort(self.therapists, p)
+            cohort = training.later_cohort(self.therapists, p, self.services.funded)
         else:
             return
         if len(cohort):

@@ -37,12 +37,14 @@ def later_cohort_due(month: int, params: Params) -> bool:
     return since > 0 and since % t.cohort_interval_months == 0
 
 
-def later_cohort(pool: TherapistPool, params: Params) -> np.ndarray:
-    """Who joins a later cohort: nominated untrained staff, longest-waiting first, up to
+def later_cohort(pool: TherapistPool, params: Params, funded: np.ndarray) -> np.ndarray:
+    """Who joins a later cohort: nominated untrained staff of services funded for CPP (an
+    unfunded service pays for no course, seed 003), longest-waiting first, up to
     ``training.cohort_seats``; nobody if fewer than ``training.cohort_min_trainees`` wait (the
     course runs only with enough applicants). Returns their slots."""
     t = params.training
-    waiting = np.flatnonzero((pool.state == UNTRAINED) & (pool.nominated_month > NEVER))
+    waiting = np.flatnonzero((pool.state == UNTRAINED) & (pool.nominated_month > NEVER)
+                             & funded[pool.service])
     if len(waiting) < t.cohort_min_trainees:
         return waiting[:0]
     order = np.argsort(pool.nominated_month[waiting], kind="stable")
