@@ -101,10 +101,11 @@ class ServiceParams(_Group):
         source="seed 004 (organisational constraints); assumption",
     )
     free_hours_per_week: float = spec(
-        2.0, ge=0.0, le=10.0, unit="hours/week",
+        1.0, ge=0.0, le=10.0, unit="hours/week",
         description="Hours per week a therapist could give to CPP at zero production pressure, "
         "without protected time",
-        source="assumption",
+        source="seed 000 theme 4 and seed 004 (lack of time is a main barrier): less than one "
+        "case's 1.5 h at average pressure; value assumed",
     )
     referral_rate_cv: float = spec(
         0.15, ge=0.0, le=2.0, unit="coefficient of variation",
@@ -531,6 +532,13 @@ class TrainingParams(_Group):
         description="Cost of one therapist hour (protected time and training hours)",
         source="F14; assumption for the amount",
     )
+    trainee_hours_per_week: float = spec(
+        1.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week a trainee's service sets aside for training cases while the "
+        "programme runs (the agency's commitment to the course); they end with training",
+        source="F2 (learning collaboratives: agencies commit a team and time); RBUP (course "
+        "participation anchored at the workplace); value assumed",
+    )
     reference_sessions_per_month: float = spec(
         2.0, ge=0.5, le=8.0, unit="sessions/month", kind="structure",
         description="Consultation dose that counts as intensity 1 (fortnightly)",
@@ -671,7 +679,7 @@ class DecisionParams(_Group):
     """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
 
     intercept: float = spec(
-        -2.4, ge=-10.0, le=10.0, unit="log-odds",
+        -2.2, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
         source="calibrated (F9–F11)",
     )

@@ -207,7 +207,11 @@ class ImplementationModel(mesa.Model):
         consultation = self._consultation = self.consultation()
         able = pool.can_deliver()
         of_post = pool.service
-        hours = services.protected_hours[of_post] * able + services.free_hours(p)
+        # the programme sanctions time for training cases while it runs (agencies commit it to
+        # the course); afterwards only protected time and free hours remain (S6)
+        protected = np.maximum(services.protected_hours[of_post],
+                               p.training.trainee_hours_per_week * (pool.state == IN_TRAINING))
+        hours = protected * able + services.free_hours(p)
         agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
         boost = self.levers.per_service("peer_boost", services.n)
         peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
