@@ -741,6 +741,46 @@ class DecisionParams(_Group):
     )
 
 
+class ChildWelfareParams(_Group):
+    """Child welfare services: the second service type of the Norwegian CPP cohort.
+
+    The rest of the services are child and adolescent mental health services (CAMHS), described
+    by the ``services.*`` and ``cases.*`` parameters. A child welfare service differs in its
+    eligible referrals, its production pressure, its families' barriers and the CPP caseload one
+    therapist can carry alongside statutory casework.
+    """
+
+    share: float = spec(
+        0.0, ge=0.0, le=1.0, unit="share of services", kind="structure",
+        description="Share of services that are child welfare services (the last ones by "
+        "number; the rest are CAMHS)",
+        source="seed 000 (CPP trained in CAMHS and child welfare services in Norway); "
+        "value assumed (0 = the calibrated CAMHS world)",
+    )
+    referral_ratio: float = spec(
+        1.2, ge=0.0, le=10.0, unit="ratio",
+        description="Eligible referrals of a child welfare service relative to a CAMHS one",
+        source="seed 000 (child welfare meets many young children after adversity); value "
+        "assumed",
+    )
+    production_pressure: float = spec(
+        0.7, ge=0.0, le=1.0, unit="0–1",
+        description="Production pressure in child welfare services (replaces "
+        "services.production_pressure there)",
+        source="Kim & Kao 2014 (workload and stress in child welfare); value assumed",
+    )
+    caregiver_barrier_prevalence: float = spec(
+        0.7, ge=0.0, le=1.0, unit="share of families",
+        description="Share of child welfare families with caregiver barriers",
+        source="seed 004 (social stressors); F6; value assumed",
+    )
+    max_cpp_caseload: int = spec(
+        2, ge=1, le=20, unit="cases",
+        description="Most CPP cases a child welfare therapist carries alongside casework",
+        source="value assumed",
+    )
+
+
 class NetworkParams(_Group):
     """Colleague and co-trainee networks (the peer norm)."""
 
@@ -1075,6 +1115,7 @@ class Params(_Group):
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
     network: NetworkParams = NetworkParams()
+    child_welfare: ChildWelfareParams = ChildWelfareParams()
     mechanisms: MechanismParams = MechanismParams()
     strategies: StrategyParams = Field(default_factory=StrategyParams)
 

@@ -220,3 +220,34 @@ def test_drift_starts_when_consultation_ends_and_booster_consultation_slows_it()
 
 def test_a_rigid_programme_leaves_nothing_to_drift_from():  # S5
     assert _mean_drift({"training.programme_flexibility": 0.0}, [30], reps=2)[0] == 0.0
+
+
+# --- two service types (CAMHS and child welfare, seed 000) ----------------------------------
+
+
+def test_child_welfare_services_have_their_own_referrals_pressure_and_caseload():
+    params = Params.from_overrides({"services.count": 4, "child_welfare.share": 0.5,
+                                    "child_welfare.max_cpp_caseload": 1,
+                                    "services.eligible_referrals_per_month": 4.0,
+                                    "simulation.horizon_months": 24})
+    model = ImplementationModel(params, seed_for(6, 0))
+    services = model.services
+    assert services.child_welfare.tolist() == [False, False, True, True]
+    assert services.production_pressure.tolist() == [0.5, 0.5, 0.7, 0.7]
+    most = np.zeros(model.therapists.n, dtype=np.int64)
+    for _ in range(24):
+        model.step()
+        most = np.maximum(most, model.therapists.cpp_caseload)
+    in_cw = services.child_welfare[model.therapists.service]
+    assert most[in_cw].max() == 1  # the child welfare cap
+    assert most[~in_cw].max() > 1  # CAMHS therapists carry more with this many referrals
+
+
+def test_families_of_a_service_type_share_its_barrier_prevalence():
+    from impl_sim.model.cases import draw_referrals
+
+    params = Params()
+    rng = np.random.default_rng(0)
+    families = draw_referrals(rng, params, np.array([400.0, 400.0]), np.array([0.2, 0.9]))
+    shares = [families.barrier[families.service == s].mean() for s in (0, 1)]
+    assert abs(shares[0] - 0.2) < 0.06 and abs(shares[1] - 0.9) < 0.06

@@ -36,9 +36,11 @@ class Referrals:
         return len(self.service)
 
 
-def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) -> Referrals:
+def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray,
+                   prevalence: np.ndarray | None = None) -> Referrals:
     """Eligible families arriving this month: Poisson per service (``rates``), attributes drawn
-    at once.
+    at once; ``prevalence`` is each service's share of families with caregiver barriers
+    (default ``cases.caregiver_barrier_prevalence``).
 
     One uniform draw per family and attribute (a single generator call keeps the hot loop
     cheap); the dropout resistance is its exponential transform.
@@ -47,12 +49,14 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) 
     counts = rng.poisson(rates)
     n = int(counts.sum())
     c = params.cases
+    if prevalence is None:
+        prevalence = np.full(n_services, c.caregiver_barrier_prevalence)
     lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
     barrier_u, length_u, resistance_u, improve_u = rng.random((len(FAMILY_DRAWS), n))
     planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
         service=np.repeat(np.arange(n_services), counts),
-        barrier=barrier_u < c.caregiver_barrier_prevalence,
+        barrier=barrier_u < np.repeat(prevalence, counts),
         planned_months=np.maximum(1, np.rint(planned_weeks / WEEKS_PER_MONTH)).astype(np.int64),
         dropout_resistance=-np.log1p(-resistance_u),  # Exp(1)
         improve_draw=improve_u,

@@ -196,7 +196,8 @@ class ImplementationModel(mesa.Model):
 
     def referrals_arrive(self) -> Referrals:
         rates = self.services.referral_rate
-        referrals = draw_referrals(self.rngs["referrals"], self.params, rates)
+        referrals = draw_referrals(self.rngs["referrals"], self.params, rates,
+                                   self.services.barrier_prevalence)
         self.tally["referrals"] += len(referrals)
         self.series.record_referrals(self.month, len(referrals))
         return referrals
@@ -211,13 +212,14 @@ class ImplementationModel(mesa.Model):
         # the course); afterwards only protected time and free hours remain (S6)
         protected = np.maximum(services.protected_hours[of_post],
                                p.training.trainee_hours_per_week * (pool.state == IN_TRAINING))
-        hours = protected * able + services.free_hours(p)
+        hours = protected * able + services.free_hours(p)[of_post]
         agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
         boost = self.levers.per_service("peer_boost", services.n)
         peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
         log_odds = take_case_log_odds(
             pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
             climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
+        max_caseload = services.max_cpp_caseload[of_post]
         self.cpp_starts_this_month = 0
         if len(referrals) == 0:
             return
@@ -226,12 +228,12 @@ class ImplementationModel(mesa.Model):
             self.rngs["decisions"].random((len(referrals), len(ROUTING_DRAWS))).tolist(),
             per_service=p.services.therapists_per_service,
             routed_share=services.routed_share.tolist(),
-            has_room=(able & (pool.cpp_caseload < p.cases.max_cpp_caseload)).tolist(),
+            has_room=(able & (pool.cpp_caseload < max_caseload)).tolist(),
             intake_weight=(1.0 + p.therapists.self_leadership_intake_weight
                            * pool.self_leadership * able).tolist(),
             take_log_odds=log_odds.tolist(),
             caseload=pool.cpp_caseload.tolist(),
-            max_caseload=p.cases.max_cpp_caseload,
+            max_caseload=max_caseload.tolist(),
             caseload_weight=p.decision.caseload_weight,
         )
         if starts:
@@ -346,7 +348,8 @@ class ImplementationModel(mesa.Model):
         of_post = pool.service
         hazard = turnover_hazard(p, self.services.climate[of_post],
                                  self.leaders.turnover_log_ratio()[of_post],
-                                 pool.state == IN_TRAINING)
+                                 pool.state == IN_TRAINING,
+                                 self.services.production_pressure[of_post])
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
             return
