@@ -311,7 +311,7 @@ class LeaderParams(_Group):
         source="seed 000 theme 4; value calibrated to E1, E2, S1",
     )
     protection_slope: float = spec(
-        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        0.5, ge=0.0, le=5.0, unit="log-odds per ILS point",
         description="How much each proactive ILS point raises the protection log-odds",
         source="Aarons et al. 2014 (ILS proactive: removes obstacles); value calibrated",
     )
@@ -322,7 +322,7 @@ class LeaderParams(_Group):
         source="seed 000 theme 4; value calibrated to E1, E2, S1",
     )
     follow_up_slope: float = spec(
-        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        0.4, ge=0.0, le=5.0, unit="log-odds per ILS point",
         description="How much each ILS point of mean(proactive, perseverant) raises the follow-up "
         "log-odds",
         source="Aarons et al. 2014 (ILS perseverant); value calibrated",
@@ -533,7 +533,7 @@ class TrainingParams(_Group):
         source="F14; assumption for the amount",
     )
     trainee_hours_per_week: float = spec(
-        1.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        0.5, ge=0.0, le=10.0, unit="hours/week", kind="lever",
         description="Hours per week a trainee's service sets aside for training cases while the "
         "programme runs (the agency's commitment to the course); they end with training",
         source="F2 (learning collaboratives: agencies commit a team and time); RBUP (course "

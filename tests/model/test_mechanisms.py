@@ -92,7 +92,8 @@ def test_flexibility_has_an_inverted_u_effect_on_fidelity_adjusted_delivery():  
 
 @pytest.mark.parametrize("structure", [
     {"strategies.booster_consultation.enabled": True},
-    {"strategies.protected_time.enabled": True},
+    # protected time put in place as training ends (like the booster): a structure that remains
+    {"strategies.protected_time.enabled": True, "strategies.protected_time.start_month": 18},
     LEADERSHIP,
 ], ids=["booster_consultation", "protected_time", "implementation_leadership"])
 def test_structures_that_remain_flatten_the_sustainment_cliff(structure):  # S6
@@ -165,8 +166,11 @@ NO_RENEWAL = {"context.renewal_base": 0.0, "context.renewal_impact_weight": 0.0,
 def test_funding_decides_long_run_service_survival():  # S10
     always = ensemble({"context.renewal_base": 1.0})
     lost = ensemble({**NO_RENEWAL, "context.refunding_monthly": 0.0})
+    # a service counts as sustaining while one self-leading therapist carries on, so the
+    # service-level fall is smaller than the therapist-level one (S10a: at least 10 points)
     assert (mean(lost, "service_sustainment_36m")
-            < mean(always, "service_sustainment_36m") - 0.15)
+            < mean(always, "service_sustainment_36m") - 0.1)
+    assert mean(lost, "sustainment_36m") < mean(always, "sustainment_36m") - 0.1
 
 
 def test_programmes_can_stop_and_restart():  # S10
