@@ -142,6 +142,12 @@ def _arms_json(table: dict) -> dict:
                   for o, stats in outcomes.items()} for arm, outcomes in table.items()}
 
 
+def _denominator(outcome: str) -> str:
+    from impl_sim.model.outcomes import OUTCOMES
+
+    return getattr(OUTCOMES.get(outcome), "denominator", "") or ""
+
+
 @app.command()
 @handle_errors
 def run(
@@ -187,6 +193,7 @@ def run(
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
                  "(mean [95 % interval of the mean])", title_justify="left")
     grid.add_column("outcome")
+    grid.add_column("of whom", max_width=30)
     for arm in arms:
         grid.add_column(arm, justify="right")
     if len(arms) == 2:
@@ -195,7 +202,7 @@ def run(
         cells = [_interval(table[a][o]) for a in arms]
         if len(arms) == 2:
             cells.append(_interval(paired_difference(results.summary, o, arms[1], arms[0])))
-        grid.add_row(o, *cells)
+        grid.add_row(o, _denominator(o), *cells)
     out_console.print(grid)
     out_console.print(f"results: {results.directory}")
 

@@ -184,3 +184,15 @@ def test_the_report_shows_survival_curves_and_incremental_costs(small_run):
     table = survival.tables[0][1]
     assert set(table["group"]) == {"passive", "leading"}
     assert "Incremental cost per extra completed case" in sections
+
+
+def test_results_without_events_are_refused_with_the_fix():
+    from types import SimpleNamespace
+
+    from impl_sim.analysis.survival import SurvivalError, analyse
+
+    results = SimpleNamespace(events=None, directory="results/x-1", manifest={})
+    with pytest.raises(SurvivalError, match=r"outputs\.events: true"):
+        analyse(results)
+    with pytest.raises(SurvivalError, match="--by"):
+        analyse(results, by="service")

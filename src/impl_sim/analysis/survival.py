@@ -342,6 +342,25 @@ def survival_figure(curves: pd.DataFrame, colours: dict[str, str] | None = None)
     return fig
 
 
+def run_survival_value(columns: dict[str, np.ndarray], horizon: int, name: str, kind: str,
+                       after: int = 0) -> float:
+    """A survival quantity of one run's event columns (``RunResult.events``): the KM median
+    (``kind="median"``, months; NaN when not reached) or the share not ended ``after`` months
+    after the origin (``kind="survival_at"``; NaN when nobody was followed that long)."""
+    from impl_sim.model.events import event_frame_columns
+
+    frame = pd.DataFrame(event_frame_columns(columns)).assign(task=0, point=0, arm="run",
+                                                              replication=0)
+    table = durations(frame, horizon, names=[name])
+    if table.empty:
+        return math.nan
+    kmf = _fit(table["months"].to_numpy(), table["observed"].to_numpy(), name)
+    if kind == "median":
+        median = float(kmf.median_survival_time_)
+        return median if math.isfinite(median) else math.nan
+    return _at(kmf, after)[0]
+
+
 # --- the command's work: tables, figure, JSON ----------------------------------------------------
 
 BY_CHOICES = ("arm", "none")

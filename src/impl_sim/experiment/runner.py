@@ -142,13 +142,13 @@ class MemoryCache:
 
     def __init__(self, size: int = 4000, chunk_size: int = 1) -> None:
         self.size, self.chunk_size = size, chunk_size
-        self._runs: OrderedDict[tuple[str, int, int, bool], RunResult] = OrderedDict()
+        self._runs: OrderedDict[tuple[str, int, int, bool, bool], RunResult] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(task: Task) -> tuple[str, int, int, bool]:
+    def key(task: Task) -> tuple[str, int, int, bool, bool]:
         digest = Params.from_overrides(task.overrides).digest()
-        return digest, task.seed, task.replication, task.keep_series
+        return digest, task.seed, task.replication, task.keep_series, task.keep_events
 
     def get(self, task: Task) -> RunResult | None:
         """The stored run of ``task``, or ``None``."""

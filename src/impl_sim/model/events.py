@@ -271,7 +271,7 @@ class EventLog:
             return empty_columns()
         self.observe(model)
         derived = service_delivery_events(model.series.service_active,
-                                          model.series.service_competent, model.series.window)
+                                          model.series.competent_since, model.series.window)
         c = {name: np.concatenate((col[: self.size], derived[name]))
              for name, col in self._columns.items()}
         order = np.argsort(c["month"], kind="stable")
@@ -290,12 +290,13 @@ def empty_columns() -> dict[str, np.ndarray]:
     return {name: np.zeros(0, dtype=types[name]) for name in COLUMNS}
 
 
-def service_delivery_events(active: np.ndarray, competent: np.ndarray, window: int,
-                            ) -> dict[str, np.ndarray]:
+def service_delivery_events(active: np.ndarray, competent_since: np.ndarray | None,
+                            window: int) -> dict[str, np.ndarray]:
     """Start-up, competence, delivery stopped and restarted, from month × service flags.
 
     ``active[m, s]``: service ``s`` had at least one CPP case active in month ``m``;
-    ``competent[m, s]``: it had a certified therapist in post. Delivery stops in the
+    ``competent_since[s]``: the first month it had a certified therapist in post (−1: never;
+    ``None``: not wanted). Delivery stops in the
     first of ``window`` consecutive months without an active case (a gap that the run's end cuts
     short is not a stop: the service is censored); it restarts with the next active month.
     """
@@ -303,8 +304,8 @@ def service_delivery_events(active: np.ndarray, competent: np.ndarray, window: i
     horizon, n_services = active.shape
     for s in range(n_services):
         months = np.flatnonzero(active[:, s])
-        if len(competent) and competent[:, s].any():
-            rows.append((int(np.argmax(competent[:, s])), EVENT_CODE["competence"], s, -1))
+        if competent_since is not None and competent_since[s] >= 0:
+            rows.append((int(competent_since[s]), EVENT_CODE["competence"], s, -1))
         if len(months) == 0:
             continue
         rows.append((int(months[0]), EVENT_CODE["startup"], s, -1))

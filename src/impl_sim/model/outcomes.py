@@ -46,19 +46,21 @@ class Outcome:
     plain: str = ""
 
 
-ENROLLED = "therapists enrolled in training whose programme was due to end within the run"
-STAYED = "enrolled therapists still in post when their programme ended (completed or quit it)"
-TRAINED_IN_POST = "trained therapists in post at that month"
-TRAINED_EVER = "therapists who completed training (leavers included)"
-COHORT = "therapists enrolled in the first training cohort"
-ADOPTERS = "therapists who had started a CPP case by that month (leavers included)"
+# Denominators ("of whom"), short enough for a table column; the descriptions say the rest.
+ENROLLED = "enrolled therapists (leavers included)"
+STAYED = "enrolled, still in post at programme end"
+TRAINED_IN_POST = "trained therapists in post"
+TRAINED_EVER = "therapists who completed training"
+COHORT = "first-cohort enrolled therapists"
+ADOPTERS = "adopters (leavers included)"
 MONTH0_STAFF = "therapists in post at month 0"
 SERVICES = "services"
-STARTED_UP = "services that had started delivering CPP (start-up) during the run"
+STARTED_UP = "services that started up"
+FUNDED0 = "services funded at month 0"
 REFERRALS = "eligible referrals"
-CASE_MONTHS = "CPP case-months delivered"
-ENDED_CASES = "CPP cases that ended (completed or dropped out)"
-COMPLETED_CASES = "CPP cases completed"
+CASE_MONTHS = "CPP case-months"
+ENDED_CASES = "ended CPP cases"
+COMPLETED_CASES = "completed CPP cases"
 
 
 def _after(event: str, n: int, denominator: str) -> Outcome:
@@ -81,7 +83,7 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("time_to_first_case", "Time to first case", "months",
             "Mean months from enrolment to the first CPP case, among therapists who started one",
             higher_is_better=False,
-            denominator="enrolled therapists who started a CPP case"),
+            denominator="enrolled adopters"),
     Outcome("penetration", "Penetration", "share",
             "Share of eligible referrals that received CPP", share=True,
             denominator=REFERRALS),
@@ -105,6 +107,14 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Share of the first cohort's enrolled therapists who are still in post and delivered "
             "CPP in the last 6 months, 24 months after training ended (intention to treat)",
             share=True, denominator=COHORT),
+    Outcome("sustainment_trained_24m", "Sustainment at 24 months (of trained)", "share",
+            "Share of the first cohort's therapists who completed training who are still in "
+            "post and delivered CPP in the last 6 months, 24 months after training ended — "
+            "'trained clinicians still delivering', leavers counted as not delivering",
+            share=True, denominator="first-cohort therapists who completed training"),
+    Outcome("sustainment_trained_36m", "Sustainment at 36 months (of trained)", "share",
+            "As sustainment_trained_24m, 36 months after training ended", share=True,
+            denominator="first-cohort therapists who completed training"),
     Outcome("adopters_delivering_24m", "Adopters still delivering at 24 months", "share",
             "Share of adopters (leavers included) in post with an active CPP case in the last "
             "6 months, 24 months after training ended", share=True, denominator=ADOPTERS),
@@ -123,9 +133,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("service_sustainment_36m", "Services sustaining at 36 months", "share",
             "As service_sustainment_24m, 36 months after training ended", share=True,
             denominator=SERVICES),
-    _after("startup", 24, "services that started up at least 24 months before the run's end"),
-    _after("competence", 24,
-           "services that had a certified therapist at least 24 months before the run's end"),
+    _after("startup", 24, "services started up ≥ 24 months before the end"),
+    _after("competence", 24, "services competent ≥ 24 months before the end"),
     Outcome("services_started_up", "Services that started delivering", "share",
             "Share of services with at least one active CPP case during the run", share=True,
             denominator=SERVICES),
@@ -140,17 +149,17 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             share=True, denominator=STARTED_UP),
     Outcome("services_funding_sustained", "Services: funding never lost", "share",
             "Share of services funded at the start that never lost CPP funding", share=True,
-            denominator="services funded at month 0"),
+            denominator=FUNDED0),
     Outcome("services_funding_stopped", "Services: funding lost, not regained", "share",
             "Share of services funded at the start that lost CPP funding and never regained it",
-            share=True, higher_is_better=False, denominator="services funded at month 0"),
+            share=True, higher_is_better=False, denominator=FUNDED0),
     Outcome("services_funding_restarted", "Services: funding lost and regained", "share",
             "Share of services funded at the start that lost CPP funding and regained it",
-            share=True, denominator="services funded at month 0"),
+            share=True, denominator=FUNDED0),
     Outcome("delivery_drop_after_training", "Fall in delivery after training", "share",
             "1 − (therapists delivering in months 6–17 after training ended) / (in the last "
             "6 months of training): the sustainment cliff (S6)", higher_is_better=False,
-            denominator="mean therapists delivering in the last 6 months of training"),
+            denominator="delivering in the last 6 months of training"),
     Outcome("delivering_therapists_24m", "Therapists sustaining at 24 months", "therapists",
             "Number of sustaining therapists 24 months after training ended (capacity)"),
     Outcome("trained_retention", "Retention of trained therapists", "share",
@@ -274,6 +283,10 @@ SERIES_INFO: dict[str, Series] = {s.name: s for s in (
            "Adopters in post who delivered in the last 6 months"),
     Series("month0_staff_left", "Month-0 staff who left", "therapists",
            "Therapists in post at month 0 who have left since"),
+    Series("adopters_delivering_share", "Adopters delivering", "share",
+           "Adopters delivering / adopters (leavers included); NaN before the first adopter"),
+    Series("staff_left_share", "Month-0 staff who left", "share",
+           "Month-0 staff who left / therapists in post at month 0"),
 )}
 # Monthly series recorded by every run (name → description); units in SERIES_INFO/SERIES_UNITS.
 SERIES: dict[str, str] = {name: s.description for name, s in SERIES_INFO.items()}
@@ -283,10 +296,13 @@ SERIES_UNITS: dict[str, str] = {name: s.unit for name, s in SERIES_INFO.items()}
 class MonthlySeries:
     """Preallocated arrays, one value per month (no deep copies, DESIGN brief).
 
-    Besides the series, two month × service tables feed the service outcomes and the service
-    events: ``service_active`` (≥ 1 CPP case worked on that month) and ``service_competent``
-    (a certified therapist in post).
+    Besides the series, the service records feed the service outcomes and the service events:
+    ``service_active`` (month × service: ≥ 1 CPP case worked on that month) and
+    ``competent_since`` (per service, the first month with a certified therapist in post; −1 =
+    never). Series that follow from others (``DERIVED``) are filled in by :meth:`derive`.
     """
+
+    DERIVED = ("services_delivering", "adopters_delivering_share", "staff_left_share")
 
     def __init__(self, horizon: int, n_services: int) -> None:
         self.horizon = horizon
@@ -294,10 +310,11 @@ class MonthlySeries:
         self.values = {name: np.zeros(horizon) for name in SERIES}
         self.services_sustaining = self.values["services_sustaining"]
         self.service_active = np.zeros((horizon, n_services), dtype=bool)
-        self.service_competent = np.zeros((horizon, n_services), dtype=bool)
+        self.competent_since = np.full(n_services, -1, dtype=np.int64)
         self._anyone_trained = False  # sustainment is undefined until then
         self._departures_seen = 0
         self._left = {"adopters": 0, "month0": 0, "trained": 0}
+        self._staff0 = 0  # posts at month 0 (set by the first record)
 
     def record_referrals(self, month: int, n: int) -> None:
         self.values["referrals"][month] = n
@@ -314,7 +331,8 @@ class MonthlySeries:
     def record(self, model: ImplementationModel) -> None:
         pool, m, v = model.therapists, model.month, self.values
         n_services = model.services.n
-        self._count_leavers(model)
+        if len(model.departures) > self._departures_seen:
+            self._count_leavers(model)
         trained = pool.completed_training
         delivered = pool.delivered_within(m, SUSTAINMENT_WINDOW)
         sustaining = trained & delivered
@@ -344,21 +362,35 @@ class MonthlySeries:
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
             np.bincount(pool.service[sustaining], minlength=n_services))
-        worked = np.bincount(pool.service, weights=model._caseload_delivered,
-                             minlength=n_services)
-        self.service_active[m] = worked > 0
-        self.service_competent[m] = np.bincount(pool.service[pool.certified],
-                                                minlength=n_services) > 0
-        v["services_delivering"][m] = np.count_nonzero(
-            self.service_active[max(0, m - SUSTAINMENT_WINDOW + 1): m + 1].any(axis=0))
+        self.service_active[m] = np.bincount(pool.service, weights=model._caseload_delivered,
+                                             minlength=n_services) > 0
+        if trained_in_post and (self.competent_since < 0).any():
+            newly = (self.competent_since < 0) & (np.bincount(
+                pool.service[pool.certified], minlength=n_services) > 0)
+            self.competent_since[newly] = m
         cohort = model._first_cohort
         original = pool.person_id[cohort] == cohort  # still the person enrolled at month 0
         v["cohort_sustaining"][m] = np.count_nonzero(sustaining[cohort] & original)
         v["adopters_total"][m] = np.count_nonzero(adopted) + self._left["adopters"]
         v["adopters_delivering"][m] = np.count_nonzero(adopted & delivered)
         v["month0_staff_left"][m] = self._left["month0"]
+        self._staff0 = pool.n
+
+    def derive(self) -> None:
+        """Fill in the series that follow from the others (cheaper once than every month)."""
+        v = self.values
+        active = np.cumsum(self.service_active, axis=0)
+        before = np.vstack((np.zeros((self.window, active.shape[1]), active.dtype),
+                            active))[: len(active)]
+        v["services_delivering"][:] = np.count_nonzero(active - before, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v["adopters_delivering_share"][:] = np.where(
+                v["adopters_total"] > 0, v["adopters_delivering"] / v["adopters_total"],
+                np.nan)
+        v["staff_left_share"][:] = v["month0_staff_left"] / max(self._staff0, 1)
 
     def as_dict(self) -> dict[str, np.ndarray]:
+        self.derive()
         return dict(self.values)
 
 
@@ -373,8 +405,8 @@ def _safe_div(a: float, b: float) -> float:
 def _everyone(model: ImplementationModel) -> dict[str, np.ndarray]:
     """Person-level records of everyone who held a post: those in post now, then the leavers."""
     pool, gone = model.therapists, model.departures
-    fields = ("completed_training", "enrolled_month", "first_case_month", "cases_started",
-              "certified")
+    fields = ("person_id", "completed_training", "enrolled_month", "first_case_month",
+              "cases_started", "certified")
     people = {f: np.concatenate([getattr(pool, f), np.array([d[f] for d in gone],
                                                              dtype=getattr(pool, f).dtype)])
               for f in fields}
@@ -441,7 +473,7 @@ def delivery_trajectories(active: np.ndarray, window: int = SUSTAINMENT_WINDOW) 
     (:func:`impl_sim.model.events.service_delivery_events`)."""
     from impl_sim.model.events import EVENT_CODE, service_delivery_events
 
-    events = service_delivery_events(active, np.zeros((0, active.shape[1]), bool), window)
+    events = service_delivery_events(active, None, window)
     labels = np.where(active.any(axis=0), "sustained", "never").astype(object)
     stopped = events["service"][events["event"] == EVENT_CODE["delivery_stopped"]]
     restarted = events["service"][events["event"] == EVENT_CODE["delivery_restarted"]]
@@ -464,7 +496,7 @@ def _service_histories(model: ImplementationModel) -> dict[str, float]:
         "services_delivering_24m_after_startup": _delivering_after(
             active, _first_month(active), 24),
         "services_delivering_24m_after_competence": _delivering_after(
-            active, _first_month(series.service_competent), 24),
+            active, series.competent_since, 24),
         "services_started_up": float(started.mean()),
         **{f"services_delivery_{kind}": _safe_div(int((labels == kind).sum()),
                                                   int(started.sum()))
@@ -495,6 +527,7 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
     """End-of-run outcomes, one number each, in :data:`OUTCOMES` order (NaN where undefined:
     an empty denominator, or a month beyond the horizon)."""
     pool, cases, series = model.therapists, model.cases, model.series
+    series.derive()
     v = series.values
     people = _everyone(model)
     trained = people["completed_training"]
@@ -508,6 +541,8 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
     implementation, delivery = float(sum(model.costs.values())), delivery_cost(model)
     cost = implementation + delivery
     cohort_size = len(model._first_cohort)
+    # the first cohort's people have the person ids of their month-0 posts
+    cohort_trained = int((trained & np.isin(people["person_id"], model._first_cohort)).sum())
     before_end = _mean_in(v["delivering"], end - 6, end)
     month0 = np.full(len(v["month0_staff_left"]), float(pool.n))
     values = {
@@ -521,6 +556,10 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "sustainment_36m": _at(v["sustainment"], end + 36),
         "sustainment_enrolled_24m": _safe_div(_at(v["cohort_sustaining"], end + 24),
                                               cohort_size),
+        "sustainment_trained_24m": _safe_div(_at(v["cohort_sustaining"], end + 24),
+                                             cohort_trained),
+        "sustainment_trained_36m": _safe_div(_at(v["cohort_sustaining"], end + 36),
+                                             cohort_trained),
         "adopters_delivering_24m": _share_at(v["adopters_delivering"], v["adopters_total"],
                                              end + 24),
         "adopters_delivering_36m": _share_at(v["adopters_delivering"], v["adopters_total"],
