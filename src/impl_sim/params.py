@@ -1069,6 +1069,53 @@ class TailoredReadinessSupportParams(StrategyParamsBase):
     )
 
 
+class TailoredFlexibilityParams(StrategyParamsBase):
+    """Tailor strategies (individual level): flexibility matched to each trainee's autonomy."""
+
+    mismatch_removed: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of the mismatch between programme flexibility and a trainee's "
+        "autonomy preference that tailoring removes (structure fit rises)",
+        source="seed 000 theme 3 (flexibility welcomed, tailoring to the therapist); value "
+        "assumed",
+    )
+    cost_per_therapist: float = spec(
+        300.0, ge=0.0, le=10000.0, unit="EUR", description="Cost of tailoring per trainee",
+        source="value assumed",
+    )
+
+
+class TailoredOrganisationalSupportParams(StrategyParamsBase):
+    """Tailor strategies (organisational level): protected time where pressure is high."""
+
+    pressure_threshold: float = spec(
+        0.6, ge=0.0, le=1.0, unit="0–1", kind="lever",
+        description="Services with at least this production pressure get the support",
+        source="seed 004 (organisational constraints); value assumed",
+    )
+    hours_per_week: float = spec(
+        1.5, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week protected for CPP in those services",
+        source="seed 000 theme 4; value assumed",
+    )
+
+
+class CulturalTailoringParams(StrategyParamsBase):
+    """Tailor strategies (cultural level): training in culturally sensitive care."""
+
+    barrier_hazard_reduction: float = spec(
+        0.3, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of caregiver barriers' excess dropout hazard a therapist trained in "
+        "culturally sensitive care removes (language, culture, mental-health literacy)",
+        source="seed 004 (barriers among ethnic minority families; recommendation: training in "
+        "culturally sensitive care); value assumed",
+    )
+    cost_per_therapist: float = spec(
+        500.0, ge=0.0, le=10000.0, unit="EUR",
+        description="Cost of the training per therapist", source="value assumed",
+    )
+
+
 class OngoingTrainingParams(StrategyParamsBase):
     """Conduct ongoing training: new cohorts enrol untrained staff (answers turnover, S8)."""
 
@@ -1100,6 +1147,11 @@ class StrategyParams(_Group):
     tailored_readiness_support: TailoredReadinessSupportParams = Field(
         default_factory=TailoredReadinessSupportParams)
     ongoing_training: OngoingTrainingParams = Field(default_factory=OngoingTrainingParams)
+    tailored_flexibility: TailoredFlexibilityParams = Field(
+        default_factory=TailoredFlexibilityParams)
+    tailored_organisational_support: TailoredOrganisationalSupportParams = Field(
+        default_factory=TailoredOrganisationalSupportParams)
+    cultural_tailoring: CulturalTailoringParams = Field(default_factory=CulturalTailoringParams)
 
 
 class Params(_Group):

@@ -113,7 +113,8 @@ class CaseBook:
         self.active = np.concatenate((self.active, new))
         return new
 
-    def dropout_hazard(self, params: Params, fidelity: np.ndarray) -> np.ndarray:
+    def dropout_hazard(self, params: Params, fidelity: np.ndarray,
+                       barrier_reduction: np.ndarray | None = None) -> np.ndarray:
         """Monthly dropout hazard of each active case.
 
         Caregiver barriers multiply it (F6); a high-fidelity therapist's between-session
@@ -121,14 +122,20 @@ class CaseBook:
         """
         c = params.cases
         a = self.active
-        barrier = np.where(self.barrier[a], c.caregiver_barrier_hazard_ratio, 1.0)
+        excess = c.caregiver_barrier_hazard_ratio - 1.0
+        if barrier_reduction is not None:  # culturally tailored care (a strategy's lever)
+            excess = excess * (1.0 - barrier_reduction[self.slot[a]])
+        barrier = np.where(self.barrier[a], 1.0 + excess, 1.0)
         return (c.dropout_hazard * barrier * (1.0 - c.engagement_effect * fidelity)
                 * (1.0 - c.retention_support_max_reduction * c.retention_support))
 
-    def progress(self, params: Params, therapist_fidelity: np.ndarray) -> tuple[np.ndarray, ...]:
+    def progress(self, params: Params, therapist_fidelity: np.ndarray,
+                 barrier_reduction: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """Advance every active case by one month of weekly sessions.
 
-        Returns the indices of cases that completed, that improved and that dropped out.
+        ``barrier_reduction`` (per post, 0–1) removes that share of the caregiver barriers' excess
+        hazard for the post's families. Returns the indices of cases that completed, that
+        improved and that dropped out.
         """
         a = self.active
         if len(a) == 0:
@@ -137,7 +144,7 @@ class CaseBook:
         fid = therapist_fidelity[self.slot[a]]
         self.fidelity_sum[a] += fid
         self.months_delivered[a] += 1
-        self.cumulative_hazard[a] += self.dropout_hazard(params, fid)
+        self.cumulative_hazard[a] += self.dropout_hazard(params, fid, barrier_reduction)
         dropped = a[self.cumulative_hazard[a] > self.resistance[a]]
         finished = a[(self.months_delivered[a] >= self.planned_months[a])
                      & (self.cumulative_hazard[a] <= self.resistance[a])]

@@ -265,7 +265,8 @@ class ImplementationModel(mesa.Model):
         self._caseload_delivered = pool.cpp_caseload.copy()
         self.tally["case_months"] += len(cases.active)
         self.tally["fidelity_sum"] += float(pool.fidelity @ pool.cpp_caseload)
-        finished, improved, dropped = cases.progress(self.params, pool.fidelity)
+        reduction = self.levers.per_unit("barrier_hazard_reduction", pool.n)
+        finished, improved, dropped = cases.progress(self.params, pool.fidelity, reduction)
         if len(finished) or len(dropped):
             ended = np.concatenate((finished, dropped))
             pool.cpp_caseload -= np.bincount(cases.slot[ended], minlength=pool.n)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from impl_sim.model.constants import ILS_SCALE_MAX, MONTHS_PER_YEAR
-from impl_sim.model.therapist import UNTRAINED
+from impl_sim.model.therapist import IN_TRAINING, UNTRAINED
 from impl_sim.model.training import cohort_cost, enrol
 from impl_sim.params import (
     AuditFeedbackParams,
@@ -38,11 +38,14 @@ from impl_sim.params import (
     CentralCaseRoutingParams,
     ChampionsParams,
     CommissioningSupportParams,
+    CulturalTailoringParams,
     LeadershipTrainingParams,
     OngoingTrainingParams,
     Params,
     ProtectedTimeParams,
     StrategyParamsBase,
+    TailoredFlexibilityParams,
+    TailoredOrganisationalSupportParams,
     TailoredReadinessSupportParams,
     register_strategy_params,
     unregister_strategy_params,
@@ -92,6 +95,8 @@ register_lever("watched", 0.0, "1 where someone looks at how CPP is delivered (a
                "corrected")
 register_lever("awareness_gain_per_month", 0.0, "commissioner awareness gained per month")
 register_lever("evaluation_boost", 0.0, "rise of demonstrated impact from routine evaluation")
+register_lever("barrier_hazard_reduction", 0.0, "share of caregiver barriers' excess dropout "
+               "hazard removed, per post (culturally tailored care)")
 
 
 class LeverBoard:
@@ -120,9 +125,11 @@ class LeverBoard:
         self._check(name)
         return self._values.get(name, LEVERS[name][0])
 
-    def per_service(self, name: str, n_services: int) -> np.ndarray:
-        """The lever as one value per service."""
-        return np.broadcast_to(np.asarray(self.get(name), dtype=float), (n_services,))
+    def per_unit(self, name: str, n: int) -> np.ndarray:
+        """The lever as one value per unit (service or post, as the lever is declared)."""
+        return np.broadcast_to(np.asarray(self.get(name), dtype=float), (n,))
+
+    per_service = per_unit
 
 
 class StateTable:
@@ -356,6 +363,73 @@ class OngoingTraining(Strategy):
         if len(new):
             enrol(model.therapists, new, model.month, model.params)
             model.add_cost("training", cohort_cost(len(new), model.params))
+
+
+# --- tailoring at three levels (seed 000 theme 4 and conclusion; seed 004) --------------------
+
+
+@register
+class TailoredFlexibility(Strategy):
+    """Individual level: the programme adapts its flexibility to each trainee's wish for
+    autonomy, removing part of the mismatch that lowers structure fit (S5)."""
+
+    name = "tailored_flexibility"
+    parameters = TailoredFlexibilityParams
+    eric_name = "Tailor strategies"
+    therapist_state: ClassVar[dict[str, tuple[type, object]]] = {"tailored": (bool, False)}
+
+    def before_step(self, model: ImplementationModel) -> None:
+        if not self.active(model.month):
+            return
+        pool, tailored = model.therapists, self.therapists.tailored
+        new = np.flatnonzero((pool.state == IN_TRAINING) & ~tailored)
+        if len(new):
+            mismatch = 1.0 - pool.structure_fit[new]
+            pool.structure_fit[new] = 1.0 - (1.0 - self.params.mismatch_removed) * mismatch
+            tailored[new] = True
+            model.add_cost("tailored_support", len(new) * self.params.cost_per_therapist)
+
+
+@register
+class TailoredOrganisationalSupport(Strategy):
+    """Organisational level: services under high production pressure (often child welfare
+    services) get protected hours for CPP (seed 004: organisational constraints)."""
+
+    name = "tailored_organisational_support"
+    parameters = TailoredOrganisationalSupportParams
+    eric_name = "Tailor strategies"
+
+    def before_step(self, model: ImplementationModel) -> None:
+        if self.active(model.month):
+            pressed = model.services.production_pressure >= self.params.pressure_threshold
+            model.levers.raise_("protected_hours_per_week", pressed * self.params.hours_per_week)
+
+
+@register
+class CulturalTailoring(Strategy):
+    """Cultural level: therapists trained in culturally sensitive care tailor CPP to families'
+    language and culture, so caregiver barriers drive fewer families out (seed 004)."""
+
+    name = "cultural_tailoring"
+    parameters = CulturalTailoringParams
+    eric_name = "Tailor strategies"
+    therapist_state: ClassVar[dict[str, tuple[type, object]]] = {
+        "culturally_trained": (bool, False)}
+    result_series: ClassVar[dict[str, str]] = {
+        "culturally_trained": "Therapists in post trained in culturally sensitive care"}
+
+    def before_step(self, model: ImplementationModel) -> None:
+        trained = self.therapists.culturally_trained
+        if self.active(model.month):
+            new = np.flatnonzero(model.therapists.can_deliver() & ~trained)
+            trained[new] = True
+            model.add_cost("tailored_support", len(new) * self.params.cost_per_therapist)
+        model.levers.raise_("barrier_hazard_reduction",
+                            trained * self.params.barrier_hazard_reduction)
+
+    def after_step(self, model: ImplementationModel) -> None:
+        self.series["culturally_trained"][model.month] = np.count_nonzero(
+            self.therapists.culturally_trained)
 
 
 def build_strategies(params: Params) -> list[Strategy]:
