@@ -292,3 +292,11 @@ def test_the_why_chart_has_a_bar_per_mechanism_path():
     assert len(ax.patches) == len(paths)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert all("mechanisms." not in label for label in labels)  # plain labels, not switches
+
+
+def test_the_share_of_those_who_started_training_names_the_first_cohort():
+    whatif = replace(WhatIf(b=Arm("", {"training.enrolled_share": 0.5})), **SMALL)
+    text = dict(zip(KEY_SENTENCES, sentences(run_ensemble(whatif)), strict=False))
+    # B enrols half of its 40 posts in the first cohort: 20 started training
+    assert " of the 20 therapists who started training in the first cohort with B" in text[
+        "sustainment_enrolled_24m"]

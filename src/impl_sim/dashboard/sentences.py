@@ -42,6 +42,12 @@ def _scale(ens: Ensemble, name: str, arm: str) -> tuple[float, str]:
     return 1.0, ""
 
 
+def first_cohort(ens: Ensemble, arm: str) -> int:
+    """Therapists enrolled in the first cohort: the posts times the enrolled share."""
+    p = ens.scenario.params_for(arm)
+    return round(ens.therapist_posts(arm) * p.training.enrolled_share)
+
+
 def _value(name: str, x: float, k: float) -> str:
     outcome = OUTCOMES[name]
     if outcome.unit == "EUR":
@@ -141,7 +147,7 @@ def sentence(ens: Ensemble, name: str) -> str:
     share_of = (f" of the {words.denominator}" if OUTCOMES[name].share and not of_b
                 and words.denominator else "")
     if words.group == "enrolled":  # "of the 40 therapists who started training"
-        share_of = f" of the {ens.mean(b, 'enrolled_total')['mean']:.0f} {words.denominator}"
+        share_of = f" of the {first_cohort(ens, b)} {words.denominator}"
     side_b = f"{_value(name, mb['mean'], kb)}{of_b}{share_of} with B {_range(name, mb, kb)}"
     side_a = f"{_value(name, ma['mean'], ka)} with A {_range(name, ma, ka)}"
     return f"{heading}: {side_b}, {side_a}. {verdict(ens, name)}"

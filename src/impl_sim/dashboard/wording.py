@@ -119,7 +119,7 @@ OUTCOME_WORDS: dict[str, OutcomeWords] = {
         "therapist posts", "posts"),
     "sustainment_enrolled_24m": OutcomeWords(
         "therapists who started training and still deliver CPP two years after it ends",
-        "therapists who started training", "enrolled"),
+        "therapists who started training in the first cohort", "enrolled"),
     "sustainment_24m": OutcomeWords(
         "trained therapists still delivering CPP two years after training ends",
         "trained therapists still in post"),
