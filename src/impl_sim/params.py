@@ -39,14 +39,18 @@ def spec(
     kind: Kind = "uncertainty",
     label: str | None = None,
     key: bool = False,
+    plain: str | None = None,
 ) -> Any:
     """Declare one parameter: a pydantic ``Field`` carrying our metadata.
 
-    ``key=True`` marks the parameters a dashboard shows first (the most important levers).
+    ``key=True`` marks the parameters a dashboard shows first (the most important levers);
+    ``plain`` is the leader-facing wording of the label where the technical one does not serve.
     """
     extra = {"unit": unit, "source": source, "kind": kind, "key": key}
     if label:
         extra["label"] = label
+    if plain:
+        extra["plain"] = plain
     return Field(default, description=description, ge=ge, le=le, json_schema_extra=extra)
 
 
@@ -90,21 +94,24 @@ class ServiceParams(_Group):
     eligible_referrals_per_month: float = spec(
         1.5, ge=0.0, le=50.0, unit="families/month", key=True,
         label="Eligible referrals per month",
+        plain="Families needing CPP referred each month (per service)",
         description="Mean number of CPP-eligible families (child 0–5, trauma) referred to a "
         "service each month (Poisson)",
         source="seed 001 (target group); rate is an assumption",
     )
     production_pressure: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Production pressure",
+        plain="How stretched the service is",
         description="Demand relative to capacity: 0 = slack, 1 = overloaded; eats the free hours "
         "therapists could give to CPP and raises turnover",
         source="seed 004 (organisational constraints); assumption",
     )
     free_hours_per_week: float = spec(
-        2.0, ge=0.0, le=10.0, unit="hours/week",
+        1.0, ge=0.0, le=10.0, unit="hours/week",
         description="Hours per week a therapist could give to CPP at zero production pressure, "
         "without protected time",
-        source="assumption",
+        source="seed 000 theme 4 and seed 004 (lack of time is a main barrier): less than one "
+        "case's 1.5 h at average pressure; value assumed",
     )
     referral_rate_cv: float = spec(
         0.15, ge=0.0, le=2.0, unit="coefficient of variation",
@@ -165,6 +172,7 @@ class TherapistParams(_Group):
 
     motivation_mean: float = spec(
         0.6, ge=0.0, le=1.0, unit="0–1", key=True, label="Intrinsic motivation (mean)",
+        plain="How well CPP fits therapists' own values",
         description="Mean intrinsic motivation: fit between the therapist's own values and "
         "clients' needs",
         source="seed 000 theme 1 (S3); value assumed",
@@ -176,6 +184,7 @@ class TherapistParams(_Group):
     )
     readiness_mean: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Psychological readiness (mean)",
+        plain="How ready therapists feel for trauma work with parent and child",
         description="Mean psychological readiness to work with trauma and the parent–child "
         "relationship",
         source="seed 000 theme 2 (S4); value assumed",
@@ -197,6 +206,7 @@ class TherapistParams(_Group):
     )
     self_leadership_mean: float = spec(
         0.35, ge=0.0, le=1.0, unit="0–1", key=True, label="Self-leadership (mean)",
+        plain="How well therapists organise CPP on their own",
         description="Mean ability to organise one's own implementation (find cases, carve out "
         "time) when leaders are passive",
         source="seed 000 theme 4 (S2); value assumed",
@@ -208,6 +218,7 @@ class TherapistParams(_Group):
     )
     annual_turnover: float = spec(
         0.30, ge=0.0, le=0.9, unit="share/year", key=True, label="Staff turnover per year",
+        plain="Therapists leaving each year",
         description="Share of therapists leaving per year at average pressure and climate; "
         "leavers are replaced by untrained hires",
         source="F12 (25–50 %/year, typically 30–35 %)",
@@ -243,6 +254,7 @@ class LeaderParams(_Group):
 
     style: LeadershipStyle = spec(
         LeadershipStyle.ils_scores, kind="lever", key=True, label="Leadership style",
+        plain="What leaders do about CPP",
         description="passive_support ('you may do it'), implementation_leadership (proactive, "
         "knowledgeable, perseverant), or ils_scores (use the four dimensions below)",
         source="seed 000 theme 4 (S1)",
@@ -310,7 +322,7 @@ class LeaderParams(_Group):
         source="seed 000 theme 4; value calibrated to E1, E2, S1",
     )
     protection_slope: float = spec(
-        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        0.5, ge=0.0, le=5.0, unit="log-odds per ILS point",
         description="How much each proactive ILS point raises the protection log-odds",
         source="Aarons et al. 2014 (ILS proactive: removes obstacles); value calibrated",
     )
@@ -321,13 +333,14 @@ class LeaderParams(_Group):
         source="seed 000 theme 4; value calibrated to E1, E2, S1",
     )
     follow_up_slope: float = spec(
-        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        0.4, ge=0.0, le=5.0, unit="log-odds per ILS point",
         description="How much each ILS point of mean(proactive, perseverant) raises the follow-up "
         "log-odds",
         source="Aarons et al. 2014 (ILS perseverant); value calibrated",
     )
     max_protected_hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        plain="Hours a leader who protects fully sets aside unprompted (how leaders behave)",
         description="Hours per week a leader who protects fully sets aside for each therapist "
         "who can deliver CPP — trainees as well as trained therapists (needs funding; costed "
         "at training.therapist_hour_cost)",
@@ -486,6 +499,7 @@ class TrainingParams(_Group):
     consultation_sessions_per_month: float = spec(
         2.0, ge=0.0, le=8.0, unit="sessions/month", kind="lever", key=True,
         label="Consultation during training",
+        plain="Case consultation during training",
         description="Case consultation sessions per month while training (ends with training "
         "unless a strategy extends it)",
         source="F2 (every 2 weeks)",
@@ -508,6 +522,7 @@ class TrainingParams(_Group):
     )
     programme_flexibility: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", kind="lever", key=True, label="Programme flexibility",
+        plain="How freely therapists may adapt the method",
         description="How much the programme lets therapists adapt: 0 = rigid manual, "
         "1 = unlimited autonomy",
         source="seed 000 theme 3 (S5); value assumed",
@@ -531,6 +546,13 @@ class TrainingParams(_Group):
         50.0, ge=0.0, le=500.0, unit="EUR/hour",
         description="Cost of one therapist hour (protected time and training hours)",
         source="F14; assumption for the amount",
+    )
+    trainee_hours_per_week: float = spec(
+        0.5, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week a trainee's service sets aside for training cases while the "
+        "programme runs (the agency's commitment to the course); they end with training",
+        source="F2 (learning collaboratives: agencies commit a team and time); RBUP (course "
+        "participation anchored at the workplace); value assumed",
     )
     reference_sessions_per_month: float = spec(
         2.0, ge=0.5, le=8.0, unit="sessions/month", kind="structure",
@@ -672,7 +694,7 @@ class DecisionParams(_Group):
     """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
 
     intercept: float = spec(
-        -2.4, ge=-10.0, le=10.0, unit="log-odds",
+        -2.2, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
         source="calibrated (F9–F11)",
     )
@@ -731,6 +753,46 @@ class DecisionParams(_Group):
         0.8, ge=0.0, le=10.0, unit="log-odds per case",
         description="Reluctance per CPP case already carried",
         source="assumption",
+    )
+
+
+class ChildWelfareParams(_Group):
+    """Child welfare services: the second service type of the Norwegian CPP cohort.
+
+    The rest of the services are child and adolescent mental health services (CAMHS), described
+    by the ``services.*`` and ``cases.*`` parameters. A child welfare service differs in its
+    eligible referrals, its production pressure, its families' barriers and the CPP caseload one
+    therapist can carry alongside statutory casework.
+    """
+
+    share: float = spec(
+        0.0, ge=0.0, le=1.0, unit="share of services", kind="structure",
+        description="Share of services that are child welfare services (the last ones by "
+        "number; the rest are CAMHS)",
+        source="seed 000 (CPP trained in CAMHS and child welfare services in Norway); "
+        "value assumed (0 = the calibrated CAMHS world)",
+    )
+    referral_ratio: float = spec(
+        1.2, ge=0.0, le=10.0, unit="ratio",
+        description="Eligible referrals of a child welfare service relative to a CAMHS one",
+        source="seed 000 (child welfare meets many young children after adversity); value "
+        "assumed",
+    )
+    production_pressure: float = spec(
+        0.7, ge=0.0, le=1.0, unit="0–1",
+        description="Production pressure in child welfare services (replaces "
+        "services.production_pressure there)",
+        source="Kim & Kao 2014 (workload and stress in child welfare); value assumed",
+    )
+    caregiver_barrier_prevalence: float = spec(
+        0.7, ge=0.0, le=1.0, unit="share of families",
+        description="Share of child welfare families with caregiver barriers",
+        source="seed 004 (social stressors); F6; value assumed",
+    )
+    max_cpp_caseload: int = spec(
+        2, ge=1, le=20, unit="cases",
+        description="Most CPP cases a child welfare therapist carries alongside casework",
+        source="value assumed",
     )
 
 
@@ -916,6 +978,7 @@ class ProtectedTimeParams(StrategyParamsBase):
     hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever", key=True,
         label="Protected hours per week",
+        plain="Hours protected for CPP each week",
         description="Hours per week protected for CPP for every therapist who can deliver it "
         "(trainees and trained therapists, not those who discontinued); costed at "
         "training.therapist_hour_cost",
@@ -1021,6 +1084,53 @@ class TailoredReadinessSupportParams(StrategyParamsBase):
     )
 
 
+class TailoredFlexibilityParams(StrategyParamsBase):
+    """Tailor strategies (individual level): flexibility matched to each trainee's autonomy."""
+
+    mismatch_removed: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of the mismatch between programme flexibility and a trainee's "
+        "autonomy preference that tailoring removes (structure fit rises)",
+        source="seed 000 theme 3 (flexibility welcomed, tailoring to the therapist); value "
+        "assumed",
+    )
+    cost_per_therapist: float = spec(
+        300.0, ge=0.0, le=10000.0, unit="EUR", description="Cost of tailoring per trainee",
+        source="value assumed",
+    )
+
+
+class TailoredOrganisationalSupportParams(StrategyParamsBase):
+    """Tailor strategies (organisational level): protected time where pressure is high."""
+
+    pressure_threshold: float = spec(
+        0.6, ge=0.0, le=1.0, unit="0–1", kind="lever",
+        description="Services with at least this production pressure get the support",
+        source="seed 004 (organisational constraints); value assumed",
+    )
+    hours_per_week: float = spec(
+        1.5, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week protected for CPP in those services",
+        source="seed 000 theme 4; value assumed",
+    )
+
+
+class CulturalTailoringParams(StrategyParamsBase):
+    """Tailor strategies (cultural level): training in culturally sensitive care."""
+
+    barrier_hazard_reduction: float = spec(
+        0.3, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of caregiver barriers' excess dropout hazard a therapist trained in "
+        "culturally sensitive care removes (language, culture, mental-health literacy)",
+        source="seed 004 (barriers among ethnic minority families; recommendation: training in "
+        "culturally sensitive care); value assumed",
+    )
+    cost_per_therapist: float = spec(
+        500.0, ge=0.0, le=10000.0, unit="EUR",
+        description="Cost of the training per therapist", source="value assumed",
+    )
+
+
 class OngoingTrainingParams(StrategyParamsBase):
     """Conduct ongoing training: new cohorts enrol untrained staff (answers turnover, S8)."""
 
@@ -1052,6 +1162,11 @@ class StrategyParams(_Group):
     tailored_readiness_support: TailoredReadinessSupportParams = Field(
         default_factory=TailoredReadinessSupportParams)
     ongoing_training: OngoingTrainingParams = Field(default_factory=OngoingTrainingParams)
+    tailored_flexibility: TailoredFlexibilityParams = Field(
+        default_factory=TailoredFlexibilityParams)
+    tailored_organisational_support: TailoredOrganisationalSupportParams = Field(
+        default_factory=TailoredOrganisationalSupportParams)
+    cultural_tailoring: CulturalTailoringParams = Field(default_factory=CulturalTailoringParams)
 
 
 class Params(_Group):
@@ -1070,6 +1185,7 @@ class Params(_Group):
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
     network: NetworkParams = NetworkParams()
+    child_welfare: ChildWelfareParams = ChildWelfareParams()
     mechanisms: MechanismParams = MechanismParams()
     strategies: StrategyParams = Field(default_factory=StrategyParams)
 
@@ -1161,6 +1277,7 @@ class ParamSpec:
     key: bool
     label: str
     choices: tuple[str, ...] | None = None
+    plain: str = ""  # leader-facing label ("" = the label serves)
 
     @property
     def is_numeric(self) -> bool:
@@ -1222,7 +1339,7 @@ def _walk(model: type[BaseModel], prefix: str, group: str) -> Iterator[ParamSpec
             source=str(extra.get("source", "assumption")), kind=str(extra.get("kind", "")),
             key=bool(extra.get("key", False)),
             label=str(extra.get("label") or fname.replace("_", " ").capitalize()),
-            choices=choices,
+            choices=choices, plain=str(extra.get("plain", "")),
         )
 
 

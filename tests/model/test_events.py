@@ -158,6 +158,20 @@ def test_service_delivery_events_follow_the_cases_of_the_service(busy):
                                                         service].any()
 
 
+def test_service_trajectories_agree_with_the_service_events(busy):
+    from impl_sim.model.outcomes import delivery_trajectories
+
+    model, events = busy
+    labels = delivery_trajectories(model.series.service_active, model.series.window)
+    for service, label in enumerate(labels):
+        kinds = events[(events["entity"] == "service") & (events["id"] == service)]["event"]
+        expected = ("restarted" if (kinds == "delivery_restarted").any() else
+                    "stopped" if (kinds == "delivery_stopped").any() else
+                    "sustained" if (kinds == "startup").any() else "never")
+        assert label == expected, service
+    assert len(set(labels)) > 1  # the busy run has more than one kind of history
+
+
 def test_a_run_without_turnover_has_no_leaving():
     model = _run({"therapists.annual_turnover": 0.0, "leaders.annual_turnover": 0.0})
     events = _frame(model)
@@ -193,6 +207,7 @@ def test_everyone_leaving_during_training_gives_completion_zero_and_in_post_unde
         monkeypatch):
     monkeypatch.setattr(model_module, "turnover_hazard",
                         lambda params, climate, *rest: np.ones_like(climate))
+    # no later cohorts (hires are not enrolled), so only the first cohort is in training
     model = _run({"simulation.horizon_months": 30, "therapists.trainee_turnover_ratio": 1.0,
                   "training.hire_enrolment_share": 0.0})
     summary = summarise(model)

@@ -224,11 +224,14 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "delivery (all services)"),
     Outcome("leadership_climate_d", "Leadership → climate (d)", "SD",
             "Climate difference between services with above- vs below-median leadership, 24 "
-            "months after training ended, in pooled SDs across services (model/effects.py)"),
+            "months after training ended, in pooled SDs across services (model/effects.py)",
+            denominator="services of the run, split at the median leadership score"),
     Outcome("climate_use_d", "Climate → CPP use (d)", "SD",
             "Difference in the share of trained therapists sustaining 24 months after training "
             "ended between services with above- vs below-median climate at training end, in "
-            "pooled SDs across services (model/effects.py)"),
+            "pooled SDs across services (model/effects.py)",
+            denominator="services of the run with a trained therapist in post, split at the "
+            "median climate"),
 )}
 
 @dataclass(frozen=True)
@@ -359,8 +362,7 @@ class MonthlySeries:
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
             np.bincount(pool.service[sustaining], minlength=n_services))
-        self.service_active[m] = np.bincount(pool.service, weights=model._caseload_delivered,
-                                             minlength=n_services) > 0
+        self.service_active[m, pool.service[model._caseload_delivered > 0]] = True
         if trained_in_post and (self.competent_since < 0).any():
             newly = (self.competent_since < 0) & (np.bincount(
                 pool.service[pool.certified], minlength=n_services) > 0)
@@ -467,15 +469,19 @@ def _first_month(flags: np.ndarray) -> np.ndarray:
 def delivery_trajectories(active: np.ndarray, window: int = SUSTAINMENT_WINDOW) -> np.ndarray:
     """Each service's delivery over the run: "never", "sustained", "stopped" or "restarted"
     (stopped, then delivering again). The stop rule is that of the service events
-    (:func:`impl_sim.model.events.service_delivery_events`)."""
-    from impl_sim.model.events import EVENT_CODE, service_delivery_events
-
-    events = service_delivery_events(active, None, window)
-    labels = np.where(active.any(axis=0), "sustained", "never").astype(object)
-    stopped = events["service"][events["event"] == EVENT_CODE["delivery_stopped"]]
-    restarted = events["service"][events["event"] == EVENT_CODE["delivery_restarted"]]
-    labels[stopped] = "stopped"
-    labels[restarted] = "restarted"
+    (:func:`impl_sim.model.events.service_delivery_events`): a gap of at least ``window``
+    months without an active case is a stop; a final gap counts only if the run holds all of
+    it."""
+    horizon = active.shape[0]
+    labels = np.full(active.shape[1], "never", dtype=object)
+    for s in np.flatnonzero(active.any(axis=0)).tolist():
+        months = np.flatnonzero(active[:, s])
+        if (np.diff(months) > window).any():
+            labels[s] = "restarted"
+        elif horizon - 1 - months[-1] >= window:
+            labels[s] = "stopped"
+        else:
+            labels[s] = "sustained"
     return labels
 
 
