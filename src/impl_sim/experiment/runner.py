@@ -9,6 +9,7 @@ the main module.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,8 @@ def run_scenario(
     dask_address: str | None = None,
     progress: ProgressCallback | None = None,
     resume: bool = True,
+    force_new: bool = False,
+    wait: bool = False,
 ) -> Results:
     """Run every task of ``scenario`` and return its :class:`~impl_sim.experiment.store.Results`.
 
@@ -125,27 +128,42 @@ def run_scenario(
     ``out=None`` they are kept in memory only. ``executor`` is ``serial``, ``processes`` or
     ``dask`` (default: serial for one worker, processes otherwise; dask when ``dask_address``
     is given). The tables do not depend on the executor or the number of workers.
+
+    One writer per folder: a second call on a folder in use raises
+    :class:`~impl_sim.experiment.lock.FolderBusy` (``wait=True`` waits instead). A folder that
+    cannot be resumed safely raises :class:`~impl_sim.experiment.store.ResultsError`;
+    ``force_new=True`` moves its contents aside first.
     """
     from impl_sim.experiment.executors import make_executor
     from impl_sim.experiment.store import ResultStore
 
     ex = make_executor(executor, workers=workers, dask_address=dask_address)
-    store = ResultStore.open(scenario, out, resume=resume)
-    pending = store.pending_chunks()
-    total = len(store.tasks)
-    if progress:
-        progress(store.runs_done(), total)
+    store = ResultStore.open(scenario, out, resume=resume, force_new=force_new, wait=wait)
     try:
-        if pending:
-            with ex:
-                store.begin_session(ex.describe())
-                for results in ex.map_unordered(run_chunk, pending):
-                    store.write_chunk(results)
-                    if progress:
-                        progress(store.runs_done(), total)
-    finally:
+        pending = store.pending_chunks()
+        total = len(store.tasks)
+        if progress:
+            progress(store.runs_done(), total)
+        try:
+            if pending:
+                with ex:
+                    store.begin_session(ex.describe())
+                    for results in ex.map_unordered(run_chunk, pending):
+                        store.write_chunk(results)
+                        if progress:
+                            progress(store.runs_done(), total)
+        except BaseException:
+            _finish_quietly(store)  # the first error is the one to report
+            raise
         store.finish()
+    finally:
+        store.close()
     return store.load()
+
+
+def _finish_quietly(store: Any) -> None:
+    with contextlib.suppress(OSError):
+        store.finish()
 
 
 def sweep(scenario: Scenario | str | Path, *, samples: int | None = None,

@@ -121,8 +121,11 @@ class Scenario:
         }
 
     def hash(self) -> str:
-        """Short hash of :meth:`canonical` (a changed scenario gets a new results folder)."""
-        blob = json.dumps(self.canonical(), sort_keys=True, default=str)
+        """Short hash of :meth:`canonical` (a changed scenario gets a new results folder).
+
+        Order is kept where it decides the runs: the arms and the design parameters (task
+        order, design columns); everything else in :meth:`canonical` is already sorted."""
+        blob = json.dumps(self.canonical(), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def to_yaml(self) -> str:
