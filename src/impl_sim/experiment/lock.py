@@ -59,8 +59,8 @@ class FolderLock:
                     holder = describe_holder(self.path)
                     os.close(fd)
                     raise FolderBusy(self.directory, holder) from None
-                if not told and self.on_wait is not None:
-                    self.on_wait(describe_holder(self.path))
+                if not told:
+                    (self.on_wait or self._say_waiting)(describe_holder(self.path))
                     told = True
                 time.sleep(self.poll_seconds)
         self._fd = fd
@@ -70,6 +70,11 @@ class FolderLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
         return self
+
+    def _say_waiting(self, holder: str) -> None:
+        sys.stderr.write(f"{self.directory}: in use by another sweep ({holder}); waiting for "
+                         "it to finish…\n")
+        sys.stderr.flush()
 
     def release(self) -> None:
         """Give the lock up (closing the file releases the flock)."""
@@ -98,5 +103,9 @@ def describe_holder(path: Path) -> str:
         return "holder unknown"
     from impl_sim.textsafe import excerpt
 
-    return (f"pid {excerpt(info.get('pid'))} on {excerpt(info.get('host'))}, since "
-            f"{excerpt(info.get('since'))}, running {excerpt(info.get('command'), 80)}")
+    def show(key: str, limit: int = 60) -> str:
+        value = info.get(key)
+        return excerpt(value, limit) if not isinstance(value, str) else excerpt(value, limit)[1:-1]
+
+    return (f"pid {show('pid')} on {show('host')}, since {show('since')}, running "
+            f"`{show('command', 80)}`")

@@ -76,7 +76,9 @@ class StoreWriteError(OSError):
         hint = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
                 errno.EROFS: "choose a writable --out",
                 errno.EACCES: "fix its permissions or choose another --out",
-                errno.EPERM: "fix its permissions or choose another --out"
+                errno.EPERM: "fix its permissions or choose another --out",
+                errno.ENOTDIR: "a file is in the way; choose another --out",
+                errno.EEXIST: "a file is in the way; choose another --out",
                 }.get(cause.errno or 0, "fix the problem")
         super().__init__(cause.errno, f"{path}: cannot write ({reason.lower()}); the runs "
                          f"finished so far are saved — {hint} and rerun the same command to "
@@ -89,7 +91,8 @@ class StoreWriteError(OSError):
     @property
     def user_path_error(self) -> bool:
         """True when the folder the user chose is unusable (read-only, no permission)."""
-        return self.cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+        return self.cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
+                                    errno.EEXIST, errno.EISDIR)
 
 
 def chunk_size_for(n_tasks: int) -> int:
