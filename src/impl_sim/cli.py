@@ -55,7 +55,7 @@ class BadInput(Exception):
 _BAD_INPUT_ERRORS = (
     ("impl_sim.scenario.loader", "ScenarioError"),
     ("impl_sim.analysis.validation", "TargetsError"),
-    ("impl_sim.experiment.store", "ResultsError"),
+    ("impl_sim.experiment.manifest", "ResultsError"),
     ("impl_sim.experiment.lock", "FolderBusy"),
     ("impl_sim.dashboard.lesson_book", "LessonError"),
 )
@@ -415,6 +415,9 @@ def report(
         help="Outcome plotted against the design parameters.")] = "sustainment_24m",
 ) -> None:
     """Write a self-contained report: figures, tables and provenance."""
+    from impl_sim.experiment.manifest import check_results_folder
+
+    check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
     from impl_sim.analysis.report import FORMATS, write_report
     from impl_sim.model.outcomes import OUTCOMES
 
@@ -506,6 +509,14 @@ def discover(
                                                    "RESULTS_DIR/discovery-OUTCOME.png.")] = None,
 ) -> None:
     """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?"""
+    from impl_sim.experiment.manifest import check_results_folder
+
+    if below is None and above is None:
+        raise BadInput("give --below VALUE and/or --above VALUE to say which runs are of interest")
+    if below is not None and above is not None and above >= below:
+        raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
+                       "are of interest)")
+    check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
     from impl_sim.analysis.discovery import (
         condition_text,
         describe,
@@ -518,11 +529,6 @@ def discover(
     from impl_sim.model.outcomes import OUTCOMES
     from impl_sim.params import suggest
 
-    if below is None and above is None:
-        raise BadInput("give --below VALUE and/or --above VALUE to say which runs are of interest")
-    if below is not None and above is not None and above >= below:
-        raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
-                       "are of interest)")
     try:
         results = Results.load(results_dir)
     except FileNotFoundError as exc:

@@ -7,7 +7,7 @@ duplicate keys are errors (PyYAML would silently keep the last one).
 Limits, checked before a file is turned into Python values (so that no file, however made, can
 hang the loader or exhaust memory): at most :data:`MAX_FILE_BYTES` (1 MiB), no NUL character,
 nesting at most :data:`MAX_DEPTH` (20) levels deep, at most :data:`MAX_ALIASES` (50) aliases
-(``*name``), and at most :data:`MAX_NODES` (100,000) values once aliases are expanded (a
+(``*name``), and at most :data:`MAX_NODES` (10,000) values once aliases are expanded (a
 "billion laughs" file is refused). Values echoed in messages are short escaped excerpts
 (:func:`impl_sim.textsafe.excerpt`). :func:`validate_overrides` is the one check of a mapping of
 parameter overrides, shared by scenarios, targets and lessons.
@@ -65,7 +65,7 @@ MAX_RUNS = 2_000_000  # arms × design points × replications of one scenario (h
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 20
 MAX_ALIASES = 50
-MAX_NODES = 100_000
+MAX_NODES = 10_000
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
