@@ -242,3 +242,22 @@ def _copy_tree(source: Path, target: Path) -> None:
     import shutil
 
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock"))
+
+
+def test_a_report_that_cannot_be_written_leaves_the_previous_one_whole(serial_results,
+                                                                        tmp_path, monkeypatch):
+    from impl_sim.analysis.report import write_report
+
+    target = tmp_path / "report.html"
+    write_report(serial_results.directory, "html", target)
+    before = target.read_bytes()
+    assert before
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(StoreWriteError, match="no space left on device"):
+        write_report(serial_results.directory, "html", target)
+    assert target.read_bytes() == before
+    assert not list(tmp_path.glob(".report.html.*"))
