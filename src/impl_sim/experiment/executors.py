@@ -219,27 +219,32 @@ class DaskExecutor:
         if self._client is None:
             raise RuntimeError("use the executor as a context manager")
         futures = self._client.map(fn, list(items), pure=False)
-        quiet = logging.getLogger("distributed")
-        level = quiet.level
-        quiet.setLevel(logging.CRITICAL)  # a lost scheduler is reported once, below
         try:
             for future in as_completed(futures):
                 try:
                     result = future.result()
                 except (OSError, TimeoutError, CancelledError) as exc:
+                    _silence_dask_logs()  # a lost scheduler is reported once, here
                     raise ExecutorLost(f"lost the dask scheduler at "
-                                       f"{self.address or 'LocalCluster'} ({_reason(exc)}); "
-                                       + RESUME_HINT) from None
+                                       f"{self.address or 'LocalCluster'} "
+                                       f"({type(exc).__name__}); " + RESUME_HINT) from None
                 yield result
                 future.release()
         finally:
-            quiet.setLevel(level)
             with contextlib.suppress(Exception):  # the scheduler may be gone: nothing to cancel
                 self._client.cancel([f for f in futures if not f.done()])
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": None if self.address else self.workers,
                 "address": self.address or "LocalCluster(127.0.0.1)"}
+
+
+def _silence_dask_logs() -> None:
+    """Stop distributed's loggers (each has its own level) from printing tracebacks about a
+    scheduler that is already reported lost; ``--debug`` shows the traceback instead."""
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
 
 
 def _reason(exc: BaseException) -> str:
