@@ -663,6 +663,18 @@ def calibrate(
 # --- dashboard (issue 5) ---------------------------------------------------------------------
 
 
+def _is_loopback(host: str) -> bool:
+    """True for addresses only this computer can reach (127.0.0.1, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def dashboard_command(host: str, port: int) -> list[str]:
     """The ``solara run`` command line that serves the dashboard (production mode: offline)."""
     return [sys.executable, "-m", "solara", "run", "impl_sim.dashboard.app", "--production",
@@ -675,6 +687,10 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to serve on (127.0.0.1: this computer "
                                       "only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+    token: Annotated[str | None, typer.Option(
+        envvar="IMPL_SIM_DASHBOARD_TOKEN", show_envvar=True,
+        help="Secret every request must carry (?token=… in the address); required when "
+        "--host is not this computer only.")] = None,
 ) -> None:
     """Serve the what-if dashboard for service leaders and teachers; open the printed address
     in a browser."""
@@ -686,13 +702,27 @@ def dashboard(
     if importlib.util.find_spec("solara") is None:
         raise BadInput("the dashboard needs the 'dashboard' extra: pip install "
                        "'impl-sim[dashboard]'")
+    if not _is_loopback(host):
+        err_console.print(f"warning: --host {host} serves the dashboard to every machine that "
+                          "can reach this one", markup=False)
+        if not token:
+            raise BadInput(f"--host {host}: a dashboard served beyond this computer needs a "
+                           "token; give --token SECRET (or set IMPL_SIM_DASHBOARD_TOKEN), or "
+                           "serve on --host 127.0.0.1")
     # Solara warns on every page load that a cookie cannot be samesite=none over plain http on
     # 127.0.0.1; it falls back to samesite=lax, which is right for a local app.
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
     warnings = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
-    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings}
-    err_console.print(f"impl-sim dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
-    server = subprocess.Popen(dashboard_command(host, port), env=env)
+    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings,
+           "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "2m")}
+    command = dashboard_command(host, port)
+    address = f"http://{host}:{port}/"
+    if token:  # every request must carry it (impl_sim.dashboard.server.TokenGate)
+        env["IMPL_SIM_DASHBOARD_TOKEN"] = token
+        command = [sys.executable, "-m", "impl_sim.dashboard.server", host, str(port)]
+        address += "?token=<your token>"
+    err_console.print(f"impl-sim dashboard: {address}  (Ctrl-C to stop)", markup=False)
+    server = subprocess.Popen(command, env=env)
     # stopping this command stops the server too (a plain `kill` would otherwise orphan it)
     previous = signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:

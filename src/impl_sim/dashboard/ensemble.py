@@ -69,6 +69,10 @@ class WhatIf:
 
     def scenario(self) -> Scenario:
         """The two-arm scenario this what-if runs (and exports)."""
+        if not 1 <= self.replications <= MAX_REPLICATIONS:
+            raise ScenarioError(self.name, "replications", f"{self.replications} is not allowed "
+                                f"in the dashboard; expected 1 to {MAX_REPLICATIONS} (run more "
+                                "with `impl-sim run`)")
         if self.a.name == self.b.name:
             raise ScenarioError(self.name, "arms", f"A and B are both called {self.a.name!r}; "
                                 "give them different names")
@@ -182,7 +186,18 @@ Progress = Callable[[int, int], None]
 
 def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> Ensemble:
-    """Run both arms × ``replications``; ``progress(done, total)`` after each run."""
+    """Run both arms × ``replications``; ``progress(done, total)`` after each run. Waits for
+    one of the server's ensemble slots first (see :mod:`impl_sim.dashboard.limits`)."""
+    from impl_sim.dashboard.limits import ensemble_slot
+
+    with ensemble_slot(cancel) as admitted:
+        if not admitted:
+            raise Cancelled()
+        return _run_ensemble(whatif, progress, cancel)
+
+
+def _run_ensemble(whatif: WhatIf, progress: Progress | None,
+                  cancel: threading.Event | None) -> Ensemble:
     scenario = whatif.scenario()
     total = len(scenario.arms) * scenario.replications
     rows: list[dict[str, Any]] = []

@@ -17,6 +17,7 @@ from impl_sim.dashboard.ensemble import (
     openable_scenarios,
 )
 from impl_sim.dashboard.figures import difference_figure, whatif_figure
+from impl_sim.dashboard.limits import read_upload
 from impl_sim.dashboard.sentences import BAND_NOTE, sentences
 from impl_sim.dashboard.session import DashboardSession, use_session
 from impl_sim.dashboard.widgets import HELP_STYLE, SideControls
@@ -73,7 +74,12 @@ def ScenarioFiles(session: DashboardSession):
         return export_yaml(session.whatif.value)
 
     def on_file(info) -> None:
-        session.load(info["data"] or b"", info["name"])
+        try:  # lazy: an oversized file is refused before its bytes are received
+            data = read_upload(info)
+        except ScenarioError as exc:
+            session.message.value = str(exc)
+            return
+        session.load(data, info["name"])
 
     def open_shipped(name: str | None) -> None:
         if name:
@@ -97,7 +103,7 @@ def ScenarioFiles(session: DashboardSession):
                       on_value=open_shipped, style={"max-width": "320px"})
         with solara.Column(style={"max-width": "320px"}):
             solara.FileDrop(label="…or drop a scenario file (.yaml) here", on_file=on_file,
-                            lazy=False)
+                            lazy=True)
     solara.Text("The downloaded file reproduces these numbers exactly with "
                 f"`impl-sim run {whatif.name}.yaml`.", style=HELP_STYLE)
 
