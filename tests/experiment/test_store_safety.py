@@ -261,3 +261,32 @@ def test_a_report_that_cannot_be_written_leaves_the_previous_one_whole(serial_re
         write_report(serial_results.directory, "html", target)
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(".report.html.*"))
+
+
+def test_a_busy_folder_is_refused_naming_the_holder_and_wait_takes_it_when_free(tiny, tmp_path):
+    import os
+    import threading
+
+    from impl_sim.experiment.lock import FolderBusy, FolderLock
+
+    directory = results_dir_for(tiny, tmp_path)
+    holder = FolderLock(directory).acquire()
+    try:
+        with pytest.raises(FolderBusy, match=f"pid {os.getpid()} on .*--wait"):
+            run_scenario(tiny, out=tmp_path)
+        threading.Timer(0.5, holder.release).start()
+        waited = run_scenario(tiny, out=tmp_path, wait=True)
+    finally:
+        holder.release()
+    assert waited.complete
+
+
+def test_a_lock_left_by_a_killed_process_is_taken_over(tiny, tmp_path):
+    import os
+
+    directory = results_dir_for(tiny, tmp_path)
+    directory.mkdir(parents=True)
+    (directory / ".lock").write_text(json.dumps({"pid": 2**22 + 12345, "host": "gone",
+                                                 "since": "yesterday", "command": "killed"}))
+    assert run_scenario(tiny, out=tmp_path).complete
+    assert json.loads((directory / ".lock").read_text())["pid"] == os.getpid()
