@@ -52,7 +52,10 @@ def _call(gate: TokenGate, kind: str = "http", query: bytes = b"",
         return {"type": "http.request"}
 
     scope = {"type": kind, "query_string": query, "headers": headers or []}
-    asyncio.run(gate(scope, receive, send))
+    # in a thread of its own: another test (Playwright) may leave an event loop running here
+    worker = threading.Thread(target=lambda: asyncio.run(gate(scope, receive, send)))
+    worker.start()
+    worker.join(timeout=60)
     return sent
 
 
