@@ -54,6 +54,7 @@ _BAD_INPUT_ERRORS = (
     ("impl_sim.experiment.manifest", "ResultsError"),
     ("impl_sim.experiment.lock", "FolderBusy"),
     ("impl_sim.dashboard.lesson_book", "LessonError"),
+    ("impl_sim.analysis.survival", "SurvivalError"),
 )
 
 
@@ -180,6 +181,12 @@ def _arms_json(table: dict) -> dict:
                   for o, stats in outcomes.items()} for arm, outcomes in table.items()}
 
 
+def _denominator(outcome: str) -> str:
+    from impl_sim.model.outcomes import OUTCOMES
+
+    return getattr(OUTCOMES.get(outcome), "denominator", "") or ""
+
+
 # --- run size, folder lock and fresh starts (issue 15) ------------------------------------------
 
 FORCE_NEW_HELP = ("Move an existing results folder's contents aside (into superseded-<time>/) "
@@ -273,6 +280,7 @@ def run(
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
                  "(mean [95 % interval of the mean])", title_justify="left")
     grid.add_column("outcome")
+    grid.add_column("of whom", max_width=30)
     for arm in arms:
         grid.add_column(arm, justify="right")
     if len(arms) == 2:
@@ -281,7 +289,7 @@ def run(
         cells = [_interval(table[a][o]) for a in arms]
         if len(arms) == 2:
             cells.append(_interval(paired_difference(results.summary, o, arms[1], arms[0])))
-        grid.add_row(o, *cells)
+        grid.add_row(o, _denominator(o), *cells)
     out_console.print(grid)
     out_console.print(f"results: {results.directory}")
 
@@ -435,6 +443,68 @@ def report(
                        f"; expected one of {', '.join(OUTCOMES)}")
     path = write_report(results_dir, fmt, out, outcome)
     out_console.print(f"report: {path}")
+
+
+# --- survival (issue 10) ---------------------------------------------------------------------
+
+
+def _months(value: float, lo: float, hi: float) -> str:
+    def one(x: float) -> str:
+        return "not reached" if x == math.inf else _fmt(x)
+
+    return f"{one(value)} [{one(lo)}, {one(hi)}]"
+
+
+@app.command()
+@handle_errors
+def survival(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder that kept events.")],
+    event: Annotated[list[str] | None, typer.Option(
+        "--event", help="Duration to analyse (repeatable; default: all).")] = None,
+    by: Annotated[str, typer.Option(help="Curves per: arm | none (pooled).")] = "arm",
+    tau: Annotated[int, typer.Option(min=1, help="Horizon of the restricted mean (months).")
+                   ] = 36,
+    figure: Annotated[Path | None, typer.Option(
+        help="Kaplan–Meier figure (default: RESULTS_DIR/survival.png).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Sustainment as survival: Kaplan–Meier medians, restricted means and shares at 12/24/36
+    months for careers (delivering, in post, first case) and services (after start-up, after
+    competence); writes a figure with 95 % bands."""
+    from impl_sim.analysis import survival as sv
+    from impl_sim.experiment.store import Results
+
+    if event:
+        for name in event:
+            if name not in sv.DURATIONS:
+                from impl_sim.params import suggest
+
+                raise BadInput(f"--event: {name!r} is not a duration"
+                               f"{suggest(name, list(sv.DURATIONS))}; expected one of "
+                               + ", ".join(sv.DURATIONS))
+    results = Results.load(results_dir)
+    table, curves = sv.analyse(results, list(event) if event else None, by, tau)
+    path = sv.write_figure(curves, figure or Path(results_dir) / "survival.png")
+    if as_json:
+        print(json.dumps({"results_dir": str(results_dir), "horizon_months":
+                          sv.horizon_of(results), "by": by, "figure": str(path),
+                          "durations": sv.as_json(table, tau=tau)}, indent=2))
+        return
+    grid = Table(title="Kaplan–Meier, pooled over replications (95 % intervals)",
+                 title_justify="left")
+    for column in ("duration", "group", "n", "ended", "median months",
+                   f"mean to {tau} m", "S(12)", "S(24)", "S(36)"):
+        grid.add_column(column, justify="left" if column in ("duration", "group") else "right")
+    for row in table.to_dict("records"):
+        grid.add_row(row["duration"], row["group"], str(row["n"]), str(row["events"]),
+                     _months(row["median"], row["median_lo"], row["median_hi"]),
+                     _fmt(row[f"restricted_mean_{tau}m"]),
+                     *(_months(row[f"S{t}"], row[f"S{t}_lo"], row[f"S{t}_hi"])
+                       for t in sv.SURVIVAL_MONTHS))
+    out_console.print(grid)
+    out_console.print("S(t): share whose duration had not ended t months after its origin "
+                      "(e.g. services still delivering t months after start-up)")
+    out_console.print(f"figure: {path}")
 
 
 # --- sensitivity, discover, validate, calibrate (issue 6) ------------------------------------

@@ -328,8 +328,9 @@ class LeaderParams(_Group):
     )
     max_protected_hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
-        description="Hours per week a leader who protects fully sets aside for each trained "
-        "therapist (needs funding)",
+        description="Hours per week a leader who protects fully sets aside for each therapist "
+        "who can deliver CPP — trainees as well as trained therapists (needs funding; costed "
+        "at training.therapist_hour_cost)",
         source="seed 000 theme 4; assumption",
     )
     support_turnover_effect: float = spec(
@@ -915,7 +916,9 @@ class ProtectedTimeParams(StrategyParamsBase):
     hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever", key=True,
         label="Protected hours per week",
-        description="Hours per week protected for CPP for every trained therapist",
+        description="Hours per week protected for CPP for every therapist who can deliver it "
+        "(trainees and trained therapists, not those who discontinued); costed at "
+        "training.therapist_hour_cost",
         source="seed 000 theme 4; value assumed",
     )
 

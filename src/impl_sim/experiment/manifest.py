@@ -61,6 +61,8 @@ def check_manifest(path: Path, manifest: dict[str, Any]) -> None:
             raise bad(key, f"a whole number from 1 to {hi:,}")
     if not isinstance(manifest.get("series"), bool):
         raise bad("series", "true or false")
+    if not isinstance(manifest.get("events", False), bool):
+        raise bad("events", "true or false")
     arms = manifest.get("arms")
     if arms is not None and not (isinstance(arms, list) and arms
                                  and all(isinstance(a, str) for a in arms)):

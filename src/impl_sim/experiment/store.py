@@ -10,15 +10,18 @@ Layout::
       runs/part-000000.sha256    its SHA-256 (``sha256sum -c`` format)
       series/part-000000.parquet monthly series of chunk 0 (one row per run and month; only
                                  when the scenario's ``outputs.series`` is true)
+      events/part-000000.parquet event log of chunk 0 (one row per run and event: careers,
+                                 service and leader histories; only when ``outputs.events``
+                                 is true — model/events.py)
 
 Each part is written to a temporary name in the same directory, flushed to disk, its SHA-256
 written beside it, then renamed into place, so a part is either whole or absent; the series
-part is written before the summary part, whose presence marks a chunk done. Reading a part
-verifies, for every kind of table alike: its SHA-256 (any changed byte, footer included), the
-Parquet page checksums, its schema (the one recorded in the manifest for that kind), and that it
-holds exactly the expected runs (task ids, and on resume their point, arm and replication). A
-sweep restarted on the same directory keeps the whole parts, moves bad ones into ``corrupt/``
-and redoes them: nothing lost, nothing duplicated, nothing accepted changed.
+and events parts are written before the summary part, whose presence marks a chunk done.
+Reading a part verifies, for every kind of table alike: its SHA-256 (any changed byte, footer
+included), the Parquet page checksums, its schema (the one recorded in the manifest for that
+kind), and that it holds exactly the expected runs (task ids, and on resume their point, arm
+and replication). A sweep restarted on the same directory keeps the whole parts, moves bad ones
+into ``corrupt/`` and redoes them: nothing lost, nothing duplicated, nothing accepted changed.
 
 Nothing is ever deleted silently: a folder whose manifest is missing, unreadable or disagrees
 with the scenario (hash or task list) is refused with one line; ``force_new`` (``--force-new``)
@@ -58,6 +61,7 @@ from impl_sim.experiment.manifest import (
 from impl_sim.experiment.manifest import read_manifest as _read_manifest
 from impl_sim.experiment.provenance import now, provenance
 from impl_sim.experiment.runner import RunResult, Task, scenario_tasks
+from impl_sim.model.events import DETAILS, ENTITIES, EVENT_ENTITY, EVENTS
 from impl_sim.model.outcomes import OUTCOMES
 from impl_sim.scenario.design import design_seed, parameter_kinds
 from impl_sim.scenario.loader import Scenario
@@ -222,6 +226,29 @@ def series_table(pairs: list[tuple[Task, RunResult]]) -> pa.Table | None:
     return pa.table(columns)
 
 
+def _dictionary(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values))
+
+
+def events_table(pairs: list[tuple[Task, RunResult]]) -> pa.Table | None:
+    """Long form: one row per run and event (keys, month, entity, id, post, service, event,
+    detail, value); entity, event and detail are dictionary-encoded text."""
+    kept = [(t, r.events) for t, r in pairs if r.events is not None]
+    if not kept:
+        return None
+    lengths = [len(e["month"]) for _, e in kept]
+    columns: dict[str, Any] = {
+        key: np.repeat([getattr(t, key) for t, _ in kept], lengths) for key in KEY_COLUMNS}
+    joined = {name: np.concatenate([e[name] for _, e in kept]) for name in kept[0][1]}
+    event = joined["event"].astype(np.int64)
+    columns.update(
+        month=joined["month"], entity=_dictionary(EVENT_ENTITY[event], ENTITIES),
+        id=joined["id"], post=joined["post"], service=joined["service"],
+        event=_dictionary(event, EVENTS), detail=_dictionary(joined["detail"], DETAILS),
+        value=joined["value"])
+    return pa.table(columns)
+
+
 # --- reading and checking parts -------------------------------------------------------------------
 
 _KEY_TYPES = {"task": pa.types.is_integer, "point": pa.types.is_integer,
@@ -229,13 +256,14 @@ _KEY_TYPES = {"task": pa.types.is_integer, "point": pa.types.is_integer,
               "arm": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)}
 
 
-def read_part(path: Path, task_ids: range, series: bool = False, *,
+def read_part(path: Path, task_ids: range, series: bool = False, events: bool = False, *,
               schema: list[list[str]] | None = None,
               keys: dict[str, np.ndarray] | None = None) -> pa.Table | None:
     """The part's table if it is whole, else ``None``. Whole means: its SHA-256 matches the one
     written beside it; it reads with its page checksums verified; its key columns have their
     types and its columns match ``schema`` (when given); its runs are exactly ``task_ids``
-    (and, for series, each run's months run 0, 1, 2, … without a gap); and, when ``keys``
+    (for series, each run's months run 0, 1, 2, … without a gap; for events, each run's rows
+    are contiguous and in month order); and, when ``keys``
     (``point``, ``arm``, ``replication`` per task id in ``task_ids``) is given, each row's
     keys are those of its task."""
     try:
@@ -249,12 +277,17 @@ def read_part(path: Path, task_ids: range, series: bool = False, *,
                    for name, ok in _KEY_TYPES.items()):
             return None
         found = np.asarray(table.column("task"))
-        months = np.asarray(table.column("month")) if series else None
+        months = np.asarray(table.column("month")) if series or events else None
         if keys is not None and not _keys_match(table, found, task_ids, keys):
             return None
     except Exception:  # any unreadable part is a bad part, whatever pyarrow raises
         return None
     expected = np.asarray(task_ids)
+    if events:
+        assert months is not None
+        starts = np.r_[True, found[1:] != found[:-1]] if len(found) else np.array([], bool)
+        ordered = np.all((months[1:] >= months[:-1]) | starts[1:])
+        return table if ordered and np.array_equal(found[starts], expected) else None
     if months is None:
         return table if np.array_equal(np.sort(found), expected) else None
     starts = np.r_[True, found[1:] != found[:-1]] if len(found) else np.array([], bool)
@@ -298,9 +331,9 @@ def _has_parts(directory: Path) -> bool:
     return directory.is_dir() and any(directory.glob("*/part-*.parquet"))
 
 
-def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
+def _to_frame(tables: list[pa.Table], keys: list[str] | None = None) -> pd.DataFrame:
     frame = pa.concat_tables(tables, promote_options="default").to_pandas()
-    keys = ["task", "month"] if "month" in frame.columns else ["task"]
+    keys = keys or (["task", "month"] if "month" in frame.columns else ["task"])
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -339,9 +372,10 @@ class ResultStore:
         self.chunks = [self.tasks[i:i + chunk_size] for i in range(0, len(self.tasks), chunk_size)]
         self.design_names = list(scenario.design.parameters) if scenario.design else []
         self.keep_series = bool(scenario.outputs.get("series", True))
+        self.keep_events = bool(scenario.outputs.get("events", False))
         self.manifest: dict[str, Any] = {}
         self.lock: FolderLock | None = None
-        self._memory: dict[int, tuple[pa.Table, pa.Table | None]] = {}
+        self._memory: dict[int, tuple[pa.Table, pa.Table | None, pa.Table | None]] = {}
         self._done: set[int] = set()
 
     # -- opening and resuming ------------------------------------------------------------------
@@ -421,7 +455,7 @@ class ResultStore:
             "design_parameters": self.design_names,
             "parameter_kinds": parameter_kinds(s.design),
             "n_points": len({t.point for t in self.tasks}), "replications": s.replications,
-            "series": self.keep_series,
+            "series": self.keep_series, "events": self.keep_events,
             "seeds": {"scenario_seed": s.seed, "rule": "numpy SeedSequence(scenario_seed, "
                       "spawn_key=(replication,)); replication r uses the same seed in every arm "
                       "and design point (common random numbers)"},
@@ -444,7 +478,8 @@ class ResultStore:
 
     def part_kinds(self) -> list[str]:
         """The tables every finished chunk has (``runs`` last: it marks the chunk done)."""
-        return (["series"] if self.keep_series else []) + ["runs"]
+        return ((["series"] if self.keep_series else []) + (["events"] if self.keep_events else [])
+                + ["runs"])
 
     def _chunk_keys(self, chunk: int) -> dict[str, np.ndarray]:
         tasks = self.chunks[chunk]
@@ -455,7 +490,7 @@ class ResultStore:
     def _chunk_whole(self, chunk: int, ids: range) -> bool:
         schemas = self.manifest.get("schemas") or {}
         keys = self._chunk_keys(chunk)
-        return all(read_part(self._part(kind, chunk), ids, kind == "series",
+        return all(read_part(self._part(kind, chunk), ids, kind == "series", kind == "events",
                              schema=schemas.get(kind), keys=keys) is not None
                    for kind in self.part_kinds())
 
@@ -518,16 +553,20 @@ class ResultStore:
         self._write_manifest()
 
     def write_chunk(self, pairs: list[tuple[Task, RunResult]]) -> None:
-        """Store one finished chunk (series first: the summary part marks completion)."""
+        """Store one finished chunk (series and events first: the summary part marks
+        completion)."""
         pairs = sorted(pairs, key=lambda p: p[0].task)
         index = pairs[0][0].task // self.chunk_size
         summary = summary_table(pairs, self.design_names)
         series = series_table(pairs)
+        events = events_table(pairs)
         if self.directory is None:
-            self._memory[index] = (summary, series)
+            self._memory[index] = (summary, series, events)
         else:
             if series is not None:
                 self.write_part("series", index, series)
+            if events is not None:
+                self.write_part("events", index, events)
             self.write_part("runs", index, summary)
         self._done.add(index)
 
@@ -554,8 +593,15 @@ class ResultStore:
             return Results.load(self.directory)
         order = sorted(self._memory)
         series = [t for i in order if (t := self._memory[i][1]) is not None]
+        events = [t for i in order if (t := self._memory[i][2]) is not None]
         return Results(None, self.manifest, _to_frame([self._memory[i][0] for i in order]),
-                       _to_frame(series) if series else None)
+                       _to_frame(series) if series else None,
+                       events=_events_frame(events) if events else None)
+
+
+def _events_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Events in run order, each run's rows as written (month order, stable within a month)."""
+    return _to_frame(tables, keys=["task"])
 
 
 def _check_resumable(directory: Path, manifest: dict[str, Any], scenario: Scenario,
@@ -589,8 +635,10 @@ class Results:
 
     ``summary``: one row per run — ``task, point, arm, replication, seed``, the design
     parameters (dotted names), then one column per outcome. ``series``: one row per run and
-    month (``None`` unless the scenario kept series). ``manifest``: scenario, seeds, design,
-    parameter kinds and provenance.
+    month (``None`` unless the scenario kept series). ``events``: one row per run and event —
+    keys, ``month, entity, id, post, service, event, detail, value`` (``None`` unless the
+    scenario kept events; see :mod:`impl_sim.model.events`). ``manifest``: scenario, seeds,
+    design, parameter kinds and provenance.
     """
 
     directory: Path | None
@@ -598,6 +646,7 @@ class Results:
     summary: pd.DataFrame
     series: pd.DataFrame | None = None
     problems: list[str] = field(default_factory=list)
+    events: pd.DataFrame | None = None
 
     @classmethod
     def load(cls, directory: str | Path) -> Results:
@@ -607,8 +656,9 @@ class Results:
         manifest = check_results_folder(directory)
         n_tasks, size = int(manifest["runs_expected"]), int(manifest["chunk_size"])
         keep_series = bool(manifest["series"])
+        keep_events = bool(manifest.get("events", False))
         schemas = manifest.get("schemas") or {}
-        runs, series, problems = [], [], []
+        runs, series, events, problems = [], [], [], []
         for i in stored_chunks(directory):
             ids = chunk_range(i, n_tasks, size)
             if not len(ids):
@@ -617,19 +667,24 @@ class Results:
             table = read_part(part_path(directory, "runs", i), ids, schema=schemas.get("runs"))
             series_part = (read_part(part_path(directory, "series", i), ids, True,
                                      schema=schemas.get("series")) if keep_series else None)
-            if table is None or (keep_series and series_part is None):
+            events_part = (read_part(part_path(directory, "events", i), ids, events=True,
+                                     schema=schemas.get("events")) if keep_events else None)
+            if table is None or (keep_series and series_part is None) or (
+                    keep_events and events_part is None):
                 problems.append(f"chunk {i} is corrupt or incomplete")
                 continue
             runs.append(table)
             if series_part is not None:
                 series.append(series_part)
+            if events_part is not None:
+                events.append(events_part)
         for problem in problems:
             warnings.warn(f"{directory}: {problem}; left out (rerun the sweep to redo it)",
                           stacklevel=2)
         if not runs:
             raise ResultsError(f"{directory}: no finished runs yet")
         return cls(directory, manifest, _to_frame(runs), _to_frame(series) if series else None,
-                   problems)
+                   problems, _events_frame(events) if events else None)
 
     @property
     def outcomes(self) -> list[str]:

@@ -18,6 +18,7 @@ from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
 from impl_sim.model.constants import WEEKS_PER_MONTH
 from impl_sim.model.context import Commissioning
 from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
+from impl_sim.model.events import EventLog
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
 from impl_sim.model.numeric import clip01
@@ -59,7 +60,7 @@ class ImplementationModel(mesa.Model):
     """Therapists, leaders and services implementing CPP, one step per month."""
 
     def __init__(self, params: Params | None = None, seed: int | np.random.SeedSequence = 0,
-                 ) -> None:
+                 *, events: bool = False) -> None:
         if not isinstance(seed, np.random.SeedSequence):
             seed = np.random.SeedSequence(seed)
         super().__init__(rng=int(seed.generate_state(1)[0]))
@@ -100,6 +101,7 @@ class ImplementationModel(mesa.Model):
         self.snapshots: dict[int, dict[str, np.ndarray]] = {}
 
         self.series = MonthlySeries(self.horizon, n_services)
+        self.events = EventLog(self, enabled=events)  # careers and histories (events.py)
         self.tally = {"referrals": 0, "cpp_starts": 0, "case_months": 0, "fidelity_sum": 0.0}
         self.strategies = build_strategies(p)
         for strategy in self.strategies:
@@ -191,6 +193,7 @@ class ImplementationModel(mesa.Model):
         leaving = rng.random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
         if leaving.any():
             leaders.appoint(np.flatnonzero(leaving), rng, self.month)
+            self.events.leaders_appointed(self.month, np.flatnonzero(leaving))
 
     def referrals_arrive(self) -> Referrals:
         rates = self.services.referral_rate
@@ -346,6 +349,7 @@ class ImplementationModel(mesa.Model):
         closed = self.cases.end_for_leavers(leaving)
         pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
         self.departures.extend(self._departure_records(leaving))
+        self.events.left(self, leaving)
         for slot in leaving:
             pool.agent[slot].remove()
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id)
@@ -380,6 +384,7 @@ class ImplementationModel(mesa.Model):
         self.series.record(self)
         if self.month in self.snapshot_months():
             self.snapshots[self.month] = self.service_snapshot()
+        self.events.observe(self)
 
     # -- helpers -----------------------------------------------------------------------------
 

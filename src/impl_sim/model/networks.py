@@ -22,8 +22,8 @@ def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
         graph.add_nodes_from(range(first, first + per_service), service=s)
         if k < 1:
             continue
-        seed = int(rng.integers(NETWORK_SEED_BOUND))
-        local = nx.watts_strogatz_graph(per_service, k, rewire, seed=seed)
+        local = nx.watts_strogatz_graph(per_service, k, rewire,
+                                        seed=int(rng.integers(NETWORK_SEED_BOUND)))
         graph.add_edges_from(((first + a, first + b) for a, b in local.edges), kind="colleague")
     return graph
 

@@ -25,7 +25,7 @@ Format (DESIGN §6)::
       implementation_leadership: {leaders.style: implementation_leadership}
     design: {method: lhs, samples: 64, parameters: {therapists.motivation_mean: [0.2, 0.9]}}
     strategies: {booster_consultation: {start_month: 18}}
-    outputs: {series: true}              # default: true without a design, false with one
+    outputs: {series: true, events: true}  # default: true without a design, false with one
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ TOP_LEVEL_KEYS = (
 DESIGN_METHODS = ("grid", "lhs", "sobol", "morris")
 DESIGN_KEYS = ("method", "samples", "parameters", "levels", "seed", "kinds")
 PARAMETER_KINDS = ("lever", "uncertainty", "structure")
-OUTPUT_KEYS = ("series", "outcomes")
+OUTPUT_KEYS = ("series", "events", "outcomes")
 DEFAULT_ARM = "baseline"
 MAX_REPLICATIONS = 100_000
 MAX_RUNS = 2_000_000  # arms × design points × replications of one scenario (hard cap)
@@ -393,6 +393,8 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
     _check_run_count(source, scenario)
     # Monthly series cost ~15 numbers × horizon per run; big designs keep summaries only.
     scenario.outputs.setdefault("series", scenario.design is None)
+    # the event log (careers, service histories) likewise: on for runs, off for designs
+    scenario.outputs.setdefault("events", scenario.design is None)
     return scenario
 
 
@@ -573,8 +575,8 @@ def _outputs(source: str, value: Any) -> dict[str, Any]:
             raise ScenarioError(source, f"outputs.{key}", f"unknown key"
                                 f"{suggest(str(key), OUTPUT_KEYS)}; allowed: "
                                 + ", ".join(OUTPUT_KEYS))
-        if key == "series" and not isinstance(val, bool):
-            raise ScenarioError(source, "outputs.series", f"{excerpt(val)} is not allowed; "
+        if key in ("series", "events") and not isinstance(val, bool):
+            raise ScenarioError(source, f"outputs.{key}", f"{excerpt(val)} is not allowed; "
                                 "expected true or false")
         if key == "outcomes":
             _outcome_names(source, val)
