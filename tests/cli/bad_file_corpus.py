@@ -109,7 +109,7 @@ SCENARIOS: list[Case] = [Case(kind, _scenario(text), tuple(needles)) for kind, t
     ("tab indentation", "name: x\nbase:\n\tservices.count: 2\n", ["invalid YAML"]),
     ("binary tag", "name: !!binary aGVsbG8=\n", ["name"]),
     # values and structure
-    ("outputs as a list", "name: x\noutputs: [adoption]\n", ["outputs", "series, outcomes"]),
+    ("outputs as a list", "name: x\noutputs: [adoption]\n", ["outputs", "mapping with keys"]),
     ("outputs.outcomes not a list", "name: x\noutputs: {outcomes: adoption}\n",
      ["outputs.outcomes", "adoption"]),
     ("outputs unknown key", "name: x\noutputs: {serie: true}\n", ["series"]),

@@ -134,7 +134,11 @@ class ProcessExecutor:
         limit = self.workers * 2  # keep workers busy without holding every item in the queue
         while True:
             for item in queue:
-                running.add(self._pool.submit(fn, item))
+                try:
+                    running.add(self._pool.submit(fn, item))
+                except BrokenProcessPool:  # broken between two results
+                    raise ExecutorLost("a worker process died (killed, or out of memory?); "
+                                       + RESUME_HINT) from None
                 if len(running) >= limit:
                     break
             if not running:
