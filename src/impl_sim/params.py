@@ -1421,6 +1421,8 @@ def param_spec(name: str) -> ParamSpec:
 
 def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
     """A '(did you mean …?)' hint for a misspelt name, or ''."""
+    if len(name) > 200:  # no parameter name is this long; keep the comparison cheap
+        return ""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -1444,10 +1446,13 @@ class ParamError(ValueError):
     def __init__(self, key: str, value: Any, allowed: str, hint: str = "", unknown: bool = False):
         self.key, self.value, self.allowed = key, value, allowed
         self.hint, self.unknown = hint, unknown
+        from impl_sim.textsafe import escape_controls, excerpt  # short, escaped echoes
+
+        shown = escape_controls(str(key))[:120]
         if unknown:
-            msg = f"unknown parameter '{key}'{hint}; expected {allowed}"
+            msg = f"unknown parameter '{shown}'{hint}; expected {allowed}"
         else:
-            msg = f"'{key}' = {value!r} is not allowed; expected {allowed}"
+            msg = f"'{shown}' = {excerpt(value)} is not allowed; expected {allowed}"
         super().__init__(msg)
 
     @classmethod

@@ -618,4 +618,5 @@ def run_with_posterior(scenario: Scenario, posterior_dir: str | Path, *,
                   on_start=lambda e: store.begin_session(e.describe()))
     finally:
         store.finish()
+        store.close()  # the folder's lock
     return store.load()

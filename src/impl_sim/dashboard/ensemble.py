@@ -107,6 +107,10 @@ class WhatIf:
     def scenario(self) -> Scenario:
         """The two-arm scenario this what-if runs (and exports)."""
         id_a, id_b = self.arm_ids()
+        if not 1 <= self.replications <= MAX_REPLICATIONS:
+            raise ScenarioError(self.name, "replications", f"{self.replications} is not allowed "
+                                f"in the dashboard; expected 1 to {MAX_REPLICATIONS} (run more "
+                                "with `impl-sim run`)")
         doc = {
             "name": self.name, "description": self.description or self._describe(),
             "horizon_months": self.horizon_months, "replications": self.replications,
@@ -211,7 +215,21 @@ def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
     """Run both arms × ``replications`` through :func:`~impl_sim.experiment.runner.run_tasks`
     (memoised; serially, or on ``executor`` — the server's shared pool, see :mod:`pool`);
     ``progress(done, total)`` after each run. A set ``cancel`` event stops the ensemble at
-    the next run with :class:`Cancelled`."""
+    the next run with :class:`Cancelled`. Without the shared pool, an ensemble first waits for
+    one of the server's ensemble slots (see :mod:`impl_sim.dashboard.limits`); the pool does
+    its own fair queueing."""
+    if executor is not None:
+        return _run_ensemble(whatif, progress, cancel, executor)
+    from impl_sim.dashboard.limits import ensemble_slot
+
+    with ensemble_slot(cancel) as admitted:
+        if not admitted:
+            raise Cancelled()
+        return _run_ensemble(whatif, progress, cancel, None)
+
+
+def _run_ensemble(whatif: WhatIf, progress: Progress | None,
+                  cancel: threading.Event | None, executor: Executor | None) -> Ensemble:
     scenario = whatif.scenario()
 
     def report(done: int, total: int) -> None:

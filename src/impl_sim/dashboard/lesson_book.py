@@ -46,8 +46,12 @@ from impl_sim.dashboard.naming import differences
 from impl_sim.dashboard.sentences import say_difference, say_value
 from impl_sim.dashboard.wording import outcome_words
 from impl_sim.model.outcomes import OUTCOMES
-from impl_sim.params import ParamError, Params
-from impl_sim.scenario.loader import ScenarioError, parse_yaml_text, suggest
+from impl_sim.scenario.loader import (
+    ScenarioError,
+    parse_yaml_text,
+    suggest,
+    validate_overrides,
+)
 
 LESSON_KEYS = ("id", "title", "evidence", "goal", "question", "task", "hints", "scenario",
                "check", "solution", "discover", "teacher_note")
@@ -239,15 +243,11 @@ def _text(source: str, key: str, value: Any) -> None:
 
 
 def _overrides(source: str, key: str, value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise LessonError(source, key, "expected a mapping of parameter: value")
+    """Parameter overrides, checked by the scenario loader's one override validator."""
     try:
-        Params.from_overrides(value)
-    except ParamError as exc:
-        raise LessonError(source, f"{key}.{exc.key}", str(exc)) from None
-    return dict(value)
+        return validate_overrides(source, key, value)
+    except ScenarioError as exc:
+        raise LessonError(source, exc.key, exc.problem) from None
 
 
 def _whatif(source: str, value: Any, lesson_id: str) -> WhatIf:

@@ -33,6 +33,7 @@ from impl_sim.dashboard.figures import (
     whatif_alt,
     whatif_figure,
 )
+from impl_sim.dashboard.limits import MAX_UPLOAD_BYTES, read_upload
 from impl_sim.dashboard.questions import Question, load_questions
 from impl_sim.dashboard.sentences import sentences, uncertainty_note
 from impl_sim.dashboard.session import DashboardSession, RunProgress, use_session
@@ -46,7 +47,6 @@ INTRO = ("A is your service today; B is the change you are considering. Click a 
          "change B yourself and press Run. Both sides are simulated many times with the same "
          "families and the same chance events, so B − A is the effect of the change. "
          "Everything runs on this computer.")
-MAX_UPLOAD_BYTES = 1_000_000  # a scenario file is a few kilobytes
 
 
 def fmt_number(x: float | None) -> str:
@@ -115,7 +115,12 @@ def ScenarioFiles(session: DashboardSession):
         return export_yaml(session.whatif.value)
 
     def on_file(info) -> None:
-        session.load(info["data"] or b"", info["name"])
+        try:  # lazy: an oversized file is refused before its bytes are received
+            data = read_upload(info)
+        except ScenarioError as exc:
+            session.message.value = str(exc)
+            return
+        session.load(data, info["name"])
 
     def on_picked(info: dict) -> None:
         session.load(str(info.get("text", "")), str(info.get("name", "uploaded file")))
@@ -143,7 +148,7 @@ def ScenarioFiles(session: DashboardSession):
             FilePicker(event_loaded=on_picked)
             with solara.Column(style={"max-width": "320px"}):
                 solara.FileDrop(label="…or drop a scenario file (.yaml) here", on_file=on_file,
-                                lazy=False)
+                                lazy=True)
         solara.Text("The downloaded file reproduces these numbers exactly with "
                     f"`impl-sim run {whatif.name}.yaml`.", style=HELP_STYLE)
 
