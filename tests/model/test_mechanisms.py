@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 def test_implementation_leadership_sustains_far_more_than_passive_support():  # S1
     passive, leading = ensemble(PASSIVE), ensemble(LEADERSHIP)
     gain = paired_difference(passive, leading, "sustainment_24m")
-    assert gain.mean() > 0.25  # a large effect on 24-month therapist-level sustainment
+    # the size the published effects imply (d ≈ 0.4–0.6 on use; evidence.yaml S1), not more
+    assert 0.10 < gain.mean() < 0.30
     assert np.mean(gain > 0) > 0.8
     assert mean(leading, "service_sustainment_24m") > mean(passive, "service_sustainment_24m")
 
@@ -91,13 +92,15 @@ def test_flexibility_has_an_inverted_u_effect_on_fidelity_adjusted_delivery():  
 
 @pytest.mark.parametrize("structure", [
     {"strategies.booster_consultation.enabled": True},
-    {"strategies.protected_time.enabled": True},
+    # protected time put in place as training ends (like the booster): a structure that remains
+    {"strategies.protected_time.enabled": True, "strategies.protected_time.start_month": 18},
     LEADERSHIP,
 ], ids=["booster_consultation", "protected_time", "implementation_leadership"])
 def test_structures_that_remain_flatten_the_sustainment_cliff(structure):  # S6
     # leaders who only permit CPP: nothing remains when training and consultation end
     training_only = ensemble(PASSIVE)
-    assert mean(training_only, "delivery_drop_after_training") > 0.4  # the cliff exists
+    # the cliff exists: delivery falls by more than a fifth (S6a: below 80 % of its level)
+    assert mean(training_only, "delivery_drop_after_training") > 0.2
     flatter = paired_difference(training_only, ensemble({**PASSIVE, **structure}),
                                 "delivery_drop_after_training")
     assert flatter.mean() < -0.05
@@ -138,8 +141,13 @@ def test_turnover_is_the_largest_single_drain_on_delivery_capacity():  # S8
 
 
 def test_ongoing_training_counters_turnover():  # S8 strategy
-    runs = ensemble({"strategies.ongoing_training.enabled": True})
-    assert paired_difference(ensemble(), runs, "delivering_therapists_24m").mean() > 2.0
+    # without the cohort policy for hires, the strategy's cohorts are what re-trains staff
+    never = {"training.hire_enrolment_share": 0.0}
+    runs = ensemble({**never, "strategies.ongoing_training.enabled": True})
+    assert paired_difference(ensemble(never), runs, "delivering_therapists_24m").mean() > 2.0
+    # with it, enrolling every untrained colleague still adds capacity
+    more = ensemble({"strategies.ongoing_training.enabled": True})
+    assert paired_difference(ensemble(), more, "delivering_therapists_24m").mean() > 0.5
 
 
 def test_families_stay_far_more_in_trial_like_conditions():  # S9, F5
@@ -158,8 +166,11 @@ NO_RENEWAL = {"context.renewal_base": 0.0, "context.renewal_impact_weight": 0.0,
 def test_funding_decides_long_run_service_survival():  # S10
     always = ensemble({"context.renewal_base": 1.0})
     lost = ensemble({**NO_RENEWAL, "context.refunding_monthly": 0.0})
+    # a service counts as sustaining while one self-leading therapist carries on, so the
+    # service-level fall is smaller than the therapist-level one (S10a: at least 10 points)
     assert (mean(lost, "service_sustainment_36m")
-            < mean(always, "service_sustainment_36m") - 0.15)
+            < mean(always, "service_sustainment_36m") - 0.1)
+    assert mean(lost, "sustainment_36m") < mean(always, "sustainment_36m") - 0.1
 
 
 def test_programmes_can_stop_and_restart():  # S10

@@ -224,11 +224,14 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "delivery (all services)"),
     Outcome("leadership_climate_d", "Leadership → climate (d)", "SD",
             "Climate difference between services with above- vs below-median leadership, 24 "
-            "months after training ended, in pooled SDs across services (model/effects.py)"),
+            "months after training ended, in pooled SDs across services (model/effects.py)",
+            denominator="services of the run, split at the median leadership score"),
     Outcome("climate_use_d", "Climate → CPP use (d)", "SD",
             "Difference in the share of trained therapists sustaining 24 months after training "
             "ended between services with above- vs below-median climate at training end, in "
-            "pooled SDs across services (model/effects.py)"),
+            "pooled SDs across services (model/effects.py)",
+            denominator="services of the run with a trained therapist in post, split at the "
+            "median climate"),
 )}
 
 @dataclass(frozen=True)
