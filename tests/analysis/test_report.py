@@ -85,8 +85,8 @@ def test_markdown_report_writes_png_files_beside_it(results, sections, tmp_path)
 
 def test_report_command_writes_html_and_refuses_bad_input(results, tmp_path):
     runner = CliRunner()
-    doc = {**SMALL, "name": "no-series", "outputs": {"series": False}, "replications": 1,
-           "arms": {"only": {}}, "design": None}
+    doc = {**SMALL, "name": "no-series", "outputs": {"series": False, "events": False},
+           "replications": 1, "arms": {"only": {}}, "design": None}
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(doc))
     plain = sweep(path, out=tmp_path / "results")

@@ -372,7 +372,8 @@ class ResultStore:
         self.chunks = [self.tasks[i:i + chunk_size] for i in range(0, len(self.tasks), chunk_size)]
         self.design_names = list(scenario.design.parameters) if scenario.design else []
         self.keep_series = bool(scenario.outputs.get("series", True))
-        self.keep_events = bool(scenario.outputs.get("events", False))
+        # whatever the tasks record (callers that build their own tasks may keep none)
+        self.keep_events = any(t.keep_events for t in self.tasks)
         self.manifest: dict[str, Any] = {}
         self.lock: FolderLock | None = None
         self._memory: dict[int, tuple[pa.Table, pa.Table | None, pa.Table | None]] = {}
