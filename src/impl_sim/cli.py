@@ -406,22 +406,37 @@ def discover(
     min_mass: Annotated[float, typer.Option(min=0.001, max=1.0, help="Smallest box, as a "
                                                                      "share of all runs.")] = 0.05,
     min_density: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Choose the widest "
-                           "box with at least this density (default: the knee).")] = None,
+                           "box with at least this density; the final box keeps it (default: "
+                           "the knee).")] = None,
+    step: Annotated[int | None, typer.Option(min=0, help="Choose the box at this step of the "
+                                                        "peeling trajectory (see "
+                                                        "--trajectory).")] = None,
     prune: Annotated[float, typer.Option(min=0.0, max=0.9, help="Lift restrictions while the box "
                                                                 "keeps (1 − prune) of its "
                                                                 "density.")] = 0.1,
+    max_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lift restrictions whose quasi-p "
+                                                                "is above this (1: keep "
+                                                                "all).")] = 0.05,
+    boxes: Annotated[int, typer.Option(min=1, max=10, help="Boxes in sequence: each next one "
+                                                           "among the runs outside the earlier "
+                                                           "ones.")] = 1,
+    resamples: Annotated[int, typer.Option(min=0, max=200, help="Random halves PRIM is rerun on "
+                                                               "for each restriction's "
+                                                               "stability (0: none).")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the resampling.")] = 0,
+    trajectory: Annotated[bool, typer.Option("--trajectory", help="Also print the peeling "
+                                                                  "trajectory.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Trade-off plot (PNG); default "
                                                    "RESULTS_DIR/discovery-OUTCOME.png.")] = None,
 ) -> None:
-    """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?"""
-    from impl_sim.analysis.discovery import (
-        condition_text,
-        describe,
-        discovery_data,
-        plot_tradeoff,
-        prim,
-        runs_of_interest,
-    )
+    """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?
+
+    Prints each box with the quasi-p (significance) and the resampling stability of every
+    restriction; writes the trade-off plot and the peeling trajectory (CSV) next to it.
+    """
+    from impl_sim.analysis.discovery import QUASI_P_NOTE, plot_tradeoff
+    from impl_sim.analysis.discovery import discover as run_discovery
     from impl_sim.experiment.store import Results
     from impl_sim.model.outcomes import OUTCOMES
     from impl_sim.params import suggest
@@ -431,6 +446,8 @@ def discover(
     if below is not None and above is not None and above >= below:
         raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
                        "are of interest)")
+    if step is not None and min_density is not None:
+        raise BadInput("choose one of --step and --min-density")
     try:
         results = Results.load(results_dir)
     except FileNotFoundError as exc:
@@ -439,22 +456,53 @@ def discover(
         raise BadInput(f"--outcome {outcome!r}: not in {results_dir}"
                        f"{suggest(outcome, list(OUTCOMES))}; available: "
                        + ", ".join(results.outcomes))
-    names = list(results.manifest.get("design_parameters") or [])
-    if not names:
+    if not results.parameters:
         raise BadInput(f"{results_dir}: these results have no design parameters to explain "
                        "with; run a scenario with a design block (impl-sim sweep)")
-    summary = results.summary.dropna(subset=[outcome])
-    dropped = len(results.summary) - len(summary)
-    data = discovery_data(summary, names, results.arms)
-    hits = runs_of_interest(summary[outcome], below, above)
-    condition = condition_text(outcome, below, above)
-    found = prim(data, hits, alpha=alpha, min_mass=min_mass, min_density=min_density,
-                 prune=prune)
-    out_console.print(describe(found, condition), markup=False)
-    if dropped:
-        out_console.print(f"({dropped} runs without a defined {outcome} were left out)")
-    path = plot_tradeoff(found, condition, plot or Path(results_dir) / f"discovery-{outcome}.png")
+    try:
+        found = run_discovery(results, outcome, below=below, above=above, n_boxes=boxes,
+                              resamples=resamples, seed=seed, alpha=alpha, min_mass=min_mass,
+                              min_density=min_density, step=step, prune=prune,
+                              max_p=None if max_p >= 1 else max_p)
+    except ValueError as exc:
+        raise BadInput(f"--step: {exc}") from None
+    if as_json:
+        print(json.dumps(found.as_json(), indent=2))
+        return
+    out_console.print(found.text(), markup=False)
+    if found.boxes and found.boxes[0].restricted:
+        out_console.print(_discovery_table(found, resamples))
+        out_console.print(QUASI_P_NOTE, markup=False)
+    if not found.boxes:
+        return
+    main_box = found.boxes[0]
+    if trajectory:
+        out_console.print(main_box.trajectory_frame().drop(columns="restricted")
+                          .to_string(index=False, float_format=lambda x: f"{x:.3f}"),
+                          markup=False)
+    path = plot_tradeoff(main_box, found.condition,
+                         plot or Path(results_dir) / f"discovery-{outcome}.png")
+    table_path = path.with_name(path.stem + "-trajectory.csv")
+    main_box.trajectory_frame().to_csv(table_path, index=False)
     out_console.print(f"trade-off plot: {path}", markup=False)
+    out_console.print(f"peeling trajectory: {table_path} (pick a box with --step N)",
+                      markup=False)
+
+
+def _discovery_table(found: Any, resamples: int) -> Table:
+    from impl_sim.analysis.discovery import p_text
+
+    grid = Table(title=f"where {found.condition}: restrictions", title_justify="left")
+    for col, justify in (("box", "right"), ("restriction", "left"), ("quasi-p", "right"),
+                         ("in resamples", "right"), ("box density", "right"),
+                         ("coverage", "right")):
+        grid.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in found.table().itertuples():
+        stable = (f"{round(row.reproducibility * resamples)} of {resamples}"
+                  if resamples else "–")
+        grid.add_row(str(row.box), row.restriction, p_text(row.quasi_p), stable,
+                     f"{row.density:.0%}", f"{row.coverage:.0%}")
+    return grid
 
 
 def _validation_table(results: list, title: str) -> Table:
