@@ -214,6 +214,25 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
         size = f" from {sc.design.samples} samples" if sampled else ""
         out_console.print(f"  design: {sc.design.method}, {points} points{size} over "
                           + ", ".join(sc.design.parameters), markup=False)
+        out_console.print(f"  {_design_quality(sc)}", markup=False)
+
+
+def _design_quality(sc) -> str:
+    """One line on how the design samples: LHS discrepancy, Morris levels, Sobol' size."""
+    from impl_sim.scenario.design import lhs_discrepancy, morris_levels
+
+    design = sc.design
+    if design.method == "lhs":
+        optimised, plain = lhs_discrepancy(design, sc.seed)
+        return (f"optimised Latin hypercube (random-cd): centred L2 discrepancy {optimised:.4f} "
+                f"(a plain one of the same size: {plain:.4f}; lower is more even)")
+    if design.method == "morris":
+        return (f"Morris grid of {morris_levels(design)} levels (integer parameters reach every "
+                "whole number)")
+    if design.method == "sobol":
+        return (f"Saltelli sampling, N = {design.samples} base samples; indices whose intervals "
+                "are wider than themselves are flagged after the run")
+    return "full factorial grid"
 
 
 def _design_points(sc) -> int:
@@ -386,6 +405,8 @@ def sensitivity(
             grid.add_row(str(r.rank), r.parameter, f"{getattr(r, key):.3f} ± "
                          f"{getattr(r, conf):.3f}", f"{second:.3f}")
         out_console.print(grid)
+    for message in report.warnings:
+        err_console.print(f"warning: {message}", markup=False)
     out_console.print(f"results: {report.results_dir}")
     for path in report.files:
         out_console.print(f"  {path}", markup=False)
