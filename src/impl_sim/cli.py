@@ -526,6 +526,34 @@ def _discovery_table(found: Any, resamples: int) -> Table:
     return grid
 
 
+# --- export (issue 14) --------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def export(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder (from sweep or run).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv | xlsx | netcdf")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Folder for the files (default: "
+                                                  "RESULTS_DIR/export).")] = None,
+) -> None:
+    """Write a results folder as CSV files, an Excel workbook or netCDF, for R, Stata, a
+    spreadsheet or xarray: summaries (one row per run), series (per run and month), events."""
+    from impl_sim.experiment.export import FORMATS, ExportError
+    from impl_sim.experiment.export import export as write_export
+    from impl_sim.experiment.store import Results
+
+    if fmt not in FORMATS:
+        raise BadInput(f"--format: {fmt!r} is not allowed; expected one of {', '.join(FORMATS)}")
+    results = Results.load(results_dir)
+    try:
+        files = write_export(results, fmt, out or Path(results_dir) / "export")
+    except ExportError as exc:
+        raise BadInput(str(exc)) from None
+    for path in files:
+        out_console.print(f"wrote {path}", markup=False)
+
+
 def _validation_table(results: list, title: str) -> Table:
     from rich.markup import escape
 

@@ -411,6 +411,14 @@ class Results:
         return self.summary.melt(id_vars=id_vars, value_vars=self.outcomes,
                                  var_name="outcome", value_name="value")
 
+    def to_xarray(self) -> Any:
+        """The runs as an ``xarray.Dataset``: outcomes over ``run``, monthly series over
+        ``(run, month)``, with arm, design point, replication, seed and the design parameters
+        as coordinates of ``run`` (see :mod:`impl_sim.experiment.export`; needs xarray)."""
+        from impl_sim.experiment.export import to_xarray
+
+        return to_xarray(self)
+
     def tidy_series(self) -> pd.DataFrame:
         """Long form of the monthly series: one row per run, month and series."""
         if self.series is None:
