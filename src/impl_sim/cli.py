@@ -67,6 +67,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            _closed_pipe()
         except KeyboardInterrupt:
             err_console.print("interrupted; finished runs are saved — rerun the same command to "
                               "resume")
@@ -87,6 +89,16 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(EXIT_ERROR) from None
 
     return wrapper
+
+
+def _closed_pipe() -> None:
+    """The reader of our output went away (``impl-sim run … --json | head``): stop quietly.
+    Further writes (and the flush at exit) go to /dev/null instead of raising again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(0)
 
 
 @app.callback()
@@ -153,10 +165,20 @@ def run(
     replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario seed.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    reference: Annotated[str | None, typer.Option(
+        help="Arm the others are compared with (paired differences; default: the first).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Run every arm × replication of a scenario; print outcomes with 95 % intervals."""
+    """Run every arm × replication of a scenario; print outcomes with 95 % intervals.
+
+    With several arms, each other arm's difference from the reference arm is shown, paired by
+    replication (common random numbers). The results folder (printed at the end) reads back in
+    Python with ``impl_sim.Results.load(FOLDER)`` (``.summary`` and ``.series`` are pandas
+    DataFrames), or with ``pandas.read_parquet(FOLDER + "/runs")``; ``impl-sim export FOLDER``
+    writes CSV, Excel or netCDF.
+    """
     from impl_sim.analysis.summary import arm_table, paired_difference
     from impl_sim.experiment.runner import run_scenario
 
@@ -167,31 +189,49 @@ def run(
     if sc.design is not None:
         raise BadInput(f"{scenario}: design: this scenario has a design block; run it with "
                        "`impl-sim sweep`")
+    arms = list(sc.arms)
+    if reference is not None and reference not in arms:
+        raise BadInput(f"--reference: {reference!r} is not an arm of {scenario}; expected one "
+                       "of " + ", ".join(arms))
+    reference = reference or arms[0]
+    others = [a for a in arms if a != reference]
     with _progress(not quiet and not as_json, f"{sc.name}") as progress:
         results = run_scenario(sc, out=out, workers=workers, progress=progress)
     outcomes = list(sc.outputs.get("outcomes") or KEY_OUTCOMES)
     table = arm_table(results.summary, list(results.outcomes))
+    differences = {arm: {o: paired_difference(results.summary, o, arm, reference)
+                         for o in outcomes} for arm in others}
     if as_json:
         print(json.dumps({"scenario": sc.name, "scenario_hash": sc.hash(),
                           "results_dir": str(results.directory),
                           "replications": sc.replications, "seed": sc.seed,
-                          "arms": _arms_json(table)}, indent=2))
+                          "arms": _arms_json(table), "reference": reference,
+                          "paired_differences": _arms_json(differences)}, indent=2))
         return
-    arms = list(sc.arms)
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
                  "(mean [95 % interval of the mean])", title_justify="left")
-    grid.add_column("outcome")
+    grid.add_column("outcome (unit)")
     for arm in arms:
         grid.add_column(arm, justify="right")
-    if len(arms) == 2:
-        grid.add_column(f"{arms[1]} − {arms[0]} (paired)", justify="right")
+    for arm in others:
+        grid.add_column(f"{arm} − {reference} (paired)", justify="right")
     for o in outcomes:
         cells = [_interval(table[a][o]) for a in arms]
-        if len(arms) == 2:
-            cells.append(_interval(paired_difference(results.summary, o, arms[1], arms[0])))
-        grid.add_row(o, *cells)
+        cells += [_interval(differences[a][o]) for a in others]
+        grid.add_row(_outcome_label(o), *cells)
     out_console.print(grid)
-    out_console.print(f"results: {results.directory}")
+    out_console.print("outcome definitions and denominators: impl-sim outcomes")
+    out_console.print(f"results: {results.directory}", markup=False)
+    out_console.print(f"  in Python: impl_sim.Results.load({str(results.directory)!r}).summary "
+                      "(pandas; one row per run)", markup=False)
+
+
+def _outcome_label(name: str) -> str:
+    """``name (unit)``, the unit from the outcome's metadata."""
+    from impl_sim.model.outcomes import OUTCOMES
+
+    outcome = OUTCOMES.get(name)
+    return f"{name} ({outcome.unit})" if outcome is not None and outcome.unit else name
 
 
 @app.command()
@@ -310,7 +350,7 @@ def sweep(
 
 
 def _print_sweep_summary(results: Any) -> None:
-    from impl_sim.analysis.summary import mean_interval
+    from impl_sim.analysis.summary import outcome_interval
 
     m = results.manifest
     design = m.get("design")
@@ -324,8 +364,8 @@ def _print_sweep_summary(results: Any) -> None:
         grid.add_column(arm, justify="right")
     for o in ("adoption", "sustainment_24m", "service_sustainment_24m", "trained_retention"):
         if o in results.summary:
-            grid.add_row(o, *[_interval(mean_interval(
-                results.summary.loc[results.summary["arm"] == a, o])) for a in results.arms])
+            grid.add_row(o, *[_interval(outcome_interval(
+                o, results.summary.loc[results.summary["arm"] == a, o])) for a in results.arms])
     out_console.print(grid)
     out_console.print(f"results: {results.directory}")
     out_console.print(f"report:  impl-sim report {results.directory}")
@@ -708,7 +748,13 @@ def dashboard(
 
 def main() -> None:
     """Console entry point."""
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # raised outside a command (e.g. while printing --help)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 if __name__ == "__main__":

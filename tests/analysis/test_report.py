@@ -114,3 +114,19 @@ def test_report_command_writes_html_and_refuses_bad_input(results, tmp_path):
     bad_outcome = runner.invoke(app, ["report", str(results.directory), "--outcome",
                                       "sustainment_42m"])
     assert bad_outcome.exit_code == 2 and "did you mean" in bad_outcome.output
+
+
+def test_share_intervals_stay_in_zero_one_and_other_outcomes_keep_t():
+    from impl_sim.analysis.summary import mean_interval, outcome_interval, share_interval
+
+    near_one = [1.0, 1.0, 1.0, 0.8, 1.0]
+    t = mean_interval(near_one)
+    assert t["hi"] > 1.0  # the normal-theory interval leaves [0, 1]
+    bounded = share_interval(near_one)
+    assert bounded["method"] == "t, truncated"
+    assert bounded["lo"] == t["lo"] and bounded["hi"] == 1.0  # the lower limit keeps its width
+    inside = [0.4, 0.5, 0.6, 0.5]
+    assert share_interval(inside)["method"] == "t"
+    assert share_interval(inside)["lo"] == mean_interval(inside)["lo"]
+    assert outcome_interval("sustainment_24m", near_one)["hi"] <= 1.0
+    assert outcome_interval("cost_total", near_one)["hi"] == t["hi"]  # not a share

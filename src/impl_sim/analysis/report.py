@@ -31,7 +31,11 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from impl_sim.analysis.summary import mean_interval, paired_difference, series_bands
+from impl_sim.analysis.summary import (
+    outcome_interval,
+    paired_difference,
+    series_bands,
+)
 from impl_sim.experiment.store import Results
 from impl_sim.model.outcomes import OUTCOMES, SERIES, SERIES_INFO
 from impl_sim.params import Params, param_spec
@@ -316,7 +320,7 @@ def outcome_table(results: Results, names: list[str]) -> pd.DataFrame:
         row: dict[str, Any] = {"outcome": name, "unit": OUTCOMES[name].unit}
         for arm in results.arms:
             values = results.summary.loc[results.summary["arm"] == arm, name].dropna()
-            m = mean_interval(values)
+            m = outcome_interval(name, values)
             q = values.quantile([0.1, 0.5, 0.9]) if len(values) else pd.Series([math.nan] * 3)
             row[f"{arm}: mean [95 % CI]"] = f"{_num(m['mean'])} [{_num(m['lo'])}, {_num(m['hi'])}]"
             row[f"{arm}: median (10–90 %)"] = (f"{_num(q.iloc[1])} ({_num(q.iloc[0])}–"
