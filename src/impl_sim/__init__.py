@@ -57,6 +57,11 @@ if TYPE_CHECKING:
     from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario, parse_scenario
 
 
+def __dir__() -> list[str]:
+    """The public API (lazy names included), so ``dir(impl_sim)`` and tab completion show it."""
+    return sorted(__all__)
+
+
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name]), name)

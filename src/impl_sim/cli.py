@@ -101,9 +101,19 @@ def _closed_pipe() -> None:
     raise typer.Exit(0)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from impl_sim import __version__
+
+        print(f"impl-sim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
     """impl-sim: agent-based model of implementation determinants for CPP."""
     _state["debug"] = debug
@@ -208,13 +218,14 @@ def run(
                           "arms": _arms_json(table), "reference": reference,
                           "paired_differences": _arms_json(differences)}, indent=2))
         return
+    paired = f"; differences paired by replication vs {reference}" if others else ""
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
-                 "(mean [95 % interval of the mean])", title_justify="left")
-    grid.add_column("outcome (unit)")
+                 f"(mean [95 % interval of the mean]{paired})", title_justify="left")
+    grid.add_column("outcome (unit)", no_wrap=True)
     for arm in arms:
         grid.add_column(arm, justify="right")
     for arm in others:
-        grid.add_column(f"{arm} − {reference} (paired)", justify="right")
+        grid.add_column(f"{arm} − {reference}", justify="right")
     for o in outcomes:
         cells = [_interval(table[a][o]) for a in arms]
         cells += [_interval(differences[a][o]) for a in others]
@@ -245,9 +256,12 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
     out_console.print(f"  horizon {sc.horizon_months} months, {sc.replications} replications, "
                       f"seed {sc.seed}, {n} runs")
     for arm in sc.arms:
-        changed = sc.params_for(arm).changed()
+        arm_params = sc.params_for(arm)
+        changed = arm_params.changed()
         shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "all defaults"
-        out_console.print(f"  arm {arm}: {shown}", markup=False)
+        out_console.print(f"  arm {arm}: {shown}", markup=False, soft_wrap=True)
+        out_console.print(f"    strategies: {_strategy_doses(arm_params.flat())}", markup=False,
+                          soft_wrap=True)
     if sc.design is not None:
         # a grid's points come from its levels; samples only sizes sampled designs
         sampled = sc.design.method != "grid" and points != sc.design.samples
@@ -255,6 +269,20 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
         out_console.print(f"  design: {sc.design.method}, {points} points{size} over "
                           + ", ".join(sc.design.parameters), markup=False)
         out_console.print(f"  {_design_quality(sc)}", markup=False)
+
+
+def _strategy_doses(flat: dict[str, Any]) -> str:
+    """The strategies switched on in a parameter set, each with its full dose, e.g.
+    ``protected_time (hours_per_week=4, start_month=0, duration_months=60)``; or ``none``."""
+    enabled = sorted({k.split(".")[1] for k, v in flat.items()
+                      if k.startswith("strategies.") and k.endswith(".enabled") and v})
+    doses = []
+    for name in enabled:
+        prefix = f"strategies.{name}."
+        dose = ", ".join(f"{k[len(prefix):]}={v}" for k, v in flat.items()
+                         if k.startswith(prefix) and not k.endswith(".enabled"))
+        doses.append(f"{name} ({dose})" if dose else name)
+    return "; ".join(doses) or "none"
 
 
 def _design_quality(sc) -> str:
@@ -289,12 +317,17 @@ def _design_points(sc) -> int:
 def params(
     markdown: Annotated[bool, typer.Option("--markdown", help="Markdown reference table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON list of parameters.")] = False,
+    names: Annotated[bool, typer.Option("--names", help="Only the full names, one a line.")]
+    = False,
 ) -> None:
-    """List every model parameter with default, unit, range and source."""
+    """List every model parameter with default, unit, range and source (names never cut)."""
     from impl_sim.params import param_specs
 
-    if markdown and as_json:
-        raise BadInput("choose one of --markdown and --json")
+    if sum((markdown, as_json, names)) > 1:
+        raise BadInput("choose one of --markdown, --json and --names")
+    if names:
+        sys.stdout.write("".join(f"{s.name}\n" for s in param_specs()))
+        return
     if markdown:
         from impl_sim.paramdoc import parameters_markdown
 
@@ -303,11 +336,49 @@ def params(
     if as_json:
         print(json.dumps([s.as_dict() for s in param_specs()], indent=2))
         return
-    grid = Table("name", "default", "unit", "range", "source")
+    grid = Table()
+    grid.add_column("name", no_wrap=True)  # a name must stay whole to be copied
+    for column in ("default", "unit", "range", "source"):
+        grid.add_column(column, overflow="fold")
     for s in param_specs():
         rng = ", ".join(s.choices) if s.choices else (
             f"{s.min:g}–{s.max:g}" if s.min is not None else s.type)
         grid.add_row(s.name, str(s.default), s.unit, rng, s.source)
+    out_console.print(grid)
+
+
+@app.command()
+@handle_errors
+def outcomes(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON list of outcomes.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown table.")] = False,
+) -> None:
+    """List every outcome with its definition, denominator and unit (costs in EUR)."""
+    from impl_sim.model.outcomes import OUTCOMES
+
+    if as_json and markdown:
+        raise BadInput("choose one of --json and --markdown")
+    rows = [{"name": o.name, "label": o.label, "unit": o.unit,
+             "denominator": getattr(o, "denominator", "") or "",
+             "definition": o.description, "plain": getattr(o, "plain", "") or "",
+             "share": o.share, "higher_is_better": o.higher_is_better}
+            for o in OUTCOMES.values()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    if markdown:
+        lines = ["| outcome | unit | denominator | definition |", "| --- | --- | --- | --- |"]
+        lines += [f"| `{r['name']}` | {r['unit']} | {r['denominator'] or '–'} | "
+                  f"{r['definition']} |" for r in rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
+    grid = Table(title="outcomes (one value per run; tables show the mean over runs)",
+                 title_justify="left")
+    grid.add_column("name", no_wrap=True)
+    for column in ("unit", "denominator", "definition"):
+        grid.add_column(column, overflow="fold")
+    for r in rows:
+        grid.add_row(r["name"], r["unit"], r["denominator"] or "–", r["definition"])
     out_console.print(grid)
 
 

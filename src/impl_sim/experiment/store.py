@@ -39,6 +39,8 @@ from impl_sim.scenario.design import design_seed, parameter_kinds
 from impl_sim.scenario.loader import Scenario
 
 KEY_COLUMNS = ["task", "point", "arm", "replication"]
+_UMASK = os.umask(0o022)  # read once, at import (single-threaded), and put back
+os.umask(_UMASK)
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2
 
@@ -65,6 +67,7 @@ def _atomic_write(path: Path, write: Any) -> None:
     """Call ``write(tmp_path)``, fsync, and rename onto ``path`` (never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide results from the group
     os.close(fd)
     try:
         write(tmp)
