@@ -120,8 +120,21 @@ def main_options(
 
 
 def _load(path: Path):
+    """Load a scenario file; a missing ``NAME.yaml`` or ``scenarios/NAME.yaml`` that ships with
+    impl-sim is taken from the package (said on stderr), so the README's commands work from any
+    directory."""
     from impl_sim.scenario.loader import load_scenario
 
+    if not path.exists() and (len(path.parts) == 1 or path.parts[0] == "scenarios"):
+        from impl_sim.shipped import scenario_path
+
+        try:
+            shipped = scenario_path(str(path))
+        except FileNotFoundError:
+            pass
+        else:
+            err_console.print(f"({path} is not here; using the shipped {shipped})", markup=False)
+            path = shipped
     return load_scenario(path)
 
 
@@ -382,6 +395,39 @@ def outcomes(
     out_console.print(grid)
 
 
+@app.command()
+@handle_errors
+def scenarios(
+    copy: Annotated[Path | None, typer.Option("--copy", help="Copy them (and targets/) into "
+                                                             "this folder to edit.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --copy: overwrite files already "
+                                                        "there.")] = False,
+) -> None:
+    """List the scenarios that ship with impl-sim (usable by name from any folder)."""
+    from impl_sim.shipped import copy_scenarios, shipped_scenarios
+
+    if copy is not None:
+        written = copy_scenarios(copy, overwrite=force)
+        out_console.print(f"copied {len(written)} files into {copy}"
+                          + ("" if force else " (existing files kept; --force overwrites)"),
+                          markup=False)
+        return
+    import yaml
+
+    grid = Table(title="shipped scenarios: impl-sim check NAME, impl-sim run NAME",
+                 title_justify="left")
+    grid.add_column("name", no_wrap=True)
+    grid.add_column("description", overflow="fold")
+    for name, path in shipped_scenarios().items():
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            doc = {}
+        text = " ".join(str(doc.get("description", "")).split())
+        grid.add_row(name, text.split(". ")[0])
+    out_console.print(grid)
+
+
 # --- sweep and report (issue 4) ------------------------------------------------------------
 
 
@@ -476,9 +522,11 @@ def _default_targets() -> Path:
     """The shipped evidence targets: from the working directory, else from the source tree."""
     if DEFAULT_TARGETS.exists():
         return DEFAULT_TARGETS
-    from_repo = Path(__file__).resolve().parents[2] / DEFAULT_TARGETS
-    if from_repo.exists():
-        return from_repo
+    from impl_sim.shipped import scenarios_folder
+
+    shipped = scenarios_folder() / "targets" / DEFAULT_TARGETS.name
+    if shipped.exists():
+        return shipped
     raise BadInput(f"{DEFAULT_TARGETS}: file not found; pass --targets FILE (the evidence targets "
                    "ship in the source repository under scenarios/targets/)")
 
