@@ -3,6 +3,7 @@
 #   make test        run the whole test suite
 #   make lint        ruff
 #   make docs        regenerate docs/parameters.md from the schema
+#   make docs-site   build the documentation site into site/ (offline; open site/index.html)
 #   make bench       timing benchmarks (not part of the tests)
 #   make validation  regenerate docs/validation.md (targets vs simulation)
 #   make sensitivity Sobol' indices of the determinants (scenarios/sensitivity_determinants.yaml)
@@ -14,7 +15,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint docs bench bench-sweep dashboard experiments clean validation sensitivity
+.PHONY: demo test lint docs docs-site bench bench-sweep dashboard experiments clean validation sensitivity
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +35,9 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/impl-sim params --markdown > docs/parameters.md
+
+docs-site: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
