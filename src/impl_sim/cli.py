@@ -50,12 +50,17 @@ class BadInput(Exception):
 
 
 def _bad_input_types() -> tuple[type[BaseException], ...]:
-    """Errors that mean the user gave a bad file, folder or option (exit 2, one line)."""
-    from impl_sim.analysis.validation import TargetsError
-    from impl_sim.experiment.store import ResultsError
-    from impl_sim.scenario.loader import ScenarioError
+    """Errors that mean the user gave a bad file, folder or option (exit 2, one line).
 
-    return (ScenarioError, ParamError, BadInput, TargetsError, ResultsError)
+    Only modules already imported are asked: an error cannot be of a class never loaded, and
+    importing the analysis modules just to say "bad file" took seconds."""
+    found: list[type[BaseException]] = [ParamError, BadInput]
+    for module, name in (("impl_sim.scenario.loader", "ScenarioError"),
+                         ("impl_sim.analysis.validation", "TargetsError"),
+                         ("impl_sim.experiment.store", "ResultsError")):
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
