@@ -1,5 +1,5 @@
 # impl-sim — every target bootstraps its own virtual environment (.venv) first.
-#   make demo        set up and run the leadership-vs-support scenario
+#   make demo        set up (the package only) and run the leadership-vs-support scenario
 #   make test        run the whole test suite
 #   make lint        ruff
 #   make docs        regenerate docs/parameters.md from the schema
@@ -13,6 +13,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CORE_STAMP := $(VENV)/.installed-core
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint docs docs-site bench bench-sweep dashboard experiments clean validation sensitivity
@@ -22,9 +23,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q hatchling
 	$(BIN)/python -m pip install -q -e ".[dashboard,dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(CORE_STAMP)
 
-demo: $(STAMP)
+# the demo needs only the package itself (no test, browser or documentation tools)
+$(CORE_STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $(CORE_STAMP)
+
+demo: $(CORE_STAMP)
 	$(BIN)/impl-sim run scenarios/leadership_vs_support.yaml
 
 test: $(STAMP)
