@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impl_sim.defaults import KEY_OUTCOMES
 from impl_sim.params import ParamError
 
 app = typer.Typer(
@@ -34,11 +35,6 @@ _state = {"debug": False}
 
 EXIT_BAD_INPUT = 2
 EXIT_ERROR = 1
-KEY_OUTCOMES = (
-    "adoption", "time_to_first_case", "penetration", "fidelity", "sustainment_12m",
-    "sustainment_24m", "sustainment_36m", "service_sustainment_24m", "trained_retention",
-    "cases_started", "completion_rate", "cost_per_completed_case",
-)
 
 
 USER_PATH_ERRORS = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError,
@@ -198,6 +194,9 @@ def run(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    posterior: Annotated[Path | None, typer.Option(
+        help="ABC output folder: draw each replication's free parameters from its posterior "
+        "(impl-sim calibrate --method abc).")] = None,
 ) -> None:
     """Run every arm × replication of a scenario; print outcomes with 95 % intervals.
 
@@ -224,7 +223,13 @@ def run(
     reference = reference or arms[0]
     others = [a for a in arms if a != reference]
     with _progress(not quiet and not as_json, f"{sc.name}") as progress:
-        results = run_scenario(sc, out=out, workers=workers, progress=progress)
+        if posterior is not None:
+            from impl_sim.analysis.abc import run_with_posterior
+
+            results = run_with_posterior(sc, posterior, out=out, workers=workers,
+                                         progress=progress)
+        else:
+            results = run_scenario(sc, out=out, workers=workers, progress=progress)
     outcomes = list(sc.outputs.get("outcomes") or KEY_OUTCOMES)
     table = arm_table(results.summary, list(results.outcomes))
     differences = {arm: {o: paired_difference(results.summary, o, arm, reference)
@@ -735,6 +740,22 @@ def _validation_table(results: list, title: str) -> Table:
     return grid
 
 
+def _plausibility_table(checks: list) -> Table:
+    from rich.markup import escape
+
+    from impl_sim.analysis.plausibility import model_text, range_text
+
+    outside = sum(c.outside for c in checks)
+    grid = Table(title=f"plausibility (checks, not targets): {outside} of {len(checks)} outside "
+                 "the published range", title_justify="left")
+    for col in ("id", "quantity", "model", "published", "unit", "flag"):
+        grid.add_column(col, justify="right" if col in ("model", "published") else "left")
+    for c in checks:
+        grid.add_row(c.row["id"], escape(c.row["quantity"]), model_text(c), range_text(c),
+                     escape(c.row["unit"]), "[red]outside[/red]" if c.outside else "inside")
+    return grid
+
+
 @app.command()
 @handle_errors
 def validate(
@@ -748,6 +769,9 @@ def validate(
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
                                                                  "replications.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    plausibility: Annotated[bool, typer.Option(
+        help="Also show the plausibility table (inputs and intermediate quantities vs "
+        "published ranges; not with --json).")] = True,
 ) -> None:
     """Compare simulated outcomes with empirical targets: value, 95 % interval, met or not."""
     from impl_sim.analysis.validation import (
@@ -764,17 +788,31 @@ def validate(
     path = targets or _default_targets()
     target_set = load_targets(path, replications=replications)
     results = run_validation(target_set.targets, workers=workers)
+    checks = None
+    if plausibility and not as_json:
+        from impl_sim.analysis.plausibility import evaluate
+
+        checks = evaluate(workers=workers)
     if as_json:
         print(json.dumps([r.as_json() for r in results], indent=2))
     elif markdown:
+        from impl_sim.analysis.plausibility import markdown_section
+
         shown = path if targets else DEFAULT_TARGETS
         command = "impl-sim validate --markdown" + (f" --targets {shown}" if targets else "")
         sys.stdout.write(markdown_report(results, target_set, command))
+        if checks is not None:
+            sys.stdout.write("\n" + markdown_section(checks))
     else:
         out_console.print(_validation_table(results, f"{target_set.name}: targets vs simulation"))
         out_console.print(summary_line(results))
+        if checks is not None:
+            out_console.print(_plausibility_table(checks))
     if strict and not all(r.passed for r in results):
         raise typer.Exit(EXIT_ERROR)
+
+
+CALIBRATION_METHODS = ("de", "abc")
 
 
 @app.command()
@@ -785,26 +823,62 @@ def calibrate(
                                                "fitted).")],
     free: Annotated[list[str], typer.Option(help="Parameter to fit: NAME or NAME=LOW:HIGH "
                                                  "(repeatable).")],
-    budget: Annotated[int, typer.Option(min=5, help="Parameter points to evaluate (about: "
+    method: Annotated[str, typer.Option(help="de: one best point (differential evolution); "
+                                             "abc: a posterior (ABC-SMC).")] = "de",
+    budget: Annotated[int, typer.Option(min=5, help="de: parameter points to evaluate (about: "
                                                     "whole generations, at least two).")] = 60,
+    population: Annotated[int, typer.Option(min=4, help="abc: particles per generation.")]
+    = 40,
+    generations: Annotated[int, typer.Option(min=1, help="abc: generations (tolerance steps).")]
+    = 4,
+    ppc_draws: Annotated[int, typer.Option(min=1, help="abc: posterior draws for the posterior "
+                                                       "predictive check.")] = 20,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    executor: Annotated[str | None, typer.Option(help="serial | processes | dask (default: "
+                                                      "serial for 1 worker, else processes).")]
+    = None,
+    dask_address: Annotated[str | None, typer.Option(
+        envvar="IMPL_SIM_DASK_ADDRESS", help="Dask scheduler address (tcp://host:8786).")]
+    = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
                                                                  "replications.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the cache of evaluated points.")]
     = Path("results"),
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Fit free parameters to the calibration targets; report held-back validation targets."""
+    """Fit free parameters to the calibration targets; report held-back validation targets.
+
+    --method abc samples the posterior (approximate Bayesian computation, sequential Monte
+    Carlo) and checks every target at posterior draws; rerunning the same command resumes.
+    """
     from impl_sim.analysis.calibration import calibrate as run_calibration
     from impl_sim.analysis.calibration import parse_free
     from impl_sim.analysis.validation import load_targets, summary_line
+    from impl_sim.experiment.executors import EXECUTORS, make_executor
 
+    if method not in CALIBRATION_METHODS:
+        raise BadInput(f"--method: {method!r} is not allowed; expected one of "
+                       + ", ".join(CALIBRATION_METHODS))
+    if executor is not None and executor not in EXECUTORS:
+        raise BadInput(f"--executor: {executor!r} is not allowed; expected one of "
+                       + ", ".join(EXECUTORS))
     sc = _load(scenario)
     target_set = load_targets(targets, replications=replications)
     free_params = parse_free(free, sc)
+    ex = make_executor(executor, workers=workers, dask_address=dask_address)
+    if method == "abc":
+        from impl_sim.analysis.abc import AbcSettings, calibrate_abc
+
+        settings = AbcSettings(population=population, generations=generations,
+                               ppc_draws=ppc_draws)
+        with _progress(not quiet, "ABC-SMC") as progress:
+            abc = calibrate_abc(sc, target_set, free_params, settings=settings, workers=workers,
+                                executor=ex, out=out, progress=progress)
+        _print_abc(abc)
+        return
     with _progress(not quiet, "calibrating") as progress:
         result = run_calibration(sc, target_set, free_params, budget=budget, workers=workers,
-                                 cache_dir=out, progress=progress)
+                                 executor=ex, cache_dir=out, progress=progress)
     out_console.print(f"{result.evaluations} points evaluated ({result.cache_hits} from the "
                       f"cache {result.cache_path})", markup=False)
     out_console.print(f"distance at the scenario's values {result.start.values}: "
@@ -821,6 +895,114 @@ def calibrate(
     out_console.print("best values (paste under base: in a scenario):")
     sys.stdout.flush()
     print(result.base_snippet(), end="")
+
+
+def _print_abc(abc: Any) -> None:
+    """The tolerance schedule, the credible intervals and the posterior predictive check."""
+    from rich.markup import escape
+
+    schedule = Table(title=f"ABC-SMC: {abc.stopped}", title_justify="left")
+    for col in ("generation", "ε (distance)", "proposed", "accepted", "acceptance", "ESS"):
+        schedule.add_column(col, justify="right")
+    for g in abc.generations:
+        schedule.add_row(str(g.index), "∞" if math.isinf(g.epsilon) else f"{g.epsilon:.3g}",
+                         str(g.proposed), str(len(g.particles)), f"{g.acceptance:.0%}",
+                         f"{g.ess:.1f}")
+    out_console.print(schedule)
+    out_console.print(f"{abc.evaluations} particles evaluated ({abc.cache_hits} from the cache), "
+                      f"{abc.runs} runs simulated, {abc.cpu_seconds:.0f} s CPU in this process, "
+                      f"{abc.wall_seconds:.0f} s wall", markup=False)
+    grid = Table(title="posterior: median [90 % credible interval] (prior range)",
+                 title_justify="left")
+    for col in ("parameter", "median [90 %]", "prior"):
+        grid.add_column(col, justify="left" if col == "parameter" else "right")
+    for name, ci in abc.intervals.items():
+        grid.add_row(name, f"{ci['median']:.3g} [{ci['lo']:.3g}, {ci['hi']:.3g}]",
+                     f"{ci['prior_low']:g}–{ci['prior_high']:g}")
+    out_console.print(grid)
+    ppc = Table(title=f"posterior predictive check ({abc.settings.ppc_draws} posterior draws, "
+                "fresh seeds): statistic median [5 %, 95 %] and share of draws meeting the "
+                "target", title_justify="left")
+    for col in ("id", "role", "quantity", "expected", "simulated", "met in"):
+        ppc.add_column(col, justify="left" if col in ("id", "role", "quantity") else "right")
+    for r in abc.predictive:
+        ppc.add_row(escape(r["id"]), r["role"], escape(r["quantity"]), escape(r["expected"]),
+                    f"{_fmt(r['median'])} [{_fmt(r['lo'])}, {_fmt(r['hi'])}]",
+                    f"{r['met_share']:.0%}")
+    out_console.print(ppc)
+    if abc.directory is not None:
+        out_console.print(f"posterior: {abc.directory}", markup=False)
+        for path in abc.files:
+            out_console.print(f"  {path}", markup=False)
+
+
+# --- explain (issue 12) ---------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def explain(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with two (or more) arms.")],
+    arms: Annotated[tuple[str, str] | None, typer.Option(
+        help="The two arms compared, A B (default: the first two); shares are of B − A.")]
+    = None,
+    outcome: Annotated[list[str] | None, typer.Option(
+        help="Outcome to attribute (repeatable; default: sustainment, adoption, penetration, "
+        "service sustainment, cases started).")] = None,
+    replications: Annotated[int | None, typer.Option(min=2, help="Override replications.")]
+    = None,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    out: Annotated[Path, typer.Option(help="Folder for the table, JSON and waterfall figure.")]
+    = Path("results"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Which mechanism path carries the difference between two arms? Switches each path off in
+    both arms (common random numbers) and reports Shapley shares with 95 % intervals."""
+    from impl_sim.analysis.attribution import ATTRIBUTION_OUTCOMES, sentence, write_outputs
+    from impl_sim.analysis.attribution import explain as run_explain
+    from impl_sim.model.outcomes import OUTCOMES
+    from impl_sim.params import suggest
+
+    for name in outcome or []:
+        if name not in OUTCOMES:
+            raise BadInput(f"--outcome: {name!r} is not an outcome"
+                           f"{suggest(name, list(OUTCOMES))}; expected one of "
+                           + ", ".join(OUTCOMES))
+    sc = _load(scenario)
+    if replications is not None:
+        sc = sc.with_changes(replications=replications)
+    outcomes = list(outcome or ATTRIBUTION_OUTCOMES)
+    with _progress(not quiet and not as_json, f"explaining {sc.name}") as progress:
+        result = run_explain(sc, arms=list(arms) if arms else None, outcomes=outcomes,
+                             workers=workers, progress=progress)
+    files = write_outputs(result, out / f"{sc.name}-{sc.hash()}" / "explain", outcomes[0])
+    if as_json:
+        print(json.dumps(result.as_json() | {"files": [str(f) for f in files]}, indent=2))
+        return
+    for name, item in result.outcomes.items():
+        grid = Table(title=f"{name}: {result.arm_b} − {result.arm_a} = "
+                     f"{_fmt(item.difference)} [{_fmt(item.difference_lo)}, "
+                     f"{_fmt(item.difference_hi)}]; with every path off "
+                     f"{_fmt(item.residual)} [{_fmt(item.residual_lo)}, "
+                     f"{_fmt(item.residual_hi)}]", title_justify="left")
+        for col in ("path", "carries [95 %]", "share [95 %]", "alone", "cumulative"):
+            grid.add_column(col, justify="left" if col == "path" else "right")
+        for p in item.paths:
+            grid.add_row(p.path, f"{_fmt(p.shapley)} [{_fmt(p.lo)}, {_fmt(p.hi)}]",
+                         f"{_share(p.share)} [{_share(p.share_lo)}, {_share(p.share_hi)}]",
+                         _fmt(p.alone), _fmt(p.cumulative))
+        out_console.print(grid)
+        out_console.print(sentence(item, result), markup=False)
+    out_console.print(f"{result.coalitions} combinations of switched-off paths × 2 arms × "
+                      f"{sc.replications} replications = {result.runs} runs "
+                      f"({'exact' if result.exact else 'sampled'} Shapley values)")
+    for path in files:
+        out_console.print(f"  {path}", markup=False)
+
+
+def _share(x: float) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{100 * x:.0f} %"
 
 
 # --- dashboard (issue 5) ---------------------------------------------------------------------

@@ -64,27 +64,6 @@ class LeadershipStyle(StrEnum):
     ils_scores = "ils_scores"
 
 
-# Implementation Leadership Scale (0–4) profiles for the two named styles. Passive support is
-# "you are allowed to": supportive, but neither proactive, knowledgeable nor perseverant
-# (seed 000 theme 4; F8: leaders are seen as more supportive than proactive). Implementation
-# leadership is high on all four. These are profiles, not parameters: ``ils_scores`` exposes
-# the dimensions themselves (defaults F8).
-LEADERSHIP_STYLE_PROFILES: dict[str, dict[str, float]] = {
-    "passive_support": {
-        "proactive": 1.0,
-        "knowledgeable": 1.5,
-        "supportive": 3.0,
-        "perseverant": 1.0,
-    },
-    "implementation_leadership": {
-        "proactive": 3.5,
-        "knowledgeable": 3.4,
-        "supportive": 3.3,
-        "perseverant": 3.5,
-    },
-}
-
-
 class SimulationParams(_Group):
     """Time frame of a run."""
 
@@ -145,6 +124,39 @@ class ServiceParams(_Group):
         description="Time constant with which climate follows what leadership sustains "
         "(leadership → climate → use)",
         source="S1, S6: Williams et al. 2020, 2022 (effects lag many months); value assumed",
+    )
+    climate_base: float = spec(
+        0.15, ge=0.0, le=1.0, unit="0–1", kind="structure",
+        description="Climate a service tends to with no leadership agenda, no training running "
+        "and nobody delivering",
+        source="value assumed",
+    )
+    climate_agenda_weight: float = spec(
+        0.45, ge=0.0, le=1.0, unit="0–1 per unit agenda", kind="structure",
+        description="How much the leader's agenda (0–1) raises the climate a service tends to "
+        "(leadership → climate)",
+        source="Williams et al. 2020 (d = 0.92); value calibrated to target E1",
+    )
+    climate_programme_weight: float = spec(
+        0.15, ge=0.0, le=1.0, unit="0–1", kind="structure",
+        description="Climate the running training programme (trainers, gatherings, consultation) "
+        "carries while a service has trainees; it goes when training ends",
+        source="S11: Skar et al. 2022 (Norwegian LOCI trial: climate fell steadily in non-LOCI "
+        "conditions); value assumed",
+    )
+    climate_practice_weight: float = spec(
+        0.2, ge=0.0, le=1.0, unit="0–1 per share delivering", kind="structure",
+        description="How much colleagues seen delivering CPP (share of the service's posts) "
+        "raise the climate",
+        source="Ehrhart et al. 2014 (climate: CPP use expected, supported and rewarded); "
+        "value assumed",
+    )
+    climate_sd: float = spec(
+        0.09, ge=0.0, le=0.5, unit="0–1",
+        description="Between-service spread of the climate a service tends to that leadership "
+        "does not explain (general organisational climate, history); drawn once per service",
+        source="Williams et al. 2020 (leadership change explained 11 % of the variance in "
+        "climate change); value calibrated to target E1",
     )
 
 
@@ -209,7 +221,20 @@ class TherapistParams(_Group):
         0.6, ge=0.0, le=3.0, unit="log hazard ratio",
         description="How much implementation climate (per unit above 0.5) lowers the turnover "
         "hazard",
-        source="assumption",
+        source="Aarons & Sawitzky 2006 (climate → work attitudes → turnover); value assumed",
+    )
+    trainee_turnover_ratio: float = spec(
+        0.3, ge=0.0, le=1.0, unit="hazard ratio",
+        description="Turnover hazard of a therapist in training relative to colleagues (leaving "
+        "the job during training is a separate hazard from dropping out of training)",
+        source="F9 (90 % of 124 enrolled completed, so few trainees leave their job); value "
+        "assumed",
+    )
+    self_leadership_intake_weight: float = spec(
+        1.0, ge=0.0, le=10.0, unit="relative weight", kind="structure",
+        description="How much more often intake gives an eligible family to a fully self-leading "
+        "therapist who asks for CPP families (intake weight 1 + this × self-leadership)",
+        source="seed 000 theme 4 (S2: self-leaders find their own cases); value assumed",
     )
 
 
@@ -245,18 +270,127 @@ class LeaderParams(_Group):
         "style = ils_scores)",
         source="F8",
     )
+    ils_sd: float = spec(
+        0.8, ge=0.0, le=2.0, unit="ILS points",
+        description="Spread of leaders' ILS scores around the style's (or F8's) means: each "
+        "leader, initial or successor, draws one general implementation-leadership factor shared "
+        "by the four dimensions plus a dimension-specific part (clipped to 0–4)",
+        source="F8 (Braathu et al. 2022: means; therapist-rated ILS subscales spread about one "
+        "scale point between leaders); value assumed",
+    )
+    ils_dimension_correlation: float = spec(
+        0.7, ge=0.0, le=1.0, unit="correlation", kind="structure",
+        description="Correlation between a leader's four ILS dimensions (share of each "
+        "dimension's variance that is the general factor)",
+        source="Aarons, Ehrhart & Farahnak 2014 (ILS: four highly correlated subscales, one "
+        "second-order factor); value assumed",
+    )
+    reference_score: float = spec(
+        2.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+        description="ILS score at which each behaviour's log-odds equal its intercept below (the "
+        "scale's midpoint, so intercepts describe an average leader)",
+        source="Aarons et al. 2014 (ILS 0–4 scale)",
+    )
+    routing_log_odds: float = spec(
+        -1.0, ge=-10.0, le=10.0, unit="log-odds",
+        description="Log-odds that the leader has an eligible referral routed to a trained "
+        "therapist with room, at the reference score of mean(proactive, knowledgeable)",
+        source="seed 000 theme 4; value calibrated to the effect-size targets E1, E2, S1",
+    )
+    routing_slope: float = spec(
+        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        description="How much each ILS point of mean(proactive, knowledgeable) raises the routing "
+        "log-odds",
+        source="Aarons et al. 2014 (knowing who is trained, planning); value calibrated",
+    )
+    protection_log_odds: float = spec(
+        -0.5, ge=-10.0, le=10.0, unit="log-odds",
+        description="Log-odds of the share of `max_protected_hours_per_week` the leader protects, "
+        "at the reference proactive score (passive support protects a little, not nothing)",
+        source="seed 000 theme 4; value calibrated to E1, E2, S1",
+    )
+    protection_slope: float = spec(
+        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        description="How much each proactive ILS point raises the protection log-odds",
+        source="Aarons et al. 2014 (ILS proactive: removes obstacles); value calibrated",
+    )
+    follow_up_log_odds: float = spec(
+        -1.5, ge=-10.0, le=10.0, unit="log-odds",
+        description="Log-odds per month that the leader follows up a therapist's CPP work, at the "
+        "reference score of mean(proactive, perseverant)",
+        source="seed 000 theme 4; value calibrated to E1, E2, S1",
+    )
+    follow_up_slope: float = spec(
+        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        description="How much each ILS point of mean(proactive, perseverant) raises the follow-up "
+        "log-odds",
+        source="Aarons et al. 2014 (ILS perseverant); value calibrated",
+    )
     max_protected_hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
-        description="Hours per week a fully proactive leader protects for each trained therapist "
-        "(scaled by proactivity; needs funding)",
+        description="Hours per week a leader who protects fully sets aside for each trained "
+        "therapist (needs funding)",
         source="seed 000 theme 4; assumption",
+    )
+    support_turnover_effect: float = spec(
+        0.15, ge=0.0, le=2.0, unit="log hazard ratio per ILS point",
+        description="How much each supportive ILS point above the reference score lowers "
+        "therapists' turnover hazard",
+        source="Fukui, Wu & Salyers 2019 (supervisory support lowers turnover intention through "
+        "emotional exhaustion); Kim & Kao 2014 (meta-analysis); value assumed",
+    )
+    setback_buffer_max: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share",
+        description="Share of a dropout's motivational cost absorbed by a fully supportive leader "
+        "(scaled by supportive/4)",
+        source="seed 000 theme 4; value assumed",
     )
     annual_turnover: float = spec(
         0.12, ge=0.0, le=0.9, unit="share/year",
-        description="Share of leaders leaving per year; a new leader has the scenario's style but "
-        "none of the gains from leadership training",
+        description="Share of leaders leaving per year; the successor is drawn from the leader "
+        "population (style or F8 means, spread `ils_sd`) and has none of the gains from "
+        "leadership training",
         source="assumption",
     )
+
+
+class LeaderStyleProfile(_Group):
+    """ILS (0–4) means of one named leadership style."""
+
+    proactive: float = spec(1.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                            description="Mean proactive score", source="seed 000 theme 4")
+    knowledgeable: float = spec(1.5, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                                description="Mean knowledgeable score", source="seed 000 theme 4")
+    supportive: float = spec(3.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                             description="Mean supportive score", source="seed 000 theme 4; F8")
+    perseverant: float = spec(1.0, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                              description="Mean perseverant score", source="seed 000 theme 4")
+
+
+class PassiveSupportProfile(LeaderStyleProfile):
+    """Passive support, "you are allowed to": supportive, but neither proactive, knowledgeable
+    nor perseverant (seed 000 theme 4; F8: leaders are seen as more supportive than proactive)."""
+
+
+class ImplementationLeadershipProfile(LeaderStyleProfile):
+    """Implementation leadership: high on all four dimensions (seed 000 theme 4)."""
+
+    proactive: float = spec(3.5, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                            description="Mean proactive score", source="seed 000 theme 4")
+    knowledgeable: float = spec(3.4, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                                description="Mean knowledgeable score", source="seed 000 theme 4")
+    supportive: float = spec(3.3, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                             description="Mean supportive score", source="seed 000 theme 4")
+    perseverant: float = spec(3.5, ge=0.0, le=4.0, unit="ILS 0–4", kind="structure",
+                              description="Mean perseverant score", source="seed 000 theme 4")
+
+
+class LeaderStyleParams(_Group):
+    """The ILS profiles of the named styles (``leaders.style``)."""
+
+    passive_support: PassiveSupportProfile = Field(default_factory=PassiveSupportProfile)
+    implementation_leadership: ImplementationLeadershipProfile = Field(
+        default_factory=ImplementationLeadershipProfile)
 
 
 class CaseParams(_Group):
@@ -308,9 +442,14 @@ class CaseParams(_Group):
     )
     retention_support: float = spec(
         0.0, ge=0.0, le=1.0, unit="0–1", kind="lever",
-        description="Trial-like retention supports (reminders, transport, flexible times): "
-        "cuts the dropout hazard by up to 70 %",
+        description="Trial-like retention supports (reminders, transport, flexible times), 0–1: "
+        "cuts the dropout hazard by up to `retention_support_max_reduction`",
         source="S9, F5 (86 % complete in trials); assumption",
+    )
+    retention_support_max_reduction: float = spec(
+        0.7, ge=0.0, le=1.0, unit="share of hazard", kind="structure",
+        description="Share of the dropout hazard that full retention support removes",
+        source="F5 (86 % vs 50 % completion: a 60–75 % lower hazard over a course); value assumed",
     )
     improvement_base: float = spec(
         0.30, ge=0.0, le=1.0, unit="probability",
@@ -392,6 +531,40 @@ class TrainingParams(_Group):
         description="Cost of one therapist hour (protected time and training hours)",
         source="F14; assumption for the amount",
     )
+    reference_sessions_per_month: float = spec(
+        2.0, ge=0.5, le=8.0, unit="sessions/month", kind="structure",
+        description="Consultation dose that counts as intensity 1 (fortnightly)",
+        source="F2 (consultation every 2 weeks)",
+    )
+    dropout_readiness_effect: float = spec(
+        3.0, ge=0.0, le=10.0, unit="log hazard ratio per unit", kind="structure",
+        description="How much each unit of readiness below 0.5 raises the training-dropout "
+        "hazard",
+        source="seed 000 theme 2 (S4: low readiness raises early abandonment); value assumed",
+    )
+    cohort_interval_months: int = spec(
+        12, ge=1, le=120, unit="months", kind="lever",
+        description="Months between the regional centre's training cohorts after the first one; "
+        "hires nominated for training wait for the next",
+        source="RBUP runs the 18-month CPP further-education course in cohorts starting each "
+        "autumn with three gatherings, subject to enough applicants (rbup.no); value assumed",
+    )
+    cohort_seats: int = spec(
+        20, ge=0, le=1000, unit="therapists", kind="lever",
+        description="Most trainees a later cohort takes (longest-waiting first)",
+        source="F1 (a cohort of 40 in the Norwegian study); value assumed",
+    )
+    cohort_min_trainees: int = spec(
+        4, ge=1, le=100, unit="therapists",
+        description="A later cohort starts only if at least this many therapists are waiting",
+        source="RBUP: a course starts only with enough applicants; value assumed",
+    )
+    hire_enrolment_share: float = spec(
+        0.75, ge=0.0, le=1.0, unit="share of hires", kind="lever",
+        description="Share of new hires whose service nominates them for the next cohort (0 = "
+        "hires are never trained)",
+        source="S8 (trained capacity erodes unless new staff are trained); value assumed",
+    )
 
 
 class LearningParams(_Group):
@@ -410,8 +583,25 @@ class LearningParams(_Group):
     )
     readiness_gain_training: float = spec(
         0.01, ge=0.0, le=0.2, unit="per month",
-        description="Readiness gained per month in training (gatherings add 5 times this once)",
+        description="Readiness gained per month in training (a gathering month adds "
+        "`gathering_readiness_multiple` times this)",
         source="seed 000 theme 2; assumption",
+    )
+    gathering_readiness_multiple: float = spec(
+        5.0, ge=0.0, le=20.0, unit="months of training", kind="structure",
+        description="Readiness an in-person gathering adds, in months of ordinary training",
+        source="F1 (gatherings); seed 000 theme 2; value assumed",
+    )
+    supervised_learning_multiplier: float = spec(
+        2.0, ge=1.0, le=5.0, unit="ratio", kind="structure",
+        description="How much faster competence grows with consultation than without",
+        source="F2 (consultation on training cases); value assumed",
+    )
+    struggle_competence: float = spec(
+        0.4, ge=0.0, le=1.0, unit="0–1", kind="structure",
+        description="Competence below which a CPP case without consultation or follow-up is an "
+        "unsupported struggle",
+        source="seed 000 theme 2; value assumed",
     )
     readiness_gain_practice: float = spec(
         0.02, ge=0.0, le=0.2, unit="per case-month",
@@ -453,9 +643,21 @@ class LearningParams(_Group):
     )
     fidelity_drift: float = spec(
         0.6, ge=0.0, le=1.0, unit="0–1",
-        description="How far unlimited flexibility lets a high-autonomy therapist drift from "
-        "the model (halved by consultation)",
+        description="How far a high-autonomy therapist's practice drifts from the model under "
+        "unlimited flexibility when nobody watches (the drift ceiling is this × flexibility × "
+        "autonomy preference)",
         source="seed 000 theme 3 ('ambivalence in practice'); S5; value assumed",
+    )
+    drift_lag_months: float = spec(
+        6.0, ge=1.0, le=60.0, unit="months", kind="structure",
+        description="Time constant with which unwatched practice drifts toward its ceiling",
+        source="S6; Williams et al. 2022 (fidelity effects lag months); value assumed",
+    )
+    drift_correction: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share per month", kind="structure",
+        description="Share of accumulated drift a month of consultation, supervision or audit "
+        "corrects (watching the model being delivered)",
+        source="F2; seed 000 theme 3; value assumed",
     )
     months_to_discontinue: int = spec(
         12, ge=1, le=60, unit="months",
@@ -469,7 +671,7 @@ class DecisionParams(_Group):
     """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
 
     intercept: float = spec(
-        -2.2, ge=-10.0, le=10.0, unit="log-odds",
+        -2.4, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
         source="calibrated (F9–F11)",
     )
@@ -494,14 +696,14 @@ class DecisionParams(_Group):
     )
     opportunity_weight: float = spec(
         2.0, ge=0.0, le=10.0, unit="log-odds per unit",
-        description="Weight of opportunity structure: implementation leadership or the "
-        "therapist's own self-leadership, whichever is stronger",
+        description="Weight of opportunity structure: the leader's agenda creates it, or the "
+        "therapist's own self-leadership does (agenda + (1 − agenda) × self-leadership)",
         source="seed 000 theme 4 (S1, S2); value assumed",
     )
     climate_weight: float = spec(
-        1.5, ge=0.0, le=10.0, unit="log-odds per unit",
+        3.0, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of the service's implementation climate",
-        source="S1 (Williams 2020); value assumed",
+        source="S1 (Williams et al. 2020: climate → EBP use); value calibrated to target E2",
     )
     peer_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="log-odds per unit",
@@ -515,12 +717,12 @@ class DecisionParams(_Group):
         source="seed 000 theme 3 (S5); value assumed",
     )
     consultation_weight: float = spec(
-        1.0, ge=0.0, le=10.0, unit="log-odds per unit",
+        0.6, ge=0.0, le=10.0, unit="log-odds per unit",
         description="Weight of ongoing consultation (support for taking difficult cases)",
         source="S6; F2; value assumed",
     )
     training_requirement_weight: float = spec(
-        1.0, ge=0.0, le=10.0, unit="log-odds",
+        0.4, ge=0.0, le=10.0, unit="log-odds",
         description="Push to take cases while training cases for certification are still missing",
         source="F2; value assumed",
     )
@@ -528,6 +730,26 @@ class DecisionParams(_Group):
         0.8, ge=0.0, le=10.0, unit="log-odds per case",
         description="Reluctance per CPP case already carried",
         source="assumption",
+    )
+
+
+class NetworkParams(_Group):
+    """Colleague and co-trainee networks (the peer norm)."""
+
+    colleagues_each: int = spec(
+        4, ge=0, le=50, unit="colleagues", kind="structure",
+        description="Colleagues each post is tied to within its service (Watts–Strogatz ring)",
+        source="value assumed",
+    )
+    rewiring: float = spec(
+        0.1, ge=0.0, le=1.0, unit="probability", kind="structure",
+        description="Watts–Strogatz rewiring probability of colleague ties",
+        source="value assumed",
+    )
+    co_trainee_ties: int = spec(
+        2, ge=0, le=20, unit="ties", kind="structure",
+        description="Trainees of other services each first-cohort trainee meets at gatherings",
+        source="F1 (gatherings bring services together); value assumed",
     )
 
 
@@ -588,6 +810,84 @@ class ContextParams(_Group):
         description="Monthly chance that an unfunded service regains funding, at full awareness "
         "(stop–restart)",
         source="S10, seed 003; assumption",
+    )
+    awareness_gain_advocacy: float = spec(
+        0.1, ge=0.0, le=1.0, unit="0–1 per year", kind="structure",
+        description="Commissioner awareness gained per year when every leader advocates fully",
+        source="seed 003; value assumed",
+    )
+    awareness_decay: float = spec(
+        0.05, ge=0.0, le=1.0, unit="share per year", kind="structure",
+        description="Share of commissioner awareness that fades per year without advocacy",
+        source="seed 003; value assumed",
+    )
+
+
+class MechanismParams(_Group):
+    """Switches for the causal paths through which leadership (and climate) act.
+
+    Each field switches one documented path on (default) or off; off cuts the link, so the
+    leader's scores no longer reach the outcome through it. With every path off, implementation
+    leadership and passive support produce identical runs (a test checks this). Attribution
+    (``impl-sim explain``) switches them off one at a time: ``{"mechanisms.<name>": False}``.
+    The display order is the order of :func:`mechanism_paths`.
+    """
+
+    leader_routing: bool = spec(
+        True, kind="structure",
+        description="Leaders route eligible referrals to trained therapists (probability rises "
+        "with proactive and knowledgeable scores)",
+        source="Aarons et al. 2014 (ILS: proactive, knowledgeable); seed 000 theme 4",
+    )
+    protected_time: bool = spec(
+        True, kind="structure",
+        description="Leaders protect time for CPP (share of the maximum rises with the "
+        "proactive score)",
+        source="seed 000 theme 4; Aarons et al. 2014 (ILS proactive: removes obstacles)",
+    )
+    follow_up: bool = spec(
+        True, kind="structure",
+        description="Leaders follow up therapists' CPP work (monthly probability rises with "
+        "proactive and perseverant scores); a follow-up lifts motivation",
+        source="seed 000 theme 4; Aarons et al. 2014 (ILS perseverant)",
+    )
+    leader_agenda: bool = spec(
+        True, kind="structure",
+        description="The leader's agenda gives therapists the opportunity to take CPP cases "
+        "(self-leadership fills the gap a weak agenda leaves)",
+        source="seed 000 theme 4 (S1, S2)",
+    )
+    agenda_to_climate: bool = spec(
+        True, kind="structure",
+        description="The leader's agenda shapes the service's implementation climate",
+        source="Williams et al. 2020 (leadership → climate, d = 0.92)",
+    )
+    climate_to_use: bool = spec(
+        True, kind="structure",
+        description="Implementation climate raises therapists' propensity to take CPP cases",
+        source="Williams et al. 2020 (climate → EBP use); Williams et al. 2022",
+    )
+    climate_to_turnover: bool = spec(
+        True, kind="structure",
+        description="A positive implementation climate lowers staff turnover",
+        source="Aarons & Sawitzky 2006 (climate → work attitudes and turnover)",
+    )
+    support_to_turnover: bool = spec(
+        True, kind="structure",
+        description="Supportive leadership lowers therapists' turnover hazard",
+        source="Fukui, Wu & Salyers 2019 (supervisory support → lower turnover intention via "
+        "emotional exhaustion); Kim & Kao 2014 (meta-analysis, child welfare)",
+    )
+    setback_buffer: bool = spec(
+        True, kind="structure",
+        description="A supportive leader absorbs part of the motivational cost of a family "
+        "dropping out",
+        source="seed 000 theme 4; assumption",
+    )
+    funding_advocacy: bool = spec(
+        True, kind="structure",
+        description="Proactive, perseverant leaders argue for funding with commissioners",
+        source="seed 003; seed 000 theme 4",
     )
 
 
@@ -669,6 +969,12 @@ class ChampionsParams(StrategyParamsBase):
         0.3, ge=0.0, le=1.0, unit="0–1",
         description="How much a champion raises the peer norm of colleagues in the service",
         source="assumption",
+    )
+    self_leadership_floor: float = spec(
+        0.8, ge=0.0, le=1.0, unit="0–1",
+        description="Self-leadership a champion has at least (the role makes them organise "
+        "their own implementation)",
+        source="value assumed",
     )
 
 
@@ -754,11 +1060,14 @@ class Params(_Group):
     services: ServiceParams = ServiceParams()
     therapists: TherapistParams = TherapistParams()
     leaders: LeaderParams = LeaderParams()
+    leader_styles: LeaderStyleParams = Field(default_factory=LeaderStyleParams)
     cases: CaseParams = CaseParams()
     training: TrainingParams = TrainingParams()
     learning: LearningParams = LearningParams()
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
+    network: NetworkParams = NetworkParams()
+    mechanisms: MechanismParams = MechanismParams()
     strategies: StrategyParams = Field(default_factory=StrategyParams)
 
     # -- construction -----------------------------------------------------------------------
@@ -817,10 +1126,16 @@ class Params(_Group):
         lead = self.leaders
         if lead.style is LeadershipStyle.ils_scores:
             return {d: getattr(lead, d) for d in ILS_DIMENSIONS}
-        return dict(LEADERSHIP_STYLE_PROFILES[lead.style.value])
+        profile = getattr(self.leader_styles, lead.style.value)
+        return {d: getattr(profile, d) for d in ILS_DIMENSIONS}
 
 
 ILS_DIMENSIONS = ("proactive", "knowledgeable", "supportive", "perseverant")
+# The named styles' profiles as plain dictionaries (read from the schema's defaults).
+LEADERSHIP_STYLE_PROFILES: dict[str, dict[str, float]] = {
+    style: {d: getattr(getattr(LeaderStyleParams(), style), d) for d in ILS_DIMENSIONS}
+    for style in LeaderStyleParams.model_fields
+}
 
 
 # --- the flat view every consumer uses ---------------------------------------------------------
@@ -963,6 +1278,14 @@ def unregister_strategy_params(name: str) -> None:
         StrategyParams.model_rebuild(force=True)
         Params.model_rebuild(force=True)
         _index_specs()
+
+
+def mechanism_paths() -> list[str]:
+    """Dotted names of the causal-path switches (``mechanisms.*``), in display order.
+
+    Switching one off is the override ``{name: False}``; attribution uses only this list.
+    """
+    return [f"mechanisms.{name}" for name in MechanismParams.model_fields]
 
 
 def param_specs() -> tuple[ParamSpec, ...]:

@@ -11,8 +11,9 @@ from functools import lru_cache
 import numpy as np
 
 from impl_sim import Params, run_one
+from impl_sim.defaults import DEFAULT_SEED
 
-SEED = 20261123
+SEED = DEFAULT_SEED
 
 
 @lru_cache(maxsize=64)

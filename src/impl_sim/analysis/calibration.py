@@ -36,12 +36,13 @@ from impl_sim.analysis.validation import (
     simulate,
     validate,
 )
+from impl_sim.defaults import DEFAULT_SEED
 from impl_sim.params import ParamError, param_spec
 from impl_sim.scenario.loader import Scenario, ScenarioError
 
 SIGNIFICANT_DIGITS = 4
 DEFAULT_BUDGET = 60
-SEARCH_SEED = 20261123
+SEARCH_SEED = DEFAULT_SEED
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Objective:
     """Distance of parameter points, a whole generation at a time, through the cache."""
 
     def __init__(self, scenario: Scenario, targets: list[Target], free: list[FreeParameter], *,
-                 workers: int = 1, executor: str | None = None,
+                 workers: int = 1, executor: Any = None,
                  cache: CalibrationCache | None = None,
                  progress: Callable[[int, int], None] | None = None, budget: int = 0) -> None:
         self.scenario, self.targets, self.free = scenario, targets, free
@@ -228,12 +229,11 @@ def population_size(budget: int, n_free: int) -> int:
 
 
 def calibrate(scenario: Scenario, target_set: TargetSet, free: list[FreeParameter], *,
-              budget: int = DEFAULT_BUDGET, workers: int = 1, executor: str | None = None,
+              budget: int = DEFAULT_BUDGET, workers: int = 1, executor: Any = None,
               cache_dir: str | Path | None = "results", seed: int = SEARCH_SEED,
               progress: Callable[[int, int], None] | None = None) -> CalibrationResult:
     """Search the free parameters to fit the calibration targets; report both target sets."""
-    from scipy.optimize import differential_evolution
-    from scipy.stats import qmc
+    from impl_sim.experiment.runner import as_executor, executor_session
 
     targets = target_set.with_role("calibration")
     if not targets:
@@ -243,6 +243,19 @@ def calibrate(scenario: Scenario, target_set: TargetSet, free: list[FreeParamete
     if cache_dir is not None:
         cache_path = (Path(cache_dir) / "calibration"
                       / f"{scenario.name}-{fingerprint(scenario, targets, free)}.jsonl")
+    ex = as_executor(executor, workers=workers)
+    with executor_session(ex):  # one pool (or dask cluster) for every generation
+        return _search(scenario, target_set, targets, free, budget=budget, workers=workers,
+                       executor=ex, cache_path=cache_path, seed=seed, progress=progress)
+
+
+def _search(scenario: Scenario, target_set: TargetSet, targets: list[Target],
+            free: list[FreeParameter], *, budget: int, workers: int, executor: Any,
+            cache_path: Path | None, seed: int,
+            progress: Callable[[int, int], None] | None) -> CalibrationResult:
+    from scipy.optimize import differential_evolution
+    from scipy.stats import qmc
+
     objective = Objective(scenario, targets, free, workers=workers, executor=executor,
                           cache=CalibrationCache(cache_path), progress=progress, budget=budget)
     size = population_size(budget, len(free))

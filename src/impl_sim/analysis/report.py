@@ -36,16 +36,12 @@ from impl_sim.analysis.summary import (
     paired_difference,
     series_bands,
 )
+from impl_sim.defaults import KEY_OUTCOMES
 from impl_sim.experiment.store import Results
 from impl_sim.model.outcomes import OUTCOMES, SERIES, SERIES_INFO
 from impl_sim.params import Params, param_spec
 
 FORMATS = ("html", "md")
-KEY_OUTCOMES = (
-    "adoption", "time_to_first_case", "penetration", "fidelity", "sustainment_24m",
-    "service_sustainment_24m", "trained_retention", "cases_started", "completion_rate",
-    "cost_per_completed_case",
-)
 KEY_SERIES = ("sustainment", "sustaining", "delivering", "trained_in_post", "active_cases",
               "climate", "funded_services")
 ARM_COLOURS = ("#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6b4c9a", "#00798c", "#8d6a3f")

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from impl_sim.analysis.summary import mean_interval
+from impl_sim.defaults import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from impl_sim.model.outcomes import OUTCOMES, SERIES
 from impl_sim.params import Params, suggest
 from impl_sim.scenario.loader import (
@@ -73,8 +74,6 @@ TARGET_KEYS = ("id", "description", "source", "role", *SETTING_KEYS, *QUANTITY_K
 ROLES = ("calibration", "validation")
 COMPARES = ("value", "difference", "ratio", "inverted_u")
 DIRECTIONS = ("greater", "less")
-DEFAULT_REPLICATIONS = 20
-DEFAULT_SEED = 20261123
 DEFAULT_RELATIVE_TOLERANCE = 0.1
 DEFAULT_DIRECTION_TOLERANCE = 0.05
 BOOTSTRAP_SAMPLES = 2000
@@ -508,32 +507,6 @@ def setting_key(scenario: Scenario, extra: Mapping[str, Any] | None = None) -> s
                       default=str)
 
 
-@dataclass(frozen=True)
-class RunRequest:
-    """One run and the quantities wanted from it (shipped to a worker)."""
-
-    setting: str
-    arm: str
-    replication: int
-    seed: int
-    overrides: dict[str, Any]
-    quantities: tuple[Quantity, ...]
-
-
-def run_requests(requests: list[RunRequest]) -> list[tuple[str, str, int, dict[str, float]]]:
-    """Run a batch (module level so every executor can ship it); return only the quantities."""
-    from impl_sim.experiment.runner import run_one
-
-    rows = []
-    for req in requests:
-        params = Params.from_overrides(req.overrides)
-        keep = any(q.needs_series for q in req.quantities)
-        result = run_one(params, req.seed, req.replication, keep_series=keep)
-        values = {q.text: q.value(result.summary, result.series, params) for q in req.quantities}
-        rows.append((req.setting, req.arm, req.replication, values))
-    return rows
-
-
 @dataclass
 class Simulated:
     """Quantity values per setting, arm and replication."""
@@ -544,16 +517,42 @@ class Simulated:
         return np.asarray(self.values[(setting, arm)][quantity.text], dtype=float)
 
 
-def simulate(targets: Iterable[Target], *, workers: int = 1, executor: str | None = None,
-             variants: list[Mapping[str, Any]] | None = None,
+class _QuantityCollector:
+    """A :class:`~impl_sim.experiment.runner.TaskCache` that keeps only the quantities each
+    run is needed for, so a calibration's thousands of runs never sit in memory whole."""
+
+    def __init__(self, settings: list[tuple[str, tuple[Quantity, ...]]], chunk_size: int):
+        self.settings, self.chunk_size = settings, chunk_size
+        self.rows: list[tuple[str, str, int, dict[str, float]]] = []
+
+    def split(self, tasks: list) -> tuple[list, list[list]]:
+        from impl_sim.experiment.runner import chunked
+
+        return [], chunked(tasks, self.chunk_size)
+
+    def put(self, pairs: list) -> None:
+        for task, result in pairs:
+            key, quantities = self.settings[task.point]
+            params = Params.from_overrides(task.overrides)
+            values = {q.text: q.value(result.summary, result.series, params) for q in quantities}
+            self.rows.append((key, task.arm, task.replication, values))
+
+
+def simulate(targets: Iterable[Target], *, workers: int = 1, executor: Any = None,
+             variants: list[Mapping[str, Any]] | None = None, progress: Any = None,
+             seeds: list[int] | None = None,
              ) -> tuple[Simulated, dict[tuple[int, str], str]]:
     """Run every distinct setting the targets need once, for each variant.
 
     A variant is a mapping of parameter overrides laid *under* each target's own ``base`` (so a
-    target's explicit settings win); calibration passes one variant per candidate point. Returns
-    the values and, per ``(variant index, target id)``, the key of the setting to judge on.
+    target's explicit settings win); calibration passes one variant per candidate point.
+    ``seeds`` (one per variant) replaces the targets' own seeds — Bayesian calibration gives
+    every particle fresh random numbers. Runs go
+    through :func:`impl_sim.experiment.runner.run_tasks`; ``executor`` is a name or an executor
+    object (an open one is reused). Returns the values and, per ``(variant index, target id)``,
+    the key of the setting to judge on.
     """
-    from impl_sim.experiment.executors import make_executor
+    from impl_sim.experiment.runner import Task, as_executor, default_chunk_size, run_tasks
 
     targets = list(targets)
     settings: dict[str, tuple[Scenario, set[Quantity]]] = {}
@@ -561,27 +560,32 @@ def simulate(targets: Iterable[Target], *, workers: int = 1, executor: str | Non
     for v, under in enumerate(variants or [{}]):
         for target in targets:
             scenario = target.scenario
+            changes: dict[str, Any] = {}
             if under:
-                scenario = scenario.with_changes(base={**under, **scenario.base})
+                changes["base"] = {**under, **scenario.base}
+            if seeds is not None:
+                changes["seed"] = int(seeds[v])
+            if changes:
+                scenario = scenario.with_changes(**changes)
             key = setting_key(scenario)
             keys[(v, target.id)] = key
             settings.setdefault(key, (scenario, set()))[1].update(target.quantities)
-    requests = []
-    for key, (scenario, quantities) in settings.items():
+    tasks: list[Task] = []
+    wanted: list[tuple[str, tuple[Quantity, ...]]] = []
+    for point, (key, (scenario, quantities)) in enumerate(settings.items()):
         ordered = tuple(sorted(quantities, key=lambda q: q.text))
+        wanted.append((key, ordered))
+        keep_series = any(q.needs_series for q in ordered)
         for arm in scenario.arms:
             overrides = scenario.overrides_for(arm)
-            requests += [RunRequest(key, arm, r, scenario.seed, overrides, ordered)
-                         for r in range(scenario.replications)]
-    size = max(1, math.ceil(len(requests) / (max(workers, 1) * 8)))
-    chunks = [requests[i:i + size] for i in range(0, len(requests), size)]
-    rows: list[tuple[str, str, int, dict[str, float]]] = []
-    with make_executor(executor, workers=workers) as ex:
-        for batch in ex.map_unordered(run_requests, chunks):
-            rows.extend(batch)
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))  # independent of completion order
+            tasks += [Task(len(tasks) + r, point, arm, r, overrides, scenario.seed, keep_series)
+                      for r in range(scenario.replications)]
+    collector = _QuantityCollector(wanted, default_chunk_size(len(tasks), workers))
+    run_tasks(tasks, as_executor(executor, workers=workers), cache=collector,
+              progress=progress, keep=False)
+    collector.rows.sort(key=lambda r: (r[0], r[1], r[2]))  # independent of completion order
     sim = Simulated()
-    for setting, arm, _rep, values in rows:
+    for setting, arm, _rep, values in collector.rows:
         slot = sim.values.setdefault((setting, arm), {})
         for name, value in values.items():
             slot.setdefault(name, []).append(value)
@@ -668,7 +672,7 @@ def judge(target: Target, sim: Simulated, setting: str, seed: int = DEFAULT_SEED
                         expectation.miss(mean, lo, hi), len(columns[0]))
 
 
-def validate(targets: Iterable[Target], *, workers: int = 1, executor: str | None = None,
+def validate(targets: Iterable[Target], *, workers: int = 1, executor: Any = None,
              under: Mapping[str, Any] | None = None) -> list[TargetResult]:
     """Simulate every target's setting and judge each target (in the file's order);
     ``under`` adds parameter overrides beneath each target's own settings."""

@@ -14,9 +14,8 @@ from __future__ import annotations
 import math
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,18 @@ import numpy as np
 import pandas as pd
 
 from impl_sim.analysis.summary import arm_table, paired_difference
-from impl_sim.experiment.runner import RunResult, run_one
+from impl_sim.defaults import DEFAULT_REPLICATIONS, DEFAULT_SEED
+from impl_sim.experiment.runner import (
+    MemoryCache,
+    RunResult,
+    Task,
+    run_tasks,
+    scenario_tasks,
+)
 from impl_sim.model.outcomes import OUTCOMES
 from impl_sim.params import Params, param_spec
 from impl_sim.scenario.loader import Scenario, ScenarioError, parse_scenario, parse_yaml_text
 
-_SCENARIO_DEFAULTS = {f.name: f.default for f in fields(Scenario) if not callable(f.default)}
-DEFAULT_SEED: int = _SCENARIO_DEFAULTS["seed"]
-DEFAULT_REPLICATIONS = 20
 BAND = (0.1, 0.9)  # the band shown around medians: the middle 80 % of simulated futures
 MAX_REPLICATIONS = 200  # a dashboard refresh must stay interactive
 
@@ -142,35 +145,22 @@ def import_yaml(text: str | bytes, source: str) -> WhatIf:
 
 # --- running ------------------------------------------------------------------------------------
 
-_CACHE: OrderedDict[tuple[str, int, int], RunResult] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 4000  # runs (about 8 kB each with series)
+_CACHE = MemoryCache(CACHE_SIZE)  # holds results, never a session's settings
 
 
 def cached_run(params: Params, seed: int, replication: int) -> RunResult:
-    """``run_one`` memoised on (parameter digest, seed, replication).
+    """``run_one`` memoised on (parameter digest, seed, replication), through the one run loop.
 
     ``run_one`` is pure, so a cached result is the result; changing only B reruns only B.
-    The cache holds results, never a session's settings.
     """
-    key = (params.digest(), seed, replication)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None:
-            _CACHE.move_to_end(key)
-            return hit
-    result = run_one(params, seed, replication)
-    with _CACHE_LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
+    task = Task(0, 0, "", replication, params.changed(), seed, True)
+    return run_tasks([task], cache=_CACHE)[0][1]
 
 
 def clear_cache() -> None:
     """Forget cached runs (benchmarks measure cold refreshes with it)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _CACHE.clear()
 
 
 class Cancelled(Exception):
@@ -182,24 +172,25 @@ Progress = Callable[[int, int], None]
 
 def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> Ensemble:
-    """Run both arms × ``replications``; ``progress(done, total)`` after each run."""
+    """Run both arms × ``replications`` through :func:`~impl_sim.experiment.runner.run_tasks`
+    (one run at a time, memoised); ``progress(done, total)`` after each run. A set ``cancel``
+    event stops the ensemble at the next run with :class:`Cancelled`."""
     scenario = whatif.scenario()
-    total = len(scenario.arms) * scenario.replications
+
+    def report(done: int, total: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if progress and done:
+            progress(done, total)
+
+    pairs = run_tasks(scenario_tasks(scenario), cache=_CACHE, progress=report)
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, list[np.ndarray]]] = {}
-    done = 0
-    for arm in scenario.arms:
-        params = scenario.params_for(arm)
-        for r in range(scenario.replications):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            result = cached_run(params, scenario.seed, r)
-            rows.append({"point": 0, "arm": arm, "replication": r, **result.summary})
-            for name, values in (result.series or {}).items():
-                series.setdefault(arm, {}).setdefault(name, []).append(values)
-            done += 1
-            if progress:
-                progress(done, total)
+    for task, result in pairs:
+        rows.append({"point": 0, "arm": task.arm, "replication": task.replication,
+                     **result.summary})
+        for name, values in (result.series or {}).items():
+            series.setdefault(task.arm, {}).setdefault(name, []).append(values)
     stacked = {arm: {n: np.vstack(v) for n, v in by_name.items()}
                for arm, by_name in series.items()}
     return Ensemble(whatif=whatif, scenario=scenario, summary=pd.DataFrame(rows),

@@ -1,6 +1,8 @@
-"""Running the model: ``run_one`` (the unit of work), ``run_scenario`` (arms × design points ×
-replications with common random numbers, through an executor, into a results store) and
-``sweep`` (the same from a file, with the overrides the ``impl-sim sweep`` command offers).
+"""Running the model: ``run_one`` (the unit of work), ``run_tasks`` (the one loop through which
+everything that simulates runs: sweeps, validation, calibration, sensitivity, attribution and the
+dashboard's ensembles), ``run_scenario`` (arms × design points × replications with common random
+numbers, through an executor, into a results store) and ``sweep`` (the same from a file, with
+the overrides the ``impl-sim sweep`` command offers).
 
 Scripts that use more than one worker must guard their entry point with
 ``if __name__ == "__main__":`` — worker processes start fresh (forkserver/spawn) and re-import
@@ -9,10 +11,14 @@ the main module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -23,6 +29,7 @@ from impl_sim.scenario.design import design_points
 from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
+    from impl_sim.experiment.executors import Executor
     from impl_sim.experiment.store import Results
 
 ProgressCallback = Callable[[int, int], None]
@@ -108,12 +115,153 @@ def run_chunk(tasks: list[Task]) -> list[tuple[Task, RunResult]]:
     return [run_task(t) for t in tasks]
 
 
+# --- the one run loop -------------------------------------------------------------------------
+
+Pairs = list[tuple[Task, RunResult]]
+
+
+class TaskCache(Protocol):
+    """Where finished runs go and what is already known: the results store (resumable sweeps),
+    :class:`MemoryCache` (the dashboard) or a consumer that keeps only what it needs
+    (validation). ``split`` returns the runs already known and the chunks still to run."""
+
+    def split(self, tasks: list[Task]) -> tuple[Pairs, list[list[Task]]]: ...
+
+    def put(self, pairs: Pairs) -> None: ...
+
+
+class MemoryCache:
+    """Runs memoised in memory on (parameter digest, seed, replication), least recently used
+    forgotten first. ``run_one`` is pure, so a cached result *is* the result."""
+
+    def __init__(self, size: int = 4000, chunk_size: int = 1) -> None:
+        self.size, self.chunk_size = size, chunk_size
+        self._runs: OrderedDict[tuple[str, int, int, bool], RunResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(task: Task) -> tuple[str, int, int, bool]:
+        digest = Params.from_overrides(task.overrides).digest()
+        return digest, task.seed, task.replication, task.keep_series
+
+    def get(self, task: Task) -> RunResult | None:
+        """The stored run of ``task``, or ``None``."""
+        key = self.key(task)
+        with self._lock:
+            hit = self._runs.get(key)
+            if hit is not None:
+                self._runs.move_to_end(key)
+            return hit
+
+    def split(self, tasks: list[Task]) -> tuple[Pairs, list[list[Task]]]:
+        known: Pairs = []
+        todo: list[Task] = []
+        for task in tasks:
+            hit = self.get(task)
+            if hit is None:
+                todo.append(task)
+            else:
+                known.append((task, hit))
+        return known, chunked(todo, self.chunk_size)
+
+    def put(self, pairs: Pairs) -> None:
+        with self._lock:
+            for task, result in pairs:
+                self._runs[self.key(task)] = result
+            while len(self._runs) > self.size:
+                self._runs.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every run."""
+        with self._lock:
+            self._runs.clear()
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+
+def chunked(tasks: list[Task], size: int) -> list[list[Task]]:
+    """``tasks`` in consecutive batches of ``size``."""
+    size = max(1, size)
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+def default_chunk_size(n_tasks: int, workers: int) -> int:
+    """About eight batches per worker: few calls, yet balanced load and fine-grained progress."""
+    return max(1, math.ceil(n_tasks / (max(workers, 1) * 8)))
+
+
+_OPEN_EXECUTORS: set[int] = set()
+
+
+@contextmanager
+def executor_session(executor: Executor) -> Iterator[Executor]:
+    """Enter ``executor`` unless it is already open, so that several :func:`run_tasks` calls
+    (a calibration's generations) share one pool or dask cluster."""
+    if id(executor) in _OPEN_EXECUTORS:
+        yield executor
+        return
+    with executor:
+        _OPEN_EXECUTORS.add(id(executor))
+        try:
+            yield executor
+        finally:
+            _OPEN_EXECUTORS.discard(id(executor))
+
+
+def run_tasks(tasks: Iterable[Task], executor: Executor | None = None,
+              cache: TaskCache | None = None, progress: ProgressCallback | None = None, *,
+              keep: bool = True, on_start: Callable[[Executor], None] | None = None) -> Pairs:
+    """Run ``tasks`` — the single loop through which everything that simulates runs.
+
+    ``executor`` (default: serial) runs batches of tasks; ``cache`` says which runs are already
+    known and receives every finished batch (the results store writes it to disk, so an
+    interrupted run resumes); ``progress(done, total)`` is called before the first and after
+    every batch. Returns every ``(task, result)`` pair sorted by task id — known ones included —
+    or, with ``keep=False``, nothing (a store keeps them on disk instead). ``on_start`` is
+    called with the executor just before the first batch is sent (only when there is one).
+    Results never depend on the executor or the number of workers: each task carries its seed.
+    """
+    from impl_sim.experiment.executors import SerialExecutor
+
+    tasks = list(tasks)
+    ex: Executor = executor if executor is not None else SerialExecutor()
+    if cache is not None:
+        known, pending = cache.split(tasks)
+    else:
+        known, pending = [], chunked(tasks, default_chunk_size(len(tasks), _workers(ex)))
+    total = len(tasks)
+    done = total - sum(len(chunk) for chunk in pending)
+    pairs: Pairs = list(known) if keep else []
+    if progress:
+        progress(done, total)
+    if pending:
+        with executor_session(ex):
+            if on_start:
+                on_start(ex)
+            for batch in ex.map_unordered(run_chunk, pending):
+                if cache is not None:
+                    cache.put(batch)
+                if keep:
+                    pairs.extend(batch)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+    pairs.sort(key=lambda pair: pair[0].task)
+    return pairs
+
+
+def _workers(executor: Executor) -> int:
+    workers = executor.describe().get("workers") if hasattr(executor, "describe") else 1
+    return int(workers) if workers else 4  # a remote dask cluster: assume a few
+
+
 def run_scenario(
     scenario: Scenario,
     *,
     out: str | Path | None = "results",
     workers: int = 1,
-    executor: str | None = None,
+    executor: str | Executor | None = None,
     dask_address: str | None = None,
     progress: ProgressCallback | None = None,
     resume: bool = True,
@@ -124,28 +272,29 @@ def run_scenario(
     resumes where it stopped when called again (``resume=False`` starts afresh). With
     ``out=None`` they are kept in memory only. ``executor`` is ``serial``, ``processes`` or
     ``dask`` (default: serial for one worker, processes otherwise; dask when ``dask_address``
-    is given). The tables do not depend on the executor or the number of workers.
+    is given), or an executor object. The tables do not depend on the executor or the number
+    of workers.
     """
-    from impl_sim.experiment.executors import make_executor
     from impl_sim.experiment.store import ResultStore
 
-    ex = make_executor(executor, workers=workers, dask_address=dask_address)
+    ex = as_executor(executor, workers=workers, dask_address=dask_address)
     store = ResultStore.open(scenario, out, resume=resume)
-    pending = store.pending_chunks()
-    total = len(store.tasks)
-    if progress:
-        progress(store.runs_done(), total)
     try:
-        if pending:
-            with ex:
-                store.begin_session(ex.describe())
-                for results in ex.map_unordered(run_chunk, pending):
-                    store.write_chunk(results)
-                    if progress:
-                        progress(store.runs_done(), total)
+        run_tasks(store.tasks, ex, cache=store, progress=progress, keep=False,
+                  on_start=lambda e: store.begin_session(e.describe()))
     finally:
         store.finish()
     return store.load()
+
+
+def as_executor(executor: str | Executor | None, *, workers: int = 1,
+                dask_address: str | None = None) -> Executor:
+    """An executor object: ``executor`` itself, or one built by name (see ``make_executor``)."""
+    from impl_sim.experiment.executors import make_executor
+
+    if executor is None or isinstance(executor, str):
+        return make_executor(executor, workers=workers, dask_address=dask_address)
+    return executor
 
 
 def sweep(scenario: Scenario | str | Path, *, samples: int | None = None,

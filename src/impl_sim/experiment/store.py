@@ -180,9 +180,13 @@ class ResultStore:
     # -- opening and resuming ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, scenario: Scenario, out: str | Path | None, resume: bool = True) -> ResultStore:
-        """Open (and, with ``resume``, scan) the store of ``scenario`` under ``out``."""
-        tasks = scenario_tasks(scenario)
+    def open(cls, scenario: Scenario, out: str | Path | None, resume: bool = True,
+             tasks: list[Task] | None = None) -> ResultStore:
+        """Open (and, with ``resume``, scan) the store of ``scenario`` under ``out``.
+
+        ``tasks`` replaces the scenario's own (e.g. runs with posterior draws); the scenario's
+        name must then say so, since the folder is named after the scenario's hash."""
+        tasks = tasks if tasks is not None else scenario_tasks(scenario)
         if out is None:
             store = cls(scenario, None, chunk_size_for(len(tasks)), tasks)
             store.manifest = store._new_manifest()
@@ -268,6 +272,16 @@ class ResultStore:
     def pending_chunks(self) -> list[list[Task]]:
         """Chunks still to run, in task order."""
         return [c for i, c in enumerate(self.chunks) if i not in self._done]
+
+    def split(self, tasks: list[Task]) -> tuple[list[tuple[Task, RunResult]], list[list[Task]]]:
+        """For :func:`~impl_sim.experiment.runner.run_tasks`: stored runs stay on disk (none
+        returned); the chunks still to run. ``tasks`` must be this store's tasks."""
+        assert tasks is self.tasks or len(tasks) == len(self.tasks)
+        return [], self.pending_chunks()
+
+    def put(self, pairs: list[tuple[Task, RunResult]]) -> None:
+        """For :func:`~impl_sim.experiment.runner.run_tasks`: store one finished chunk."""
+        self.write_chunk(pairs)
 
     def runs_done(self) -> int:
         """Runs stored so far."""

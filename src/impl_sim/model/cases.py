@@ -15,9 +15,12 @@ import numpy as np
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
 
-WEEKS_PER_MONTH = 52.0 / 12.0
+from impl_sim.model.constants import CASEBOOK_CAPACITY, WEEKS_PER_MONTH
 
-ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = 0, 1, 2, 3
+CASE_STATUSES = ("active", "completed", "dropped", "ended_by_turnover")
+ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = range(len(CASE_STATUSES))
+# one uniform per family and attribute, in this order
+FAMILY_DRAWS = ("barrier", "length", "resistance", "improve")
 
 
 @dataclass
@@ -46,7 +49,7 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) 
     n = int(counts.sum())
     c = params.cases
     lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
-    barrier_u, length_u, resistance_u, improve_u = rng.random((4, n))
+    barrier_u, length_u, resistance_u, improve_u = rng.random((len(FAMILY_DRAWS), n))
     planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
         service=np.repeat(np.arange(n_services), counts),
@@ -60,7 +63,7 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) 
 class CaseBook:
     """Every CPP case started in a run, as growable arrays; ``active`` indexes the open ones."""
 
-    def __init__(self, capacity: int = 256) -> None:
+    def __init__(self, capacity: int = CASEBOOK_CAPACITY) -> None:
         self.size = 0
         self._cap = capacity
         self.slot = np.zeros(capacity, dtype=np.int64)
@@ -117,7 +120,7 @@ class CaseBook:
         a = self.active
         barrier = np.where(self.barrier[a], c.caregiver_barrier_hazard_ratio, 1.0)
         return (c.dropout_hazard * barrier * (1.0 - c.engagement_effect * fidelity)
-                * (1.0 - 0.7 * c.retention_support))
+                * (1.0 - c.retention_support_max_reduction * c.retention_support))
 
     def progress(self, params: Params, therapist_fidelity: np.ndarray) -> tuple[np.ndarray, ...]:
         """Advance every active case by one month of weekly sessions.

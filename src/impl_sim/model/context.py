@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from impl_sim.model.constants import MONTHS_PER_YEAR
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
 
@@ -33,10 +34,13 @@ class Commissioning:
         """Monthly chance an unfunded service regains funding (stop–restart, S10)."""
         return params.context.refunding_monthly * bounded(self.awareness + advocacy)
 
-    def update_awareness(self, advocacy: np.ndarray) -> None:
+    def update_awareness(self, params: Params, advocacy: np.ndarray) -> None:
         """Advocacy raises awareness slowly; without it awareness fades."""
-        gain = 0.1 / 12.0 * float(advocacy.sum()) / len(advocacy) + self.awareness_gain_per_month
-        self.awareness = min(max(self.awareness + gain - 0.05 / 12.0 * self.awareness, 0.0), 1.0)
+        c = params.context
+        gain = (c.awareness_gain_advocacy / MONTHS_PER_YEAR * float(advocacy.mean())
+                + self.awareness_gain_per_month)
+        fade = c.awareness_decay / MONTHS_PER_YEAR * self.awareness
+        self.awareness = min(max(self.awareness + gain - fade, 0.0), 1.0)
 
     def is_review_month(self, params: Params, month: int) -> bool:
         cycle = params.context.funding_cycle_months

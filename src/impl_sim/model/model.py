@@ -19,7 +19,9 @@ from impl_sim.model.context import Commissioning
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
 from impl_sim.model.numeric import clip01
-from impl_sim.model.outcomes import MonthlySeries
+from impl_sim.model.constants import WEEKS_PER_MONTH
+from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
+from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
 from impl_sim.model.routing import route_families
 from impl_sim.model.service import (
     ServicePool,
@@ -27,7 +29,7 @@ from impl_sim.model.service import (
     monthly_hazard,
     turnover_hazard,
 )
-from impl_sim.model.strategies import Levers, build_strategies
+from impl_sim.model.strategies import LeverBoard, build_strategies
 from impl_sim.model.therapist import (
     DELIVERING,
     DISCONTINUED,
@@ -38,7 +40,9 @@ from impl_sim.model.therapist import (
     Therapist,
     TherapistPool,
     fidelity_now,
+    opportunity,
     take_case_log_odds,
+    update_drift,
 )
 from impl_sim.params import Params
 
@@ -46,6 +50,7 @@ from impl_sim.params import Params
 # another (common random numbers across arms: the same families arrive, the same people would
 # leave at the same hazard).
 STREAMS = ("world", "referrals", "decisions", "turnover", "hires", "context", "leaders")
+ROUTING_DRAWS = ("route", "pick", "take")  # uniforms per family (routing.route_families)
 
 
 class ImplementationModel(mesa.Model):
@@ -64,20 +69,23 @@ class ImplementationModel(mesa.Model):
         self.month = 0
         self.horizon = p.simulation.horizon_months
         self.costs: dict[str, float] = {}
-        self.levers = Levers()
+        self.levers = LeverBoard()
 
         self.therapists = TherapistPool(n_services * per_service, per_service)
-        self.therapists.hire(np.arange(self.therapists.n), p, self.rngs["world"], 0, 0)
+        self.therapists.hire(np.arange(self.therapists.n), p, self.rngs["world"], 0, 0,
+                             nominate=False)
         self.next_person_id = self.therapists.n
         self.departures: list[dict[str, Any]] = []
-        self.leaders = LeaderPool(n_services, p)
+        self.leaders = LeaderPool(n_services, p, self.rngs["leaders"])
         self.services = ServicePool(n_services, p, self.rngs["world"])
         self.cases = CaseBook()
         self.commissioning = Commissioning(p)
 
-        self.network = colleague_graph(n_services, per_service, self.rngs["world"])
+        net = p.network
+        self.network = colleague_graph(n_services, per_service, self.rngs["world"],
+                                       net.colleagues_each, net.rewiring)
         cohort = training.first_cohort(self.therapists, p, self.rngs["world"])
-        add_co_trainee_ties(self.network, cohort, self.rngs["world"])
+        add_co_trainee_ties(self.network, cohort, self.rngs["world"], net.co_trainee_ties)
         self.peers = PeerNorm(self.network)
         self.cohort_start = p.training.start_month
         self.first_training_end = p.training.start_month + p.training.duration_months
@@ -85,7 +93,9 @@ class ImplementationModel(mesa.Model):
 
         for slot in range(self.therapists.n):
             self.therapists.agent[slot] = Therapist(self, slot)
+        # the Mesa face of the leaders: read-only views of LeaderPool (``describe_leaders``)
         self.leader_agents = [Leader(self, s) for s in range(n_services)]
+        self.snapshots: dict[int, dict[str, np.ndarray]] = {}
 
         self.series = MonthlySeries(self.horizon, n_services)
         self.tally = {"referrals": 0, "cpp_starts": 0, "case_months": 0, "fidelity_sum": 0.0}
@@ -119,17 +129,27 @@ class ImplementationModel(mesa.Model):
     # -- phases ------------------------------------------------------------------------------
 
     def start_training_cohorts(self) -> None:
-        if self.month == self.cohort_start and len(self._first_cohort):
-            training.enrol(self.therapists, self._first_cohort, self.month, self.params)
-            self.add_cost("training", training.cohort_cost(len(self._first_cohort), self.params))
+        """The first cohort at ``training.start_month``; later cohorts for nominated hires under
+        the regional centre's cohort policy (docs/odd.md §7.1)."""
+        p = self.params
+        if self.month == self.cohort_start:
+            cohort = self._first_cohort
+        elif training.later_cohort_due(self.month, p):
+            cohort = training.later_cohort(self.therapists, p)
+        else:
+            return
+        if len(cohort):
+            training.enrol(self.therapists, cohort, self.month, p)
+            self.add_cost("training", training.cohort_cost(len(cohort), p))
 
     def update_outer_context(self) -> None:
         """Commissioning: funding reviews at cycle ends, refunding of unfunded services."""
         p, services, comm = self.params, self.services, self.commissioning
         advocacy = self.leaders.funding_advocacy()
-        comm.update_awareness(advocacy)
+        comm.update_awareness(p, advocacy)
         rng = self.rngs["context"]
-        draws = rng.random((2, services.n))  # fixed shape: same draws in every arm
+        # fixed shape (a renewal and a refunding draw per service): same draws in every arm
+        draws = rng.random((len(("renewal", "refunding")), services.n))
         if comm.is_review_month(p, self.month):
             impact = comm.demonstrated_impact(p, services.improved_this_cycle)
             lost = services.funded & (draws[0] >= comm.renewal_probability(p, impact, advocacy))
@@ -143,28 +163,32 @@ class ImplementationModel(mesa.Model):
 
     def run_strategies(self, hook: str) -> None:
         if hook == "before_step":
-            self.levers = Levers()
+            self.levers.reset()
+            self.services.peer_boost[:] = 0.0
+            self.services.watched[:] = False
         for strategy in self.strategies:
             getattr(strategy, hook)(self)
 
     def leaders_act(self) -> None:
-        """Leaders protect time, route referrals, follow up, keep CPP on the agenda; they turn
-        over too (a successor brings the scenario's style without any training gains)."""
+        """Leaders set the agenda, protect time, route referrals and follow up, each through its
+        path of ``params.mechanisms``; they turn over too (a successor is drawn from the leader
+        population, without any training gains)."""
         p, leaders, services = self.params, self.leaders, self.services
-        running = self._training_running = self.training_running_by_service()
+        self._training_running = self.training_running_by_service()
         # seed 003: a decommissioned service no longer offers CPP: protected time and routing
         # stop, and only part of the leader's agenda survives (self-leadership may carry on)
         funded = services.funded
-        services.agenda = leaders.implementation_agenda(running) * np.where(
+        services.agenda = leaders.implementation_agenda() * np.where(
             funded, 1.0, p.context.unfunded_agenda_share)
         services.protected_hours = funded * np.maximum(
-            leaders.protected_hours(p), self.levers.protected_hours_per_week)
+            leaders.protected_hours(), self.levers.get("protected_hours_per_week"))
         services.routed_share = funded * np.maximum(leaders.routed_share(),
-                                                    self.levers.routed_share)
-        services.follow_up_probability = leaders.follow_up_probability(running)
-        leaving = self.rngs["leaders"].random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
+                                                    self.levers.get("routed_share"))
+        services.follow_up_probability = leaders.follow_up_probability()
+        rng = self.rngs["leaders"]
+        leaving = rng.random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
         if leaving.any():
-            leaders.appoint(np.flatnonzero(leaving))
+            leaders.appoint(np.flatnonzero(leaving), rng, self.month)
 
     def referrals_arrive(self) -> Referrals:
         rates = self.services.referral_rate
@@ -180,22 +204,23 @@ class ImplementationModel(mesa.Model):
         able = pool.can_deliver()
         of_post = pool.service
         hours = services.protected_hours[of_post] * able + services.free_hours(p)
-        opportunity = np.maximum(services.agenda[of_post], pool.self_leadership)
+        agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
         peer = np.minimum(self.peers.share_delivering(pool.has_case())
                           + services.peer_boost[of_post], 1.0)
         log_odds = take_case_log_odds(
-            pool, p, available_hours=hours, opportunity=opportunity,
+            pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
             climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
         self.cpp_starts_this_month = 0
         if len(referrals) == 0:
             return
         starts = route_families(
             referrals.service.tolist(),
-            self.rngs["decisions"].random((len(referrals), 3)).tolist(),
+            self.rngs["decisions"].random((len(referrals), len(ROUTING_DRAWS))).tolist(),
             per_service=p.services.therapists_per_service,
             routed_share=services.routed_share.tolist(),
             has_room=(able & (pool.cpp_caseload < p.cases.max_cpp_caseload)).tolist(),
-            intake_weight=(1.0 + pool.self_leadership * able).tolist(),
+            intake_weight=(1.0 + p.therapists.self_leadership_intake_weight
+                           * pool.self_leadership * able).tolist(),
             take_log_odds=log_odds.tolist(),
             caseload=pool.cpp_caseload.tolist(),
             max_caseload=p.cases.max_cpp_caseload,
@@ -222,7 +247,9 @@ class ImplementationModel(mesa.Model):
     def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A month of weekly sessions for every active case; families complete or drop out."""
         pool, cases = self.therapists, self.cases
-        pool.fidelity[:] = fidelity_now(pool, self.params, self._consultation)
+        watched = (self._consultation > 0) | self.services.watched[pool.service]
+        update_drift(pool, self.params, watched)
+        pool.fidelity[:] = fidelity_now(pool)
         pool.last_active_month[pool.cpp_caseload > 0] = self.month
         self._caseload_delivered = pool.cpp_caseload.copy()
         self.tally["case_months"] += len(cases.active)
@@ -243,10 +270,10 @@ class ImplementationModel(mesa.Model):
         caseload = self._caseload_delivered  # cases worked on this month, finished ones included
         practising = caseload > 0
         supervised = self._consultation > 0
-        # competence grows with each case-month (twice as fast with consultation) and decays
-        # without practice once training is over (S6)
-        pool.competence += (learn.competence_gain * caseload) * (1.0 + supervised) * (
-            1.0 - pool.competence)
+        # competence grows with each case-month (faster with consultation) and decays without
+        # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
+        speed = np.where(supervised, learn.supervised_learning_multiplier, 1.0)
+        pool.competence += (learn.competence_gain * caseload) * speed * (1.0 - pool.competence)
         pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
         clip01(pool.competence)
 
@@ -254,12 +281,13 @@ class ImplementationModel(mesa.Model):
         # practice, and with each family seen to improve
         gathering = training.gathering_this_month(pool, self.month, p)
         pool.readiness += learn.readiness_gain_training * (
-            (pool.state == IN_TRAINING) + 5.0 * gathering)
+            (pool.state == IN_TRAINING) + learn.gathering_readiness_multiple * gathering)
         pool.readiness += learn.readiness_gain_practice * (practising & supervised)
 
         followed = pool.can_deliver() & (
             self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
-        struggling = practising & ~(supervised | followed) & (pool.competence < 0.4)
+        struggling = practising & ~(supervised | followed) & (
+            pool.competence < learn.struggle_competence)
         pool.motivation += (
             learn.motivation_gain_follow_up * followed  # seed 000 theme 4
             - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
@@ -283,7 +311,8 @@ class ImplementationModel(mesa.Model):
         delivering_share = np.bincount(pool.service[practising], minlength=services.n) / (
             p.services.therapists_per_service)
         services.update_climate(p, climate_target(
-            services.agenda, self._training_running, delivering_share))
+            p, services.agenda, self._training_running, delivering_share,
+            services.climate_offset))
 
     def progress_training(self) -> None:
         """Training dropouts, completions, and the post-training state machine."""
@@ -305,7 +334,10 @@ class ImplementationModel(mesa.Model):
     def turnover_and_replacement(self) -> None:
         """Therapists leave with a monthly hazard; untrained hires fill their posts."""
         p, pool = self.params, self.therapists
-        hazard = turnover_hazard(p, self.services.climate)[pool.service]
+        support = self.leaders.turnover_log_ratio()
+        hazard = turnover_hazard(p, self.services.climate, support)[pool.service]
+        hazard = hazard * np.where(pool.state == IN_TRAINING,
+                                   p.therapists.trainee_turnover_ratio, 1.0)
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
             return
@@ -337,19 +369,21 @@ class ImplementationModel(mesa.Model):
     def collect(self) -> None:
         """Book this month's running costs and record the monthly series."""
         p, pool = self.params, self.therapists
-        sessions = float(self._consultation.sum()) * 2.0  # intensity 1 = 2 sessions a month
+        sessions = float(self._consultation.sum()) * p.training.reference_sessions_per_month
         self.add_cost("consultation", sessions * p.training.consultation_cost_per_session)
         if self.services.protected_hours.any():
             protected = self.services.protected_hours[pool.service] @ pool.can_deliver()
             self.add_cost("protected_time",
-                          float(protected) * 52.0 / 12.0 * p.training.therapist_hour_cost)
+                          float(protected) * WEEKS_PER_MONTH * p.training.therapist_hour_cost)
         self.series.record(self)
+        if self.month in self.snapshot_months():
+            self.snapshots[self.month] = self.service_snapshot()
 
     # -- helpers -----------------------------------------------------------------------------
 
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
-        pool, sessions = self.therapists, self.levers.booster_sessions_per_month
+        pool, sessions = self.therapists, self.levers.get("booster_sessions_per_month")
         booster = sessions * self.services.funded[pool.service] if sessions else None
         return training.consultation_intensity(pool, self.params, booster)
 
@@ -358,6 +392,29 @@ class ImplementationModel(mesa.Model):
         pool = self.therapists
         return np.bincount(pool.service, weights=pool.state == IN_TRAINING,
                            minlength=self.services.n) > 0
+
+    def snapshot_months(self) -> tuple[int, int]:
+        """Months at which the service-level effect sizes are measured: the first cohort's
+        training end and 24 months later (model/effects.py)."""
+        end = self.first_training_end
+        return end, end + EFFECT_FOLLOW_UP_MONTHS
+
+    def service_snapshot(self) -> dict[str, np.ndarray]:
+        """Per-service leadership, climate and CPP use this month (for the effect sizes)."""
+        pool, n = self.therapists, self.services.n
+        trained = pool.completed_training
+        sustaining = trained & pool.delivered_within(self.month, SUSTAINMENT_WINDOW)
+        return {
+            "leadership": self.leaders.composite().copy(),
+            "climate": self.services.climate.copy(),
+            "trained": np.bincount(pool.service[trained], minlength=n),
+            "sustaining": np.bincount(pool.service[sustaining], minlength=n),
+        }
+
+    def describe_leaders(self) -> list[dict[str, object]]:
+        """One plain dictionary per leader in post (for the dashboard)."""
+        return [{"service": a.service, "style": a.style, "trained": a.leadership_trained,
+                 **a.scores()} for a in self.leader_agents]
 
     def add_cost(self, category: str, amount: float) -> None:
         """Book a cost (EUR) under a category; strategies use this too."""

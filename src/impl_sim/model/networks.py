@@ -6,9 +6,11 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from impl_sim.model.constants import DENSE_NETWORK_LIMIT, NETWORK_SEED_BOUND, TIE_DRAW_BLOCK
+
 
 def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
-                    colleagues_each: int = 4, rewire: float = 0.1) -> nx.Graph:
+                    colleagues_each: int, rewire: float) -> nx.Graph:
     """Posts as nodes; within each service a small-world ring of colleagues.
 
     Node attributes: ``service``. Edge attribute ``kind``: ``colleague`` or ``co_trainee``.
@@ -20,19 +22,19 @@ def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
         graph.add_nodes_from(range(first, first + per_service), service=s)
         if k < 1:
             continue
-        local = nx.watts_strogatz_graph(per_service, k, rewire, seed=int(rng.integers(2**31)))
+        local = nx.watts_strogatz_graph(per_service, k, rewire, seed=int(rng.integers(NETWORK_SEED_BOUND)))
         graph.add_edges_from(((first + a, first + b) for a, b in local.edges), kind="colleague")
     return graph
 
 
 def add_co_trainee_ties(graph: nx.Graph, trainees: np.ndarray, rng: np.random.Generator,
-                        ties_each: int = 2) -> None:
+                        ties_each: int) -> None:
     """Link each trainee to a few trainees of *other* services met at gatherings."""
     n = len(trainees)
     service = np.array([graph.nodes[int(t)]["service"] for t in trainees], dtype=np.int64)
     others = n - np.bincount(service)[service] if n else service
     # rejection sampling from a block of draws (services are small, so few are rejected)
-    block = rng.integers(n, size=(n, 4 * ties_each)).tolist() if n else []
+    block = rng.integers(n, size=(n, TIE_DRAW_BLOCK * ties_each)).tolist() if n else []
     nodes, services = trainees.tolist(), service.tolist()
     for i in range(n):
         wanted = min(ties_each, int(others[i]))
@@ -47,7 +49,7 @@ def add_co_trainee_ties(graph: nx.Graph, trainees: np.ndarray, rng: np.random.Ge
         graph.add_edges_from(((nodes[i], nodes[j]) for j in met), kind="co_trainee")
 
 
-DENSE_LIMIT = 300
+DENSE_LIMIT = DENSE_NETWORK_LIMIT
 
 
 class PeerNorm:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from impl_sim.model.cases import COMPLETED, DROPPED
+from impl_sim.model.effects import effect_sizes
 from impl_sim.model.states import DISCONTINUED, IN_TRAINING, State
 
 if TYPE_CHECKING:
@@ -103,6 +104,13 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             higher_is_better=False),
     Outcome("funding_returns", "Funding restarts", "events",
             "Times an unfunded service regained CPP funding — stop–restart (all services)"),
+    Outcome("leadership_climate_d", "Leadership → climate (d)", "SD",
+            "Climate difference between services with above- vs below-median leadership, 24 "
+            "months after training ended, in pooled SDs across services (model/effects.py)"),
+    Outcome("climate_use_d", "Climate → CPP use (d)", "SD",
+            "Difference in the share of trained therapists sustaining 24 months after training "
+            "ended between services with above- vs below-median climate at training end, in "
+            "pooled SDs across services (model/effects.py)"),
 )}
 
 @dataclass(frozen=True)
@@ -288,5 +296,6 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "months_funded": float(model.services.months_funded.mean()),
         "funding_losses": float(model.services.funding_losses.sum()),
         "funding_returns": float(model.services.funding_returns.sum()),
+        **effect_sizes(model.snapshots, end),
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from impl_sim.model.constants import MONTHS_PER_YEAR, SEED_BOUND
 from impl_sim.model.numeric import bounded, clip01
 from impl_sim.params import Params
 
@@ -14,18 +15,21 @@ class ServicePool:
     def __init__(self, n_services: int, params: Params, rng: np.random.Generator) -> None:
         self.n = n_services
         self.referral_rate = referral_rates(params, n_services, rng)
+        self.climate_offset = climate_offsets(params, n_services, rng)
         self.climate = np.full(n_services, params.services.climate_initial)
         self.funded = np.full(n_services, params.context.funded_at_start, dtype=bool)
         self.months_funded = np.zeros(n_services, dtype=np.int64)
         self.improved_this_cycle = np.zeros(n_services, dtype=np.int64)
         self.funding_losses = np.zeros(n_services, dtype=np.int64)
         self.funding_returns = np.zeros(n_services, dtype=np.int64)
-        # set by the leaders each month (DESIGN §3, "leaders act")
+        # set by the leaders each month (docs/odd.md §7.3, "leaders act")
         self.protected_hours = np.zeros(n_services)
         self.routed_share = np.zeros(n_services)
         self.follow_up_probability = np.zeros(n_services)
         self.agenda = np.zeros(n_services)
-        self.peer_boost = np.zeros(n_services)  # champions
+        # raised by strategies for the current month (reset before strategies act)
+        self.peer_boost = np.zeros(n_services)
+        self.watched = np.zeros(n_services, dtype=bool)  # an audit looked at delivery
 
     def free_hours(self, params: Params) -> float:
         """Hours per week a therapist can find for CPP without protection.
@@ -36,9 +40,15 @@ class ServicePool:
         return s.free_hours_per_week * (1.0 - s.production_pressure)
 
     def update_climate(self, params: Params, target: np.ndarray) -> None:
-        """Climate moves a step toward what leadership sustains (first-order lag, S1/S11)."""
+        """Climate moves a step toward what the service sustains (first-order lag, S1/S11)."""
         self.climate += (target - self.climate) / params.services.climate_lag_months
         clip01(self.climate)
+
+
+def _child_rng(rng: np.random.Generator) -> np.random.Generator:
+    """A generator seeded by one draw of ``rng`` (so ``rng`` advances by one draw whatever the
+    child is used for: arms that differ in a spread keep the same later draws)."""
+    return np.random.default_rng(rng.integers(SEED_BOUND))
 
 
 def referral_rates(params: Params, n_services: int, rng: np.random.Generator) -> np.ndarray:
@@ -50,34 +60,47 @@ def referral_rates(params: Params, n_services: int, rng: np.random.Generator) ->
     """
     s = params.services
     mean, cv = s.eligible_referrals_per_month, s.referral_rate_cv
-    # one draw from the world stream whatever cv is, so arms differing in cv keep the same
-    # network and cohort draws (common random numbers)
-    own = np.random.default_rng(rng.integers(2**63))
+    own = _child_rng(rng)
     if cv == 0.0:
         return np.full(n_services, mean)
     shape = 1.0 / cv**2
     return mean * own.gamma(shape, 1.0 / shape, n_services)
 
 
-def climate_target(agenda: np.ndarray, training_running: np.ndarray,
-                   delivering_share: np.ndarray) -> np.ndarray:
-    """What a service's climate tends to: leadership agenda first, then visible practice.
+def climate_offsets(params: Params, n_services: int, rng: np.random.Generator) -> np.ndarray:
+    """Each service's own climate offset: what leadership does not explain (normal, mean 0,
+    sd ``services.climate_sd``), drawn once per run."""
+    own = _child_rng(rng)
+    return params.services.climate_sd * own.standard_normal(n_services)
 
-    Leadership → climate → use (Williams et al. 2020): the agenda weighs most; the training
-    programme and colleagues seen delivering add the rest.
+
+def climate_target(params: Params, agenda: np.ndarray, training_running: np.ndarray,
+                   delivering_share: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """What a service's climate tends to (docs/odd.md §7.7).
+
+    Leadership → climate (Williams et al. 2020) through the agenda; the running programme
+    carries part of it while training lasts (S11: it goes when training ends); colleagues seen
+    delivering add the rest; each service has its own offset.
     """
-    return 0.1 + 0.55 * agenda + 0.15 * training_running + 0.2 * delivering_share
+    s = params.services
+    agenda_term = params.mechanisms.agenda_to_climate * s.climate_agenda_weight * agenda
+    return (s.climate_base + agenda_term + s.climate_programme_weight * training_running
+            + s.climate_practice_weight * delivering_share + offset)
 
 
 def monthly_hazard(annual: float) -> float:
     """Convert a yearly leaving probability to a monthly hazard."""
-    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+    return 1.0 - (1.0 - annual) ** (1.0 / MONTHS_PER_YEAR)
 
 
-def turnover_hazard(params: Params, climate: np.ndarray) -> np.ndarray:
-    """Monthly leaving hazard per service: pressure raises it, climate lowers it (F12, S8)."""
+def turnover_hazard(params: Params, climate: np.ndarray, support_log_ratio: np.ndarray,
+                    ) -> np.ndarray:
+    """Monthly leaving hazard per service: pressure raises it; climate and a supportive leader
+    lower it (F12, S8; support: Fukui et al. 2019)."""
     t = params.therapists
     base = monthly_hazard(t.annual_turnover)
+    climate_term = params.mechanisms.climate_to_turnover * t.turnover_climate_effect * (
+        climate - 0.5)
     log_ratio = (t.turnover_pressure_effect * (params.services.production_pressure - 0.5)
-                 - t.turnover_climate_effect * (climate - 0.5))
+                 - climate_term + support_log_ratio)
     return bounded(base * np.exp(log_ratio))

@@ -15,11 +15,11 @@ validation and the generated docs know them. Neither ``model.py`` nor ``params.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from impl_sim.model.constants import ILS_SCALE_MAX, MONTHS_PER_YEAR
 from impl_sim.model.therapist import UNTRAINED
 from impl_sim.model.training import cohort_cost, enrol
 from impl_sim.params import (
@@ -59,14 +59,48 @@ def unregister(name: str) -> None:
     REGISTRY.pop(name, None)
 
 
-@dataclass
-class Levers:
-    """What strategies set for the current month; reset to neutral at the start of each month."""
+# The month's levers strategies may raise: name → (neutral value, description). A strategy
+# raises a lever with ``model.levers.raise_(name, value)``; the model takes the largest value
+# raised this month and the leader's own behaviour, whichever is stronger. A plug-in adds its
+# own lever with :func:`register_lever` (and reads it back with ``model.levers.get``).
+LEVERS: dict[str, tuple[float, str]] = {}
 
-    protected_hours_per_week: float = 0.0
-    routed_share: float = 0.0
-    booster_sessions_per_month: float = 0.0
-    extras: dict[str, float] = field(default_factory=dict)
+
+def register_lever(name: str, neutral: float, description: str) -> None:
+    """Declare a monthly lever (idempotent for the same neutral value)."""
+    known = LEVERS.get(name)
+    if known is not None and known[0] != neutral:
+        raise ValueError(f"lever '{name}' is already registered with neutral value {known[0]}")
+    LEVERS[name] = (neutral, description)
+
+
+register_lever("protected_hours_per_week", 0.0, "hours per week protected for CPP")
+register_lever("routed_share", 0.0, "share of eligible referrals routed to trained therapists")
+register_lever("booster_sessions_per_month", 0.0, "consultation sessions per month after training")
+
+
+class LeverBoard:
+    """This month's lever values; reset to neutral before strategies act."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, float] = {}
+
+    def reset(self) -> None:
+        self._values.clear()
+
+    def _check(self, name: str) -> None:
+        if name not in LEVERS:
+            raise KeyError(f"unknown lever '{name}'; registered: {', '.join(LEVERS)}")
+
+    def raise_(self, name: str, value: float) -> None:
+        """Raise lever ``name`` to at least ``value`` for this month."""
+        self._check(name)
+        self._values[name] = max(self._values.get(name, LEVERS[name][0]), float(value))
+
+    def get(self, name: str) -> float:
+        """The lever's value this month (its neutral value if nobody raised it)."""
+        self._check(name)
+        return self._values.get(name, LEVERS[name][0])
 
 
 class Strategy:
@@ -105,7 +139,7 @@ class ProtectedTime(Strategy):
 
     def before_step(self, model: ImplementationModel) -> None:
         if self.active(model.month):
-            model.levers.protected_hours_per_week = self.params.hours_per_week
+            model.levers.raise_("protected_hours_per_week", self.params.hours_per_week)
 
 
 @register
@@ -118,7 +152,7 @@ class BoosterConsultation(Strategy):
 
     def before_step(self, model: ImplementationModel) -> None:
         if self.active(model.month):
-            model.levers.booster_sessions_per_month = self.params.sessions_per_month
+            model.levers.raise_("booster_sessions_per_month", self.params.sessions_per_month)
 
 
 @register
@@ -131,7 +165,7 @@ class CentralCaseRouting(Strategy):
 
     def before_step(self, model: ImplementationModel) -> None:
         if self.active(model.month):
-            model.levers.routed_share = self.params.routed_share
+            model.levers.raise_("routed_share", self.params.routed_share)
 
 
 @register
@@ -148,7 +182,7 @@ class LeadershipTraining(Strategy):
         leaders = model.leaders
         for dim in ("proactive", "knowledgeable", "perseverant"):
             scores = getattr(leaders, dim)
-            scores[:] = np.minimum(scores + self.params.ils_gain, 4.0)
+            scores[:] = np.minimum(scores + self.params.ils_gain, ILS_SCALE_MAX)
         leaders.leadership_trained[:] = True
         model.add_cost("leadership_training", leaders.n * self.params.cost_per_leader)
 
@@ -163,7 +197,6 @@ class Champions(Strategy):
 
     def before_step(self, model: ImplementationModel) -> None:
         pool, services = model.therapists, model.services
-        services.peer_boost[:] = 0.0
         if not self.active(model.month):
             return
         eligible = pool.can_deliver()
@@ -174,7 +207,8 @@ class Champions(Strategy):
             if missing > 0 and len(candidates):
                 best = candidates[np.argsort(-pool.motivation[candidates], kind="stable")][:missing]
                 pool.champion[best] = True
-                pool.self_leadership[best] = np.maximum(pool.self_leadership[best], 0.8)
+                pool.self_leadership[best] = np.maximum(pool.self_leadership[best],
+                                                        self.params.self_leadership_floor)
             if pool.champion[posts].any():
                 services.peer_boost[s] = self.params.peer_boost
 
@@ -187,10 +221,18 @@ class AuditFeedback(Strategy):
     parameters = AuditFeedbackParams
     eric_name = "Audit and provide feedback"
 
-    def after_step(self, model: ImplementationModel) -> None:
+    def due(self, month: int) -> bool:
         p = self.params
-        if not self.active(model.month) or (model.month - p.start_month) % p.interval_months:
+        return self.active(month) and (month - p.start_month) % p.interval_months == 0
+
+    def before_step(self, model: ImplementationModel) -> None:
+        if self.due(model.month):  # someone looks at how CPP is delivered: drift is corrected
+            model.services.watched[:] = True
+
+    def after_step(self, model: ImplementationModel) -> None:
+        if not self.due(model.month):
             return
+        p = self.params
         model.services.climate[:] = np.minimum(model.services.climate + p.climate_boost, 1.0)
         delivering = model.therapists.has_case()
         model.therapists.motivation[delivering] = np.minimum(
@@ -208,7 +250,7 @@ class CommissioningSupport(Strategy):
     def before_step(self, model: ImplementationModel) -> None:
         on = self.active(model.month)
         model.commissioning.awareness_gain_per_month = (
-            self.params.awareness_gain_per_year / 12.0 if on else 0.0)
+            self.params.awareness_gain_per_year / MONTHS_PER_YEAR if on else 0.0)
         model.commissioning.evaluation_boost = self.params.evaluation_boost if on else 0.0
 
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from impl_sim.model.numeric import bounded
+from impl_sim.model.constants import NEVER
+from impl_sim.model.numeric import bounded, clip01
 from impl_sim.model.states import (
     CAN_DELIVER,
     DELIVERING,
@@ -38,10 +39,18 @@ if TYPE_CHECKING:
 __all__ = [
     "CAN_DELIVER", "DELIVERING", "DISCONTINUED", "IN_TRAINING", "LEFT", "NEVER", "PAUSED",
     "POST_TRAINING", "STATE_NAMES", "TRAINED", "UNTRAINED", "State", "Therapist",
-    "TherapistPool", "fidelity_now", "structure_fit", "take_case_log_odds",
+    "TherapistPool", "fidelity_now", "opportunity", "structure_fit", "take_case_log_odds",
+    "update_drift",
 ]
 
-NEVER = -10_000  # "month" of an event that has not happened
+# The pool's tables, one named row each (``pool.motivation`` is a view of its row).
+PERSONAL = ("motivation", "readiness", "autonomy_preference", "self_leadership",
+            "motivation_baseline", "structure_fit", "competence", "fidelity", "drift")
+DRAWN = PERSONAL[:PERSONAL.index("self_leadership") + 1]  # drawn from the population at hire
+COUNTS = ("cpp_caseload", "cases_started", "training_cases")
+MONTHS = ("enrolled_month", "training_end_month", "first_case_month", "last_active_month",
+          "last_case_start_month", "nominated_month")
+FLAGS = ("completed_training", "certified", "champion")
 
 
 class TherapistPool:
@@ -53,49 +62,49 @@ class TherapistPool:
         self.person_id = np.arange(n_slots)
         self.hired_month = np.zeros(n_slots, dtype=np.int64)
         self.state = np.zeros(n_slots, dtype=np.int8)
-        # Attributes of the same kind live in one table, one row each, so that a hire resets a
-        # post with a few assignments; the names below are views of the rows (update them in
-        # place, never rebind them).
-        self._personal = np.zeros((8, n_slots))
-        (self.motivation, self.readiness, self.autonomy_preference, self.self_leadership,
-         self.motivation_baseline, self.structure_fit, self.competence,
-         self.fidelity) = self._personal
-        self._counts = np.zeros((3, n_slots), dtype=np.int64)
-        self.cpp_caseload, self.cases_started, self.training_cases = self._counts
-        self._months = np.full((5, n_slots), NEVER, dtype=np.int64)
-        (self.enrolled_month, self.training_end_month, self.first_case_month,
-         self.last_active_month, self.last_case_start_month) = self._months
-        self._flags = np.zeros((3, n_slots), dtype=bool)
-        self.completed_training, self.certified, self.champion = self._flags
+        # Attributes of the same kind live in one table, one named row each, so that a hire
+        # resets a post with a few assignments; the attributes are views of the rows (update
+        # them in place, never rebind them).
+        self._personal = np.zeros((len(PERSONAL), n_slots))
+        self._counts = np.zeros((len(COUNTS), n_slots), dtype=np.int64)
+        self._months = np.full((len(MONTHS), n_slots), NEVER, dtype=np.int64)
+        self._flags = np.zeros((len(FLAGS), n_slots), dtype=bool)
+        for names, table in ((PERSONAL, self._personal), (COUNTS, self._counts),
+                             (MONTHS, self._months), (FLAGS, self._flags)):
+            for name, row in zip(names, table, strict=True):
+                setattr(self, name, row)
         self.agent: list[Therapist | None] = [None] * n_slots
 
     # -- hiring ----------------------------------------------------------------------------
 
     def hire(self, slots: np.ndarray, params: Params, rng: np.random.Generator, month: int,
-             first_person_id: int) -> None:
+             first_person_id: int, *, nominate: bool = True) -> None:
         """Fill ``slots`` with new, untrained therapists drawn from the population.
 
         Motivation, readiness, autonomy preference and self-leadership are independent normals
         clipped to [0, 1]; everything else starts afresh (no competence, no cases, no events).
+        With ``nominate``, each hire is nominated for the next training cohort with probability
+        ``training.hire_enrolment_share`` (docs/odd.md §7.1).
         """
         t = params.therapists
-        means = np.array([[t.motivation_mean], [t.readiness_mean], [t.autonomy_preference_mean],
-                          [t.self_leadership_mean]])
-        sds = np.array([[t.motivation_sd], [t.readiness_sd], [t.autonomy_preference_sd],
-                        [t.self_leadership_sd]])
-        drawn = bounded(means + sds * rng.standard_normal((4, len(slots))))
+        means = np.array([[getattr(t, f"{a}_mean")] for a in DRAWN])
+        sds = np.array([[getattr(t, f"{a}_sd")] for a in DRAWN])
+        drawn = bounded(means + sds * rng.standard_normal((len(DRAWN), len(slots))))
+        nominated = rng.random(len(slots)) < params.training.hire_enrolment_share
         self.person_id[slots] = first_person_id + np.arange(len(slots))
         self.hired_month[slots] = month
         self.state[slots] = UNTRAINED
-        personal = self._personal
-        personal[:4, slots] = drawn
-        personal[4, slots] = drawn[0]  # the value fit motivation recovers to
+        self._personal[:, slots] = 0.0
+        self._personal[:len(DRAWN), slots] = drawn
+        self.motivation_baseline[slots] = self.motivation[slots]  # the value fit to recover to
         # fixed for a person: the programme's flexibility does not change during a run
-        personal[5, slots] = structure_fit(params.training.programme_flexibility, drawn[2])
-        personal[6:, slots] = 0.0  # competence, fidelity
+        self.structure_fit[slots] = structure_fit(params.training.programme_flexibility,
+                                                  self.autonomy_preference[slots])
         self._counts[:, slots] = 0
         self._months[:, slots] = NEVER
         self._flags[:, slots] = False
+        if nominate:
+            self.nominated_month[slots[nominated]] = month
 
     # -- derived views ---------------------------------------------------------------------
 
@@ -106,7 +115,7 @@ class TherapistPool:
     def has_case(self) -> np.ndarray:
         return self.cpp_caseload > 0
 
-    def delivered_within(self, month: int, window: int = 6) -> np.ndarray:
+    def delivered_within(self, month: int, window: int) -> np.ndarray:
         """Had an active CPP case in the last ``window`` months (sustainment definition)."""
         return self.last_active_month > month - window
 
@@ -141,14 +150,15 @@ def take_case_log_odds(
     time_room = bounded((available_hours - hours_per_case * pool.cpp_caseload) / hours_per_case)
     missing_training_cases = (pool.state == IN_TRAINING) & (
         pool.training_cases < params.training.training_cases_required)
+    climate_on = params.mechanisms.climate_to_use
     return (
         w.intercept
         + w.motivation_weight * (pool.motivation - 0.5)  # S3
         + w.readiness_weight * (pool.readiness - 0.5)  # S4
         + w.competence_weight * (pool.competence - 0.5)
         + w.time_weight * (time_room - 0.5)
-        + w.opportunity_weight * (opportunity - 0.5)  # S1, S2
-        + w.climate_weight * (climate - 0.5)
+        + w.opportunity_weight * (opportunity - 0.5)  # S1, S2: agenda or self-leadership
+        + climate_on * w.climate_weight * (climate - 0.5)  # S1: climate → use
         + w.peer_weight * (peer_norm - 0.5)
         + w.fit_weight * (pool.structure_fit - 0.5)  # S5
         + w.consultation_weight * np.minimum(consultation, 1.0)  # S6
@@ -157,18 +167,46 @@ def take_case_log_odds(
     )
 
 
-def fidelity_now(pool: TherapistPool, params: Params, consultation: np.ndarray) -> np.ndarray:
-    """Fidelity = competence × adherence; flexibility lets autonomy-seekers drift (S5).
+def opportunity(agenda: np.ndarray, self_leadership: np.ndarray) -> np.ndarray:
+    """Chance a therapist finds the opportunity to take CPP cases (0–1).
 
-    Consultation halves the drift: someone is watching the model being delivered.
+    Either the leader's agenda creates it or the therapist creates it themselves (seed 000
+    theme 4, S2): ``agenda + (1 − agenda) · self_leadership``, so self-leadership matters most
+    where the agenda is weak, and never replaces a strong one.
     """
-    drift = (params.learning.fidelity_drift * params.training.programme_flexibility
-             * pool.autonomy_preference * np.where(consultation > 0, 0.5, 1.0))
-    return pool.competence * (1.0 - drift)
+    return agenda + (1.0 - agenda) * self_leadership
+
+
+def update_drift(pool: TherapistPool, params: Params, watched: np.ndarray) -> None:
+    """Practice drifts from the model when nobody watches it being delivered (S5, S6).
+
+    Unwatched months move each therapist's drift toward a ceiling
+    ``learning.fidelity_drift × programme_flexibility × autonomy_preference`` with time
+    constant ``learning.drift_lag_months``; a watched month (consultation, booster, audit)
+    corrects the share ``learning.drift_correction`` of it.
+    """
+    learn = params.learning
+    ceiling = learn.fidelity_drift * params.training.programme_flexibility * (
+        pool.autonomy_preference)
+    drifting = (ceiling - pool.drift) / learn.drift_lag_months
+    pool.drift += np.where(watched, -learn.drift_correction * pool.drift, drifting)
+    clip01(pool.drift)
+
+
+def fidelity_now(pool: TherapistPool) -> np.ndarray:
+    """Fidelity = competence × (1 − drift)."""
+    return pool.competence * (1.0 - pool.drift)
 
 
 class Therapist(mesa.Agent):
-    """One therapist: a readable view of their post in :class:`TherapistPool`."""
+    """One therapist post: a view of its row in :class:`TherapistPool`.
+
+    Reading ``agent.motivation`` reads the pool. Setting one of the person's 0–1 attributes
+    (``EDITABLE``) writes through to the pool, so the model sees it next phase; setting it
+    outside [0, 1], or setting anything else (counts, months, flags), raises loudly. Agents do
+    not act one by one: the model updates every post at once in its phases, and
+    ``agent.step()`` (hence ``model.agents.shuffle_do("step")``) raises ``TypeError``.
+    """
 
     def __init__(self, model: ImplementationModel, slot: int) -> None:
         super().__init__(model)
@@ -186,11 +224,9 @@ class Therapist(mesa.Agent):
     def state(self) -> State:
         return State(int(self._pool.state[self.slot]))
 
-    def __getattr__(self, name: str):  # motivation, readiness, competence, ...
-        pool = self.__dict__.get("model") and self.model.therapists
-        if pool is not None and name in _ATTRIBUTES:
-            return getattr(pool, name)[self.slot].item()
-        raise AttributeError(name)
+    def step(self) -> None:
+        raise TypeError("therapists are views of the TherapistPool and are updated together in "
+                        "the model's phases; call model.step() instead of agent.step()")
 
     def describe(self) -> dict[str, object]:
         """A plain dictionary of this post's current holder (for the dashboard).
@@ -205,6 +241,30 @@ class Therapist(mesa.Agent):
 # names the post's agent, which outlives its holders.
 _ATTRIBUTES = (
     "person_id", "motivation", "readiness", "autonomy_preference", "self_leadership", "competence",
-    "fidelity", "cpp_caseload", "cases_started", "training_cases", "completed_training",
+    "fidelity", "drift", "cpp_caseload", "cases_started", "training_cases", "completed_training",
     "certified", "champion", "first_case_month", "last_active_month",
 )
+# The person's attributes a user may set on the agent (each 0–1; written through to the pool).
+EDITABLE = ("motivation", "readiness", "autonomy_preference", "self_leadership",
+            "motivation_baseline", "competence")
+
+
+def _view(name: str) -> property:
+    def get(self: Therapist):
+        return getattr(self._pool, name)[self.slot].item()
+
+    def set_(self: Therapist, value: float) -> None:
+        if name not in EDITABLE:
+            raise AttributeError(f"Therapist.{name} is read-only (the model keeps it); "
+                                 f"editable: {', '.join(EDITABLE)}")
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"Therapist.{name} = {value!r} is not allowed; expected a number "
+                             "from 0 to 1")
+        getattr(self._pool, name)[self.slot] = value
+
+    return property(get, set_, doc=f"{name} of the person in this post (pool row)")
+
+
+for _name in dict.fromkeys(_ATTRIBUTES + EDITABLE):
+    setattr(Therapist, _name, _view(_name))

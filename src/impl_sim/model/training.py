@@ -7,11 +7,15 @@ from functools import lru_cache
 import numpy as np
 
 from impl_sim.model.service import monthly_hazard
+from impl_sim.model.constants import NEVER
 from impl_sim.model.therapist import (
     DELIVERING,
     IN_TRAINING,
     PAUSED,
+    POST_TRAINING,
     TRAINED,
+    UNTRAINED,
+    State,
     TherapistPool,
 )
 from impl_sim.params import Params
@@ -22,6 +26,27 @@ def enrol(pool: TherapistPool, slots: np.ndarray, month: int, params: Params) ->
     pool.state[slots] = IN_TRAINING
     pool.enrolled_month[slots] = month
     pool.training_end_month[slots] = month + params.training.duration_months
+    pool.nominated_month[slots] = NEVER
+
+
+def later_cohort_due(month: int, params: Params) -> bool:
+    """Whether the regional centre starts a later cohort this month (every
+    ``training.cohort_interval_months`` after the first cohort's start)."""
+    t = params.training
+    since = month - t.start_month
+    return since > 0 and since % t.cohort_interval_months == 0
+
+
+def later_cohort(pool: TherapistPool, params: Params) -> np.ndarray:
+    """Who joins a later cohort: nominated untrained staff, longest-waiting first, up to
+    ``training.cohort_seats``; nobody if fewer than ``training.cohort_min_trainees`` wait (the
+    course runs only with enough applicants). Returns their slots."""
+    t = params.training
+    waiting = np.flatnonzero((pool.state == UNTRAINED) & (pool.nominated_month > NEVER))
+    if len(waiting) < t.cohort_min_trainees:
+        return waiting[:0]
+    order = np.argsort(pool.nominated_month[waiting], kind="stable")
+    return np.sort(waiting[order][: t.cohort_seats])
 
 
 def first_cohort(pool: TherapistPool, params: Params, rng: np.random.Generator) -> np.ndarray:
@@ -39,8 +64,8 @@ def in_training(pool: TherapistPool) -> np.ndarray:
 
 
 # Which states receive the programme's consultation, and which a booster after training.
-GETS_PROGRAMME_CONSULTATION = np.array([False, True, False, False, False, False, False])
-CAN_RECEIVE_BOOSTER = np.array([False, False, True, True, True, False, False])
+GETS_PROGRAMME_CONSULTATION = np.isin(np.arange(len(State)), [IN_TRAINING])
+CAN_RECEIVE_BOOSTER = POST_TRAINING
 
 
 def consultation_intensity(pool: TherapistPool, params: Params,
@@ -50,10 +75,11 @@ def consultation_intensity(pool: TherapistPool, params: Params,
     Trainees get the programme's consultation; afterwards only a booster (sessions per month
     per post, or None) remains.
     """
+    reference = params.training.reference_sessions_per_month
     intensity = GETS_PROGRAMME_CONSULTATION[pool.state] * (
-        params.training.consultation_sessions_per_month / 2.0)
+        params.training.consultation_sessions_per_month / reference)
     if booster_sessions is not None:
-        intensity += CAN_RECEIVE_BOOSTER[pool.state] * (booster_sessions / 2.0)
+        intensity += CAN_RECEIVE_BOOSTER[pool.state] * (booster_sessions / reference)
     return intensity
 
 
@@ -79,7 +105,8 @@ def gathering_this_month(pool: TherapistPool, month: int, params: Params) -> np.
 def training_dropout_hazard(pool: TherapistPool, params: Params) -> np.ndarray:
     """Monthly hazard of leaving the programme; low readiness raises it (S4)."""
     base = monthly_hazard(params.training.annual_dropout)
-    return in_training(pool) * base * np.exp(3.0 * (0.5 - pool.readiness))
+    effect = params.training.dropout_readiness_effect
+    return in_training(pool) * base * np.exp(effect * (0.5 - pool.readiness))
 
 
 def finish_training(pool: TherapistPool, month: int, params: Params) -> np.ndarray:

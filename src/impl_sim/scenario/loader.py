@@ -32,6 +32,11 @@ from typing import Any
 
 import yaml
 
+from impl_sim.defaults import (
+    DEFAULT_HORIZON_MONTHS,
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+)
 from impl_sim.params import (
     ParamError,
     Params,
@@ -89,9 +94,9 @@ class Scenario:
 
     name: str
     description: str = ""
-    horizon_months: int = 60
-    replications: int = 20
-    seed: int = 20261123
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
+    replications: int = DEFAULT_REPLICATIONS
+    seed: int = DEFAULT_SEED
     base: dict[str, Any] = field(default_factory=dict)
     arms: dict[str, dict[str, Any]] = field(default_factory=lambda: {DEFAULT_ARM: {}})
     design: DesignSpec | None = None
@@ -259,11 +264,11 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
     description = doc.get("description") or ""
     if not isinstance(description, str):
         raise ScenarioError(source, "description", f"{description!r} is not text")
-    horizon = _integer(source, "horizon_months", doc.get("horizon_months", 60),
+    horizon = _integer(source, "horizon_months", doc.get("horizon_months", DEFAULT_HORIZON_MONTHS),
                        *_range_of("simulation.horizon_months"))
-    replications = _integer(source, "replications", doc.get("replications", 20),
-                            1, MAX_REPLICATIONS)
-    seed = _integer(source, "seed", doc.get("seed", 20261123), 0, 2**63 - 1)
+    replications = _integer(source, "replications",
+                            doc.get("replications", DEFAULT_REPLICATIONS), 1, MAX_REPLICATIONS)
+    seed = _integer(source, "seed", doc.get("seed", DEFAULT_SEED), 0, 2**63 - 1)
 
     base = _overrides(source, "base", doc.get("base"))
     strategies = _strategies(source, "strategies", doc.get("strategies"))

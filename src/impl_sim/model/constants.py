@@ -1,0 +1,30 @@
+"""The only numbers in ``model/`` that are not parameters, and why.
+
+Facts of the calendar and of the measurement instruments, and purely computational settings
+(sizes and bounds that change speed, never results). Every assumption about the world is a
+parameter in :mod:`impl_sim.params` instead; ``tests/model/test_no_literals.py`` fails on any
+other number in ``model/`` except 0, 1 and the 0.5 that centres a term. ``outcomes.py`` is exempt
+too: its 6-month sustainment window and 12/24/36-month follow-ups define what is *measured*
+(docs/odd.md §7.10), not how the world behaves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MONTHS_PER_YEAR = 12
+WEEKS_PER_YEAR = 52
+WEEKS_PER_MONTH = WEEKS_PER_YEAR / MONTHS_PER_YEAR
+
+# The Implementation Leadership Scale rates each item 0–4 (Aarons, Ehrhart & Farahnak 2014).
+ILS_SCALE_MAX = 4.0
+
+# "Month" of an event that has not happened (far before any run starts).
+NEVER = -10_000
+
+# Computational settings: they change speed or memory, never results.
+DENSE_NETWORK_LIMIT = 300  # posts up to which the peer norm uses a dense matrix
+CASEBOOK_CAPACITY = 256  # initial case-record capacity (doubles when full)
+SEED_BOUND = np.iinfo(np.int64).max  # bound of integers drawn to seed a child generator
+NETWORK_SEED_BOUND = np.iinfo(np.int32).max  # networkx wants a 32-bit seed
+TIE_DRAW_BLOCK = 4  # candidate draws per wanted co-trainee tie taken at once
