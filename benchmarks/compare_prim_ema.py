@@ -17,22 +17,9 @@ import numpy as np
 import pandas as pd
 
 from impl_sim.analysis.discovery import discovery_data, prim, runs_of_interest
-from impl_sim.analysis.discovery_ema import ema_prim_box
+from impl_sim.analysis.discovery_ema import ema_prim_box, planted_box
 
 MIN_DENSITY = 0.8
-
-
-def planted(n: int = 1500, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
-    """90 % failures where turnover > 0.6 and proactive < 1.5, 5 % elsewhere (4 dimensions)."""
-    rng = np.random.default_rng(seed)
-    data = pd.DataFrame({
-        "therapists.annual_turnover": rng.uniform(0, 0.9, n),
-        "leaders.proactive": rng.uniform(0, 4, n),
-        "therapists.motivation_mean": rng.uniform(0, 1, n),
-        "services.count": rng.integers(1, 6, n),
-    })
-    inside = (data["therapists.annual_turnover"] > 0.6) & (data["leaders.proactive"] < 1.5)
-    return data, np.where(inside, rng.random(n) < 0.9, rng.random(n) < 0.05)
 
 
 def _limits(value: object) -> str:
@@ -80,7 +67,7 @@ def compare(label: str, data: pd.DataFrame, hits: np.ndarray) -> None:
 
 
 def main(argv: list[str]) -> None:
-    compare("planted box", *planted())
+    compare("planted box", *planted_box())
     if len(argv) >= 3:
         from impl_sim.experiment.store import Results
 

@@ -15,20 +15,12 @@ from impl_sim.analysis.discovery import (
     quasi_p,
     runs_of_interest,
 )
+from impl_sim.analysis.discovery_ema import planted_box
 
 
 def planted(n: int = 1500, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
     """Failure is common (90 %) where turnover > 0.6 and proactive < 1.5, rare (5 %) elsewhere."""
-    rng = np.random.default_rng(seed)
-    data = pd.DataFrame({
-        "therapists.annual_turnover": rng.uniform(0, 0.9, n),
-        "leaders.proactive": rng.uniform(0, 4, n),
-        "therapists.motivation_mean": rng.uniform(0, 1, n),
-        "services.count": rng.integers(1, 6, n),
-    })
-    inside = (data["therapists.annual_turnover"] > 0.6) & (data["leaders.proactive"] < 1.5)
-    fails = np.where(inside, rng.random(n) < 0.9, rng.random(n) < 0.05)
-    return data, fails
+    return planted_box(n, seed)
 
 
 def test_prim_finds_the_planted_box_and_only_its_dimensions():

@@ -20,6 +20,21 @@ import numpy as np
 import pandas as pd
 
 
+def planted_box(n: int = 1500, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
+    """Synthetic data with a planted box, for comparing PRIM implementations: failure is common
+    (90 %) where ``therapists.annual_turnover > 0.6`` and ``leaders.proactive < 1.5``, rare
+    (5 %) elsewhere; ``therapists.motivation_mean`` and ``services.count`` are noise."""
+    rng = np.random.default_rng(seed)
+    data = pd.DataFrame({
+        "therapists.annual_turnover": rng.uniform(0, 0.9, n),
+        "leaders.proactive": rng.uniform(0, 4, n),
+        "therapists.motivation_mean": rng.uniform(0, 1, n),
+        "services.count": rng.integers(1, 6, n),
+    })
+    inside = (data["therapists.annual_turnover"] > 0.6) & (data["leaders.proactive"] < 1.5)
+    return data, np.where(inside, rng.random(n) < 0.9, rng.random(n) < 0.05)
+
+
 def ema_prim_box(data: pd.DataFrame, of_interest: np.ndarray, *, min_density: float = 0.8,
                  max_p: float | None = 0.05, alpha: float = 0.05, min_mass: float = 0.05,
                  resamples: int = 0, seed: int = 0) -> dict[str, Any]:
