@@ -7,8 +7,8 @@ from common import figure, outcome_axis_label, run, save
 def main() -> None:
     res = run({"name": "exp07-s7-funnel", "replications": 20, "seed": 107})
     s = res.summary
-    enrolled = 40.0  # default: 4 services × 10 therapists, all enrolled (F1)
-    trained = enrolled * s["training_completion"]
+    enrolled = float(s["enrolled_total"].mean())  # default: all 40 therapists enrolled (F1)
+    trained = s["trained_total"]  # leavers included, as F9 counts them
     stages = pd.DataFrame({
         "stage": ["Enrolled", "Completed training", "Started ≥ 1 case", "Sustaining at 24 m"],
         "therapists": [enrolled, trained.mean(), (trained * s["adoption"]).mean(),

@@ -52,6 +52,7 @@ def _bad_input_types() -> tuple[type[BaseException], ...]:
     importing the analysis modules just to say "bad file" took seconds."""
     found: list[type[BaseException]] = [ParamError, BadInput]
     for module, name in (("impl_sim.scenario.loader", "ScenarioError"),
+                         ("impl_sim.analysis.survival", "SurvivalError"),
                          ("impl_sim.analysis.validation", "TargetsError"),
                          ("impl_sim.experiment.store", "ResultsError")):
         if module in sys.modules:
@@ -181,6 +182,12 @@ def _arms_json(table: dict) -> dict:
                   for o, stats in outcomes.items()} for arm, outcomes in table.items()}
 
 
+def _denominator(outcome: str) -> str:
+    from impl_sim.model.outcomes import OUTCOMES
+
+    return getattr(OUTCOMES.get(outcome), "denominator", "") or ""
+
+
 @app.command()
 @handle_errors
 def run(
@@ -245,6 +252,7 @@ def run(
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
                  f"(mean [95 % interval of the mean]{paired})", title_justify="left")
     grid.add_column("outcome (unit)", no_wrap=True)
+    grid.add_column("of whom", max_width=30)
     for arm in arms:
         grid.add_column(arm, justify="right")
     for arm in others:
@@ -252,7 +260,7 @@ def run(
     for o in outcomes:
         cells = [_interval(table[a][o]) for a in arms]
         cells += [_interval(differences[a][o]) for a in others]
-        grid.add_row(_outcome_label(o), *cells)
+        grid.add_row(_outcome_label(o), _denominator(o), *cells)
     out_console.print(grid)
     out_console.print("outcome definitions and denominators: impl-sim outcomes")
     out_console.print(f"results: {results.directory}", markup=False)
@@ -521,6 +529,68 @@ def report(
                        f"; expected one of {', '.join(OUTCOMES)}")
     path = write_report(results_dir, fmt, out, outcome)
     out_console.print(f"report: {path}")
+
+
+# --- survival (issue 10) ---------------------------------------------------------------------
+
+
+def _months(value: float, lo: float, hi: float) -> str:
+    def one(x: float) -> str:
+        return "not reached" if x == math.inf else _fmt(x)
+
+    return f"{one(value)} [{one(lo)}, {one(hi)}]"
+
+
+@app.command()
+@handle_errors
+def survival(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder that kept events.")],
+    event: Annotated[list[str] | None, typer.Option(
+        "--event", help="Duration to analyse (repeatable; default: all).")] = None,
+    by: Annotated[str, typer.Option(help="Curves per: arm | none (pooled).")] = "arm",
+    tau: Annotated[int, typer.Option(min=1, help="Horizon of the restricted mean (months).")
+                   ] = 36,
+    figure: Annotated[Path | None, typer.Option(
+        help="Kaplan–Meier figure (default: RESULTS_DIR/survival.png).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Sustainment as survival: Kaplan–Meier medians, restricted means and shares at 12/24/36
+    months for careers (delivering, in post, first case) and services (after start-up, after
+    competence); writes a figure with 95 % bands."""
+    from impl_sim.analysis import survival as sv
+    from impl_sim.experiment.store import Results
+
+    if event:
+        for name in event:
+            if name not in sv.DURATIONS:
+                from impl_sim.params import suggest
+
+                raise BadInput(f"--event: {name!r} is not a duration"
+                               f"{suggest(name, list(sv.DURATIONS))}; expected one of "
+                               + ", ".join(sv.DURATIONS))
+    results = Results.load(results_dir)
+    table, curves = sv.analyse(results, list(event) if event else None, by, tau)
+    path = sv.write_figure(curves, figure or Path(results_dir) / "survival.png")
+    if as_json:
+        print(json.dumps({"results_dir": str(results_dir), "horizon_months":
+                          sv.horizon_of(results), "by": by, "figure": str(path),
+                          "durations": sv.as_json(table, tau=tau)}, indent=2))
+        return
+    grid = Table(title="Kaplan–Meier, pooled over replications (95 % intervals)",
+                 title_justify="left")
+    for column in ("duration", "group", "n", "ended", "median months",
+                   f"mean to {tau} m", "S(12)", "S(24)", "S(36)"):
+        grid.add_column(column, justify="left" if column in ("duration", "group") else "right")
+    for row in table.to_dict("records"):
+        grid.add_row(row["duration"], row["group"], str(row["n"]), str(row["events"]),
+                     _months(row["median"], row["median_lo"], row["median_hi"]),
+                     _fmt(row[f"restricted_mean_{tau}m"]),
+                     *(_months(row[f"S{t}"], row[f"S{t}_lo"], row[f"S{t}_hi"])
+                       for t in sv.SURVIVAL_MONTHS))
+    out_console.print(grid)
+    out_console.print("S(t): share whose duration had not ended t months after its origin "
+                      "(e.g. services still delivering t months after start-up)")
+    out_console.print(f"figure: {path}")
 
 
 # --- sensitivity, discover, validate, calibrate (issue 6) ------------------------------------

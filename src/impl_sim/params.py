@@ -101,10 +101,11 @@ class ServiceParams(_Group):
         source="seed 004 (organisational constraints); assumption",
     )
     free_hours_per_week: float = spec(
-        2.0, ge=0.0, le=10.0, unit="hours/week",
+        1.0, ge=0.0, le=10.0, unit="hours/week",
         description="Hours per week a therapist could give to CPP at zero production pressure, "
         "without protected time",
-        source="assumption",
+        source="seed 000 theme 4 and seed 004 (lack of time is a main barrier): less than one "
+        "case's 1.5 h at average pressure; value assumed",
     )
     referral_rate_cv: float = spec(
         0.15, ge=0.0, le=2.0, unit="coefficient of variation",
@@ -310,7 +311,7 @@ class LeaderParams(_Group):
         source="seed 000 theme 4; value calibrated to E1, E2, S1",
     )
     protection_slope: float = spec(
-        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        0.5, ge=0.0, le=5.0, unit="log-odds per ILS point",
         description="How much each proactive ILS point raises the protection log-odds",
         source="Aarons et al. 2014 (ILS proactive: removes obstacles); value calibrated",
     )
@@ -321,15 +322,16 @@ class LeaderParams(_Group):
         source="seed 000 theme 4; value calibrated to E1, E2, S1",
     )
     follow_up_slope: float = spec(
-        0.6, ge=0.0, le=5.0, unit="log-odds per ILS point",
+        0.4, ge=0.0, le=5.0, unit="log-odds per ILS point",
         description="How much each ILS point of mean(proactive, perseverant) raises the follow-up "
         "log-odds",
         source="Aarons et al. 2014 (ILS perseverant); value calibrated",
     )
     max_protected_hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
-        description="Hours per week a leader who protects fully sets aside for each trained "
-        "therapist (needs funding)",
+        description="Hours per week a leader who protects fully sets aside for each therapist "
+        "who can deliver CPP — trainees as well as trained therapists (needs funding; costed "
+        "at training.therapist_hour_cost)",
         source="seed 000 theme 4; assumption",
     )
     support_turnover_effect: float = spec(
@@ -531,6 +533,13 @@ class TrainingParams(_Group):
         description="Cost of one therapist hour (protected time and training hours)",
         source="F14; assumption for the amount",
     )
+    trainee_hours_per_week: float = spec(
+        0.5, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week a trainee's service sets aside for training cases while the "
+        "programme runs (the agency's commitment to the course); they end with training",
+        source="F2 (learning collaboratives: agencies commit a team and time); RBUP (course "
+        "participation anchored at the workplace); value assumed",
+    )
     reference_sessions_per_month: float = spec(
         2.0, ge=0.5, le=8.0, unit="sessions/month", kind="structure",
         description="Consultation dose that counts as intensity 1 (fortnightly)",
@@ -671,7 +680,7 @@ class DecisionParams(_Group):
     """Weights of the CPP-case decision (a logistic function; see docs/odd.md)."""
 
     intercept: float = spec(
-        -2.4, ge=-10.0, le=10.0, unit="log-odds",
+        -2.2, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
         source="calibrated (F9–F11)",
     )
@@ -730,6 +739,46 @@ class DecisionParams(_Group):
         0.8, ge=0.0, le=10.0, unit="log-odds per case",
         description="Reluctance per CPP case already carried",
         source="assumption",
+    )
+
+
+class ChildWelfareParams(_Group):
+    """Child welfare services: the second service type of the Norwegian CPP cohort.
+
+    The rest of the services are child and adolescent mental health services (CAMHS), described
+    by the ``services.*`` and ``cases.*`` parameters. A child welfare service differs in its
+    eligible referrals, its production pressure, its families' barriers and the CPP caseload one
+    therapist can carry alongside statutory casework.
+    """
+
+    share: float = spec(
+        0.0, ge=0.0, le=1.0, unit="share of services", kind="structure",
+        description="Share of services that are child welfare services (the last ones by "
+        "number; the rest are CAMHS)",
+        source="seed 000 (CPP trained in CAMHS and child welfare services in Norway); "
+        "value assumed (0 = the calibrated CAMHS world)",
+    )
+    referral_ratio: float = spec(
+        1.2, ge=0.0, le=10.0, unit="ratio",
+        description="Eligible referrals of a child welfare service relative to a CAMHS one",
+        source="seed 000 (child welfare meets many young children after adversity); value "
+        "assumed",
+    )
+    production_pressure: float = spec(
+        0.7, ge=0.0, le=1.0, unit="0–1",
+        description="Production pressure in child welfare services (replaces "
+        "services.production_pressure there)",
+        source="Kim & Kao 2014 (workload and stress in child welfare); value assumed",
+    )
+    caregiver_barrier_prevalence: float = spec(
+        0.7, ge=0.0, le=1.0, unit="share of families",
+        description="Share of child welfare families with caregiver barriers",
+        source="seed 004 (social stressors); F6; value assumed",
+    )
+    max_cpp_caseload: int = spec(
+        2, ge=1, le=20, unit="cases",
+        description="Most CPP cases a child welfare therapist carries alongside casework",
+        source="value assumed",
     )
 
 
@@ -915,7 +964,9 @@ class ProtectedTimeParams(StrategyParamsBase):
     hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever", key=True,
         label="Protected hours per week",
-        description="Hours per week protected for CPP for every trained therapist",
+        description="Hours per week protected for CPP for every therapist who can deliver it "
+        "(trainees and trained therapists, not those who discontinued); costed at "
+        "training.therapist_hour_cost",
         source="seed 000 theme 4; value assumed",
     )
 
@@ -1018,6 +1069,53 @@ class TailoredReadinessSupportParams(StrategyParamsBase):
     )
 
 
+class TailoredFlexibilityParams(StrategyParamsBase):
+    """Tailor strategies (individual level): flexibility matched to each trainee's autonomy."""
+
+    mismatch_removed: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of the mismatch between programme flexibility and a trainee's "
+        "autonomy preference that tailoring removes (structure fit rises)",
+        source="seed 000 theme 3 (flexibility welcomed, tailoring to the therapist); value "
+        "assumed",
+    )
+    cost_per_therapist: float = spec(
+        300.0, ge=0.0, le=10000.0, unit="EUR", description="Cost of tailoring per trainee",
+        source="value assumed",
+    )
+
+
+class TailoredOrganisationalSupportParams(StrategyParamsBase):
+    """Tailor strategies (organisational level): protected time where pressure is high."""
+
+    pressure_threshold: float = spec(
+        0.6, ge=0.0, le=1.0, unit="0–1", kind="lever",
+        description="Services with at least this production pressure get the support",
+        source="seed 004 (organisational constraints); value assumed",
+    )
+    hours_per_week: float = spec(
+        1.5, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        description="Hours per week protected for CPP in those services",
+        source="seed 000 theme 4; value assumed",
+    )
+
+
+class CulturalTailoringParams(StrategyParamsBase):
+    """Tailor strategies (cultural level): training in culturally sensitive care."""
+
+    barrier_hazard_reduction: float = spec(
+        0.3, ge=0.0, le=1.0, unit="share", kind="lever",
+        description="Share of caregiver barriers' excess dropout hazard a therapist trained in "
+        "culturally sensitive care removes (language, culture, mental-health literacy)",
+        source="seed 004 (barriers among ethnic minority families; recommendation: training in "
+        "culturally sensitive care); value assumed",
+    )
+    cost_per_therapist: float = spec(
+        500.0, ge=0.0, le=10000.0, unit="EUR",
+        description="Cost of the training per therapist", source="value assumed",
+    )
+
+
 class OngoingTrainingParams(StrategyParamsBase):
     """Conduct ongoing training: new cohorts enrol untrained staff (answers turnover, S8)."""
 
@@ -1049,6 +1147,11 @@ class StrategyParams(_Group):
     tailored_readiness_support: TailoredReadinessSupportParams = Field(
         default_factory=TailoredReadinessSupportParams)
     ongoing_training: OngoingTrainingParams = Field(default_factory=OngoingTrainingParams)
+    tailored_flexibility: TailoredFlexibilityParams = Field(
+        default_factory=TailoredFlexibilityParams)
+    tailored_organisational_support: TailoredOrganisationalSupportParams = Field(
+        default_factory=TailoredOrganisationalSupportParams)
+    cultural_tailoring: CulturalTailoringParams = Field(default_factory=CulturalTailoringParams)
 
 
 class Params(_Group):
@@ -1067,6 +1170,7 @@ class Params(_Group):
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
     network: NetworkParams = NetworkParams()
+    child_welfare: ChildWelfareParams = ChildWelfareParams()
     mechanisms: MechanismParams = MechanismParams()
     strategies: StrategyParams = Field(default_factory=StrategyParams)
 

@@ -20,7 +20,7 @@ TINY = {
     "design": {"method": "lhs", "samples": 4,
                "parameters": {"therapists.motivation_mean": [0.2, 0.9],
                               "training.gatherings": [1, 5]}},
-    "outputs": {"series": True},
+    "outputs": {"series": True, "events": True},
 }
 
 

@@ -34,6 +34,7 @@ def test_parallel_executors_give_identical_tables(tiny, tmp_path, serial_results
     results = run_scenario(tiny, out=tmp_path, executor=executor, workers=workers)
     pd.testing.assert_frame_equal(results.summary, serial_results.summary)
     pd.testing.assert_frame_equal(results.series, serial_results.series)
+    pd.testing.assert_frame_equal(results.events, serial_results.events)
 
 
 def test_in_memory_results_equal_stored_results(tiny, serial_results):
@@ -41,6 +42,7 @@ def test_in_memory_results_equal_stored_results(tiny, serial_results):
     assert results.directory is None
     pd.testing.assert_frame_equal(results.summary, serial_results.summary)
     pd.testing.assert_frame_equal(results.series, serial_results.series)
+    pd.testing.assert_frame_equal(results.events, serial_results.events)
 
 
 def test_unknown_executor_is_refused():

@@ -85,6 +85,7 @@ def test_killed_sweep_resumes_without_losing_or_duplicating_runs(make_scenario_f
     uninterrupted = run_scenario(scenario, out=None)
     pd.testing.assert_frame_equal(resumed.summary, uninterrupted.summary)
     pd.testing.assert_frame_equal(resumed.series, uninterrupted.series)
+    pd.testing.assert_frame_equal(resumed.events, uninterrupted.events)
     assert resumed.manifest["complete"] and resumed.complete
     assert len(_parts(directory)) == 20
     sessions = resumed.manifest["sessions"]

@@ -25,7 +25,8 @@ STRESS = {
     **{f"strategies.{name}.enabled": True for name in (
         "protected_time", "booster_consultation", "central_case_routing", "leadership_training",
         "champions", "audit_feedback", "commissioning_support", "tailored_readiness_support",
-        "ongoing_training")},
+        "ongoing_training", "tailored_flexibility", "tailored_organisational_support",
+        "cultural_tailoring")},
 }
 LEGAL_STATES = {int(s) for s in State if s is not State.LEFT}
 

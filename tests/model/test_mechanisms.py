@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 def test_implementation_leadership_sustains_far_more_than_passive_support():  # S1
     passive, leading = ensemble(PASSIVE), ensemble(LEADERSHIP)
     gain = paired_difference(passive, leading, "sustainment_24m")
-    assert gain.mean() > 0.25  # a large effect on 24-month therapist-level sustainment
+    # the size the published effects imply (d ≈ 0.4–0.6 on use; evidence.yaml S1), not more
+    assert 0.10 < gain.mean() < 0.30
     assert np.mean(gain > 0) > 0.8
     assert mean(leading, "service_sustainment_24m") > mean(passive, "service_sustainment_24m")
 
@@ -66,7 +67,8 @@ def test_low_readiness_delays_first_case_and_raises_early_abandonment():  # S4
     low = ensemble({"therapists.readiness_mean": 0.25})
     high = ensemble({"therapists.readiness_mean": 0.75})
     assert paired_difference(high, low, "time_to_first_case").mean() > 0.5  # months later
-    assert mean(low, "training_completion") < mean(high, "training_completion") - 0.05
+    completion = "training_completion_in_post"  # quitting the programme, not the job
+    assert mean(low, completion) < mean(high, completion) - 0.05
     assert mean(low, "sustainment_12m") < mean(high, "sustainment_12m")
 
 
@@ -75,7 +77,7 @@ def test_tailored_support_helps_low_readiness_therapists_start():  # S4, strateg
     supported = {**low, "strategies.tailored_readiness_support.enabled": True,
                  "strategies.tailored_readiness_support.readiness_gain": 0.03}
     assert paired_difference(ensemble(low), ensemble(supported),
-                             "training_completion").mean() > 0.0
+                             "training_completion_in_post").mean() > 0.0
 
 
 def test_flexibility_has_an_inverted_u_effect_on_fidelity_adjusted_delivery():  # S5
@@ -90,13 +92,15 @@ def test_flexibility_has_an_inverted_u_effect_on_fidelity_adjusted_delivery():  
 
 @pytest.mark.parametrize("structure", [
     {"strategies.booster_consultation.enabled": True},
-    {"strategies.protected_time.enabled": True},
+    # protected time put in place as training ends (like the booster): a structure that remains
+    {"strategies.protected_time.enabled": True, "strategies.protected_time.start_month": 18},
     LEADERSHIP,
 ], ids=["booster_consultation", "protected_time", "implementation_leadership"])
 def test_structures_that_remain_flatten_the_sustainment_cliff(structure):  # S6
     # leaders who only permit CPP: nothing remains when training and consultation end
     training_only = ensemble(PASSIVE)
-    assert mean(training_only, "delivery_drop_after_training") > 0.4  # the cliff exists
+    # the cliff exists: delivery falls by more than a fifth (S6a: below 80 % of its level)
+    assert mean(training_only, "delivery_drop_after_training") > 0.2
     flatter = paired_difference(training_only, ensemble({**PASSIVE, **structure}),
                                 "delivery_drop_after_training")
     assert flatter.mean() < -0.05
@@ -111,7 +115,7 @@ def test_leader_who_protects_time_shortens_time_to_first_case():  # seed 000 the
 
 def test_each_funnel_stage_loses_a_share_of_therapists():  # S7, F9–F11
     runs = ensemble()
-    completed = mean(runs, "training_completion")
+    completed = mean(runs, "training_completion_in_post")
     delivering_end = mean(runs, "delivering_at_training_end")
     assert completed > 0.8  # F9: ~90 % of those in post complete the training
     # enrolled → delivering at training end loses a large share (turnover, non-adoption)
@@ -137,8 +141,13 @@ def test_turnover_is_the_largest_single_drain_on_delivery_capacity():  # S8
 
 
 def test_ongoing_training_counters_turnover():  # S8 strategy
-    runs = ensemble({"strategies.ongoing_training.enabled": True})
-    assert paired_difference(ensemble(), runs, "delivering_therapists_24m").mean() > 2.0
+    # without the cohort policy for hires, the strategy's cohorts are what re-trains staff
+    never = {"training.hire_enrolment_share": 0.0}
+    runs = ensemble({**never, "strategies.ongoing_training.enabled": True})
+    assert paired_difference(ensemble(never), runs, "delivering_therapists_24m").mean() > 2.0
+    # with it, enrolling every untrained colleague still adds capacity
+    more = ensemble({"strategies.ongoing_training.enabled": True})
+    assert paired_difference(ensemble(), more, "delivering_therapists_24m").mean() > 0.5
 
 
 def test_families_stay_far_more_in_trial_like_conditions():  # S9, F5
@@ -157,8 +166,11 @@ NO_RENEWAL = {"context.renewal_base": 0.0, "context.renewal_impact_weight": 0.0,
 def test_funding_decides_long_run_service_survival():  # S10
     always = ensemble({"context.renewal_base": 1.0})
     lost = ensemble({**NO_RENEWAL, "context.refunding_monthly": 0.0})
+    # a service counts as sustaining while one self-leading therapist carries on, so the
+    # service-level fall is smaller than the therapist-level one (S10a: at least 10 points)
     assert (mean(lost, "service_sustainment_36m")
-            < mean(always, "service_sustainment_36m") - 0.15)
+            < mean(always, "service_sustainment_36m") - 0.1)
+    assert mean(lost, "sustainment_36m") < mean(always, "sustainment_36m") - 0.1
 
 
 def test_programmes_can_stop_and_restart():  # S10

@@ -83,3 +83,82 @@ def test_a_strategy_without_a_parameter_group_is_refused():
 
     with pytest.raises(TypeError, match="parameters"):
         register(Nameless)
+
+
+# --- a strategy with its own per-therapist state (issue 11, item 8) ---------------------------
+
+
+class MentoringParams(StrategyParamsBase):
+    """Mentoring: each new hire is paired with a trained colleague for their first months."""
+
+    months: int = spec(6, ge=1, le=24, unit="months", kind="lever",
+                       description="Months a hire is mentored")
+    readiness_gain: float = spec(0.03, ge=0.0, le=0.2, unit="per month",
+                                 description="Readiness a mentored hire gains per month")
+
+
+class Mentoring(Strategy):
+    """Keeps, per therapist, how many months they have been mentored; counts mentees."""
+
+    name = "mentoring"
+    eric_name = "Provide clinical supervision"
+    parameters = MentoringParams
+    therapist_state = {"mentored_months": (np.int64, 0), "mentee": (bool, False)}  # noqa: RUF012
+    result_series = {"mentees": "Hires being mentored"}  # noqa: RUF012
+
+    def on_hire(self, model, slots) -> None:
+        assert (self.therapists.mentored_months[slots] == 0).all()  # reset before the hook
+        self.therapists.mentee[slots] = True
+        self.hired = getattr(self, "hired", 0) + len(slots)
+
+    def after_step(self, model) -> None:
+        state = self.therapists
+        mentee = state.mentee & (state.mentored_months < self.params.months)
+        state.mentored_months[mentee] += 1
+        pool = model.therapists
+        pool.readiness[mentee] = np.minimum(pool.readiness[mentee] + self.params.readiness_gain,
+                                            1.0)
+        self.series["mentees"][model.month] = np.count_nonzero(mentee)
+
+
+@pytest.fixture
+def mentoring() -> Iterator[type[Strategy]]:
+    register(Mentoring)
+    yield Mentoring
+    unregister(Mentoring.name)
+
+
+def test_a_strategy_keeps_per_therapist_state_without_touching_the_model(mentoring):
+    from impl_sim.model.model import ImplementationModel
+
+    params = Params.from_overrides({"strategies.mentoring.enabled": True,
+                                    "therapists.annual_turnover": 0.5})
+    model = ImplementationModel(params, seed=2)
+    model.run_model()
+    strategy = model.strategy("mentoring")
+    state = strategy.therapists
+    pool = model.therapists
+    assert strategy.hired > 0
+    hires = pool.hired_month > 0
+    # the state belongs to the person holding the post: reset on hire, counted since then
+    months_in_post = model.month - pool.hired_month  # hired before after_step that month
+    assert (state.mentored_months[hires] == np.minimum(months_in_post[hires], 6)).all()
+    assert not state.mentee[~hires].any()
+    assert strategy.series["mentees"].max() > 0
+    agent = pool.agent[int(np.flatnonzero(hires)[0])]
+    assert agent.mentee is True and agent.describe()["mentored_months"] >= 0
+    with pytest.raises(AttributeError):
+        agent.mentored_months = 3  # strategy state is read-only on the agent view
+
+
+def test_an_unknown_lever_is_refused():
+    from impl_sim.model.strategies import LeverBoard
+
+    board = LeverBoard()
+    with pytest.raises(KeyError, match="protected_hours_per_week"):
+        board.raise_("protected_hours", 2.0)
+    board.raise_("routed_share", 0.4)
+    board.raise_("routed_share", 0.2)
+    assert board.get("routed_share") == 0.4  # the strongest strategy wins
+    board.reset()
+    assert board.get("routed_share") == 0.0

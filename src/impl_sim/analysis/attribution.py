@@ -370,15 +370,13 @@ def sentence(result: OutcomeAttribution, attribution: Attribution) -> str:
     """One sentence per outcome for leaders."""
     from impl_sim.model.outcomes import OUTCOMES
 
-    label = OUTCOMES[result.outcome].label.lower() if result.outcome in OUTCOMES \
-        else result.outcome
+    label = OUTCOMES[result.outcome].label if result.outcome in OUTCOMES else result.outcome
     a, b = attribution.arm_a, attribution.arm_b
     if not math.isfinite(result.difference) or abs(result.difference) < 1e-12:
-        return f"{label.capitalize()}: {b} and {a} do not differ, so there is nothing to " \
-               "attribute."
+        return f"{label}: {b} and {a} do not differ, so there is nothing to attribute."
     ranked = sorted(result.paths, key=lambda p: -abs(p.share) if math.isfinite(p.share) else 0)
     top = ranked[0]
-    text = (f"{label.capitalize()} ({b} − {a} = {result.difference:.3g}): "
+    text = (f"{label} ({b} − {a} = {result.difference:.3g}): "
             f"{share_words(top.share)} of the difference comes from "
             f"{_mid_sentence(attribution.labels.get(top.path, top.path))}")
     if len(ranked) > 1 and math.isfinite(ranked[1].share) and abs(ranked[1].share) >= 0.1:

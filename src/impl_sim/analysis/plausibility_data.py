@@ -99,12 +99,13 @@ PLAUSIBILITY_ROWS: list[dict[str, Any]] = [
     },
     {
         "id": "P9", "quantity": "Running cost of the programme per service",
-        "outcome": "cost_total", "per": "service_year", "range": [30000.0, 90000.0],
+        "outcome": "cost_implementation", "per": "service_year", "range": [30000.0, 90000.0],
         "unit": "EUR per service and year",
         "source": "Psychiatric Services 2017, doi 10.1176/appi.ps.201600193 (TF-CBT "
                   "sustainment: agencies spent $65,192 a year on incremental costs, excluding "
                   "external trainers; ≈60,000 EUR, "
-                  "band ± 50 % assumed). The model's total includes the training itself",
+                  "band ± 50 % assumed). The model's implementation cost includes the training "
+                  "itself; the therapists' session time (cost_delivery) is not counted here",
         "url": "https://psychiatryonline.org/doi/10.1176/appi.ps.201600193",
     },
 ]

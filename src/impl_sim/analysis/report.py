@@ -410,6 +410,10 @@ def build_report(results: Results, outcome: str | None = None) -> list[Section]:
         diffs = difference_table(results, names)
         sections.append(Section("Differences between arms (paired)", tables=[(
             "Paired differences", diffs.round(4))], figures=[difference_figure(results, diffs)]))
+        if {"cost_total", "cases_completed"} <= set(results.summary.columns):
+            sections.append(cost_section(results))
+    if results.events is not None:
+        sections.append(survival_section(results))
     if results.parameters:
         sections.append(Section(
             "Outcomes against the design parameters",
@@ -457,6 +461,39 @@ def discovery_section(results: Results, outcome: str) -> Section | None:
                                         path.read_bytes()))
     return Section(f"Scenario discovery (PRIM): where {found.condition}", paragraphs,
                    tables=tables, figures=figures)
+
+
+def cost_section(results: Results) -> Section:
+    """Incremental cost per extra completed case of each arm against the first (costs.py)."""
+    from impl_sim.analysis.costs import incremental_cost_table
+
+    table = incremental_cost_table(results.summary, results.arms).round(1)
+    return Section("Incremental cost per extra completed case", [
+        "Total cost (implementation + therapist time for the sessions) and completed CPP cases "
+        f"of each arm minus those of {results.arms[0]}, paired by replication; the ratio is "
+        "the cost of each extra completed case (NaN bounds: the extra cases' interval includes "
+        "zero, so the ratio is unbounded)."], tables=[("Incremental cost", table)])
+
+
+def survival_section(results: Results) -> Section:
+    """Careers and service histories as survival (analysis/survival.py): table and KM figure."""
+    from impl_sim.analysis import survival
+
+    table, curves = survival.analyse(results)
+    colours = {arm: _colour(results, arm) for arm in results.arms}
+    figure = ReportFigure(
+        "survival", "Kaplan–Meier curves with 95 % bands",
+        "How long careers and service delivery last, per arm, pooled over replications: "
+        "months delivering CPP among adopters (leaving the job as stopping, and as censoring), "
+        "months in post, months to the first case, and services' months delivering after "
+        "start-up and after competence. A curve's height at t is the share whose duration "
+        "had not ended t months after its origin.",
+        _render(survival.survival_figure(curves, colours)))
+    return Section("Careers and service histories (survival)", [
+        "Kaplan–Meier estimates from the event log; intervals describe the sampling of people "
+        "and services pooled over replications. Delivery stops at the first of 6 consecutive "
+        "months without an active CPP case; a gap cut short by the run's end is censored."],
+        tables=[("Survival", survival.report_table(table))], figures=[figure])
 
 
 def _page_title(results: Results) -> str:

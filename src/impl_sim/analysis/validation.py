@@ -25,11 +25,18 @@ A targets file is YAML::
 
 *Quantities.* ``outcome`` is an outcome name (:data:`impl_sim.model.outcomes.OUTCOMES`), a series at
 a month (``sustainment@training_end+12``, ``climate@40``; :data:`~impl_sim.model.outcomes.SERIES`),
-or a product of such terms (``cases_started*fidelity``). ``compare: value`` (default) takes the
-outcome in ``arm`` (default: the first arm); ``difference`` and ``ratio`` compare it with
-``reference_outcome`` (default: the same outcome) in arm ``reference`` (default: the same arm),
-paired by replication (common random numbers); ``inverted_u`` takes three arms ``order: [low,
-middle, high]`` and measures ``min(middle − low, middle − high)``.
+a survival quantity of a duration (:data:`impl_sim.analysis.survival.DURATIONS`) — its median
+``median(delivering_leaving_censored)`` (months) or the share not yet ended N months after the
+origin ``survival_at(service_delivering_after_startup, 24)`` — estimated by Kaplan–Meier in
+each replication (one replication = one study), or a product of such terms
+(``cases_started*fidelity``). Shares at a month of the run are outcomes (``staff_left_24m``) or
+share series (``adopters_delivering_share@training_end+48``); service trajectories of delivery
+and of funding are outcomes (``services_delivery_restarted``, ``services_funding_stopped``).
+``compare: value`` (default) takes the outcome in ``arm`` (default: the first arm);
+``difference`` and ``ratio`` compare it with ``reference_outcome`` (default: the same outcome)
+in arm ``reference`` (default: the same arm), paired by replication (common random numbers);
+``inverted_u`` takes three arms ``order: [low, middle, high]`` and measures
+``min(middle − low, middle − high)``.
 
 *Expectations* (exactly one): ``band: [lo, hi]``; ``value: x`` with ``tolerance`` (default 10 %
 of ``|x|``); ``direction: greater | less`` with ``than`` (default 0 for differences and
@@ -78,6 +85,7 @@ DEFAULT_RELATIVE_TOLERANCE = 0.1
 DEFAULT_DIRECTION_TOLERANCE = 0.05
 BOOTSTRAP_SAMPLES = 2000
 _MONTH_RE = re.compile(r"^(training_end)?\s*([+-]\s*\d+)?$|^(\d+)$")
+_SURVIVAL_RE = re.compile(r"^(median|survival_at)\(\s*(\w+)\s*(?:,\s*(\d+)\s*)?\)$")
 
 
 class TargetsError(ValueError):
@@ -94,13 +102,20 @@ class TargetsError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One factor of a quantity: an outcome, or a monthly series at a month."""
+    """One factor of a quantity: an outcome, a monthly series at a month, or a survival
+    quantity (``median`` or ``survival_at`` N months) of a duration."""
 
     name: str
     month: str | None = None  # "40", "training_end", "training_end+12"
+    survival: str | None = None  # "median" | "survival_at"
+    after: int = 0  # months after the origin, for survival_at
 
     @property
     def column(self) -> str:
+        if self.survival == "median":
+            return f"median({self.name})"
+        if self.survival == "survival_at":
+            return f"survival_at({self.name}, {self.after})"
         return self.name if self.month is None else f"{self.name}@{self.month}"
 
     def month_index(self, params: Params) -> int:
@@ -113,7 +128,13 @@ class Term:
         return params.training.start_month + params.training.duration_months + offset
 
     def value(self, summary: Mapping[str, float], series: Mapping[str, np.ndarray] | None,
-              params: Params) -> float:
+              params: Params, events: Mapping[str, np.ndarray] | None = None) -> float:
+        if self.survival is not None:
+            assert events is not None
+            from impl_sim.analysis.survival import run_survival_value
+
+            return run_survival_value(events, params.simulation.horizon_months, self.name,
+                                      self.survival, self.after)
         if self.month is None:
             return float(summary[self.name])
         assert series is not None
@@ -133,9 +154,29 @@ class Quantity:
     def needs_series(self) -> bool:
         return any(t.month is not None for t in self.terms)
 
+    @property
+    def needs_events(self) -> bool:
+        return any(t.survival is not None for t in self.terms)
+
     def value(self, summary: Mapping[str, float], series: Mapping[str, np.ndarray] | None,
-              params: Params) -> float:
-        return float(np.prod([t.value(summary, series, params) for t in self.terms]))
+              params: Params, events: Mapping[str, np.ndarray] | None = None) -> float:
+        return float(np.prod([t.value(summary, series, params, events) for t in self.terms]))
+
+
+def _survival_term(part: str, fail) -> Term:
+    from impl_sim.analysis.survival import DURATIONS
+
+    match = _SURVIVAL_RE.match(part)
+    if match is None:
+        fail(f"{part!r} is not allowed; expected median(DURATION) or survival_at(DURATION, N)")
+    kind, name, after = match.groups()
+    if name not in DURATIONS:
+        fail(f"unknown duration {name!r}{suggest(name, list(DURATIONS))}; expected one of "
+             + ", ".join(DURATIONS))
+    if (kind == "survival_at") != (after is not None):
+        fail(f"{part!r}: survival_at takes a duration and a number of months, median only a "
+             "duration")
+    return Term(name, survival=kind, after=int(after or 0))
 
 
 def parse_quantity(text: Any, fail) -> Quantity:
@@ -144,6 +185,9 @@ def parse_quantity(text: Any, fail) -> Quantity:
         fail(f"{text!r} is not allowed; expected an outcome name such as sustainment_24m")
     terms = []
     for part in (p.strip() for p in text.split("*")):
+        if "(" in part:
+            terms.append(_survival_term(part, fail))
+            continue
         name, _, month = part.partition("@")
         name, month = name.strip(), month.strip()
         if not month:
@@ -534,7 +578,8 @@ class _QuantityCollector:
         for task, result in pairs:
             key, quantities = self.settings[task.point]
             params = Params.from_overrides(task.overrides)
-            values = {q.text: q.value(result.summary, result.series, params) for q in quantities}
+            values = {q.text: q.value(result.summary, result.series, params, result.events)
+                      for q in quantities}
             self.rows.append((key, task.arm, task.replication, values))
 
 
@@ -576,10 +621,11 @@ def simulate(targets: Iterable[Target], *, workers: int = 1, executor: Any = Non
         ordered = tuple(sorted(quantities, key=lambda q: q.text))
         wanted.append((key, ordered))
         keep_series = any(q.needs_series for q in ordered)
+        keep_events = any(q.needs_events for q in ordered)
         for arm in scenario.arms:
             overrides = scenario.overrides_for(arm)
-            tasks += [Task(len(tasks) + r, point, arm, r, overrides, scenario.seed, keep_series)
-                      for r in range(scenario.replications)]
+            tasks += [Task(len(tasks) + r, point, arm, r, overrides, scenario.seed, keep_series,
+                           keep_events) for r in range(scenario.replications)]
     collector = _QuantityCollector(wanted, default_chunk_size(len(tasks), workers))
     run_tasks(tasks, as_executor(executor, workers=workers), cache=collector,
               progress=progress, keep=False)

@@ -43,16 +43,20 @@ class Phrase:
     outcome: str
     fmt: Callable[[float], str]
     clause: str
-    of: str = ""  # "" | "therapists" | "services"
+    of: str = ""  # "" | "therapists" | "services" | "enrolled" (the first training cohort)
     unit: str = ""  # of a count difference: "therapists", "families"
 
     def size(self, ens: Ensemble, arm: str) -> int:
+        if self.of == "enrolled":
+            return round(ens.spread(arm, "enrolled_total").median)
         return ens.therapist_posts(arm) if self.of == "therapists" else ens.services(arm)
 
     def scale(self, ens: Ensemble, arm: str) -> float:
         return float(ens.services(arm)) if self.of == "services" else 1.0
 
     def total(self, ens: Ensemble, arm: str) -> str:
+        if self.of == "enrolled":
+            return f"{self.size(ens, arm)}"
         return f" of {self.size(ens, arm)}" if self.of else ""
 
 
@@ -60,16 +64,23 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("delivering_therapists_24m", _count,
            "about {value}{of} therapists {range} still deliver CPP 24 months after training "
            "ends", of="therapists"),
+    Phrase("sustainment_enrolled_24m", _percent,
+           "of the {of} therapists who started training, {value} {range} still deliver CPP "
+           "24 months after training ends", of="enrolled"),
     Phrase("sustainment_24m", _percent,
-           "{value} {range} of the trained therapists still in post deliver CPP at 24 months"),
+           "{value} {range} of the trained therapists still in post (leavers not counted) "
+           "deliver CPP at 24 months"),
     Phrase("adoption", _percent,
-           "{value} {range} of trained therapists start at least one CPP case"),
+           "{value} {range} of the therapists who completed training start at least one CPP "
+           "case"),
     Phrase("service_sustainment_24m", _count,
            "{value}{of} services {range} still offer CPP 24 months after training ends",
            of="services"),
     Phrase("cases_started", _count, "about {value} families {range} start CPP",
            unit="families"),
-    Phrase("cost_per_completed_case", _euro, "a completed CPP case costs about {value} {range}"),
+    Phrase("cost_per_completed_case", _euro,
+           "all costs (implementation and therapists' session time) come to about {value} "
+           "{range} per completed CPP case"),
 )
 
 

@@ -50,18 +50,21 @@ class RunResult:
     seed: int
     replication: int
     costs: dict[str, float] = field(default_factory=dict)
+    # the run's event log as columns (model/events.py), or None when outputs.events is off
+    events: dict[str, np.ndarray] | None = None
 
 
 def run_one(params: Params, seed: int = 0, replication: int = 0, *,
-            keep_series: bool = True) -> RunResult:
+            keep_series: bool = True, keep_events: bool = False) -> RunResult:
     """Run one model to its horizon. Pure: same arguments ⇒ identical result."""
-    model = ImplementationModel(params, seed_for(seed, replication))
+    model = ImplementationModel(params, seed_for(seed, replication), events=keep_events)
     model.run_model()
     return RunResult(
         summary=summarise(model),
         series=model.series.as_dict() if keep_series else None,
         params_digest=params.digest(), seed=seed, replication=replication,
         costs=dict(model.costs),
+        events=model.events.columns(model) if keep_events else None,
     )
 
 
@@ -76,6 +79,7 @@ class Task:
     overrides: dict[str, Any]
     seed: int
     keep_series: bool
+    keep_events: bool = False
 
 
 def scenario_tasks(scenario: Scenario) -> list[Task]:
@@ -86,13 +90,14 @@ def scenario_tasks(scenario: Scenario) -> list[Task]:
     """
     tasks: list[Task] = []
     keep = bool(scenario.outputs.get("series", True))
+    keep_events = bool(scenario.outputs.get("events", False))
     for point in design_points(scenario):
         for arm in scenario.arms:
             overrides = {**scenario.overrides_for(arm), **point.values}
             _check_point(scenario, arm, point.point, overrides)
             first = len(tasks)
-            tasks.extend(Task(first + r, point.point, arm, r, overrides, scenario.seed, keep)
-                         for r in range(scenario.replications))
+            tasks.extend(Task(first + r, point.point, arm, r, overrides, scenario.seed, keep,
+                              keep_events) for r in range(scenario.replications))
     return tasks
 
 
@@ -107,7 +112,8 @@ def _check_point(scenario: Scenario, arm: str, point: int, overrides: dict[str, 
 def run_task(task: Task) -> tuple[Task, RunResult]:
     """Run one task (module level, so every executor can ship it)."""
     params = Params.from_overrides(task.overrides)
-    return task, run_one(params, task.seed, task.replication, keep_series=task.keep_series)
+    return task, run_one(params, task.seed, task.replication, keep_series=task.keep_series,
+                         keep_events=task.keep_events)
 
 
 def run_chunk(tasks: list[Task]) -> list[tuple[Task, RunResult]]:
@@ -136,13 +142,13 @@ class MemoryCache:
 
     def __init__(self, size: int = 4000, chunk_size: int = 1) -> None:
         self.size, self.chunk_size = size, chunk_size
-        self._runs: OrderedDict[tuple[str, int, int, bool], RunResult] = OrderedDict()
+        self._runs: OrderedDict[tuple[str, int, int, bool, bool], RunResult] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(task: Task) -> tuple[str, int, int, bool]:
+    def key(task: Task) -> tuple[str, int, int, bool, bool]:
         digest = Params.from_overrides(task.overrides).digest()
-        return digest, task.seed, task.replication, task.keep_series
+        return digest, task.seed, task.replication, task.keep_series, task.keep_events
 
     def get(self, task: Task) -> RunResult | None:
         """The stored run of ``task``, or ``None``."""

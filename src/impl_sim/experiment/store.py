@@ -7,13 +7,17 @@ Layout::
       runs/part-000000.parquet   run summaries of chunk 0 (one row per run)
       series/part-000000.parquet monthly series of chunk 0 (one row per run and month; only
                                  when the scenario's ``outputs.series`` is true)
+      events/part-000000.parquet event log of chunk 0 (one row per run and event: careers,
+                                 service and leader histories; only when ``outputs.events``
+                                 is true — model/events.py)
 
 Each file is written to a temporary name in the same directory, flushed to disk and renamed
-into place, so a part is either whole or absent; the series part is written before the summary
-part, whose presence marks a chunk done. Parquet page checksums are written and verified on
-reading. A sweep restarted on the same directory reads every part back (checksums, columns, the
-exact task ids, the number of months), keeps the whole ones and redoes the rest: nothing lost,
-nothing duplicated. A changed scenario has another hash, so it never mixes with old results.
+into place, so a part is either whole or absent; the series and events parts are written before
+the summary part, whose presence marks a chunk done. Parquet page checksums are written and
+verified on reading. A sweep restarted on the same directory reads every part back (checksums,
+columns, the exact task ids, the number of months), keeps the whole ones and redoes the rest:
+nothing lost, nothing duplicated. A changed scenario has another hash, so it never mixes with
+old results.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import pyarrow.parquet as pq
 
 from impl_sim.experiment.provenance import now, provenance
 from impl_sim.experiment.runner import RunResult, Task, scenario_tasks
+from impl_sim.model.events import DETAILS, ENTITIES, EVENT_ENTITY, EVENTS
 from impl_sim.model.outcomes import OUTCOMES
 from impl_sim.scenario.design import design_seed, parameter_kinds
 from impl_sim.scenario.loader import Scenario
@@ -123,20 +128,49 @@ def series_table(pairs: list[tuple[Task, RunResult]]) -> pa.Table | None:
     return pa.table(columns)
 
 
+def _dictionary(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values))
+
+
+def events_table(pairs: list[tuple[Task, RunResult]]) -> pa.Table | None:
+    """Long form: one row per run and event (keys, month, entity, id, post, service, event,
+    detail, value); entity, event and detail are dictionary-encoded text."""
+    kept = [(t, r.events) for t, r in pairs if r.events is not None]
+    if not kept:
+        return None
+    lengths = [len(e["month"]) for _, e in kept]
+    columns: dict[str, Any] = {
+        key: np.repeat([getattr(t, key) for t, _ in kept], lengths) for key in KEY_COLUMNS}
+    joined = {name: np.concatenate([e[name] for _, e in kept]) for name in kept[0][1]}
+    event = joined["event"].astype(np.int64)
+    columns.update(
+        month=joined["month"], entity=_dictionary(EVENT_ENTITY[event], ENTITIES),
+        id=joined["id"], post=joined["post"], service=joined["service"],
+        event=_dictionary(event, EVENTS), detail=_dictionary(joined["detail"], DETAILS),
+        value=joined["value"])
+    return pa.table(columns)
+
+
 # --- reading and checking parts -------------------------------------------------------------------
 
 
-def read_part(path: Path, task_ids: range, series: bool = False) -> pa.Table | None:
+def read_part(path: Path, task_ids: range, series: bool = False, events: bool = False,
+              ) -> pa.Table | None:
     """The part's table if it is whole — it reads, its checksums verify, its runs are exactly
-    ``task_ids`` (and, for series, each run's months run 0, 1, 2, … without a gap) — else
-    ``None``."""
+    ``task_ids`` (for series, each run's months run 0, 1, 2, … without a gap; for events, each
+    run's rows are contiguous and in month order) — else ``None``."""
     try:
         table = pq.read_table(path, page_checksum_verification=True)
         found = np.asarray(table.column("task"))
-        months = np.asarray(table.column("month")) if series else None
+        months = np.asarray(table.column("month")) if series or events else None
     except Exception:
         return None
     expected = np.asarray(task_ids)
+    if events:
+        assert months is not None
+        starts = np.r_[True, found[1:] != found[:-1]] if len(found) else np.array([], bool)
+        ordered = np.all((months[1:] >= months[:-1]) | starts[1:])
+        return table if ordered and np.array_equal(found[starts], expected) else None
     if months is None:
         return table if np.array_equal(np.sort(found), expected) else None
     starts = np.r_[True, found[1:] != found[:-1]] if len(found) else np.array([], bool)
@@ -155,9 +189,9 @@ def part_path(directory: Path, kind: str, chunk: int) -> Path:
     return directory / kind / f"part-{chunk:06d}.parquet"
 
 
-def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
+def _to_frame(tables: list[pa.Table], keys: list[str] | None = None) -> pd.DataFrame:
     frame = pa.concat_tables(tables, promote_options="default").to_pandas()
-    keys = ["task", "month"] if "month" in frame.columns else ["task"]
+    keys = keys or (["task", "month"] if "month" in frame.columns else ["task"])
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -173,8 +207,9 @@ class ResultStore:
         self.chunks = [self.tasks[i:i + chunk_size] for i in range(0, len(self.tasks), chunk_size)]
         self.design_names = list(scenario.design.parameters) if scenario.design else []
         self.keep_series = bool(scenario.outputs.get("series", True))
+        self.keep_events = bool(scenario.outputs.get("events", False))
         self.manifest: dict[str, Any] = {}
-        self._memory: dict[int, tuple[pa.Table, pa.Table | None]] = {}
+        self._memory: dict[int, tuple[pa.Table, pa.Table | None, pa.Table | None]] = {}
         self._done: set[int] = set()
 
     # -- opening and resuming ------------------------------------------------------------------
@@ -210,7 +245,7 @@ class ResultStore:
 
     def _clear(self) -> None:
         assert self.directory is not None
-        for kind in ("runs", "series"):
+        for kind in ("runs", "series", "events"):
             for part in (self.directory / kind).glob("part-*.parquet"):
                 part.unlink()
 
@@ -226,7 +261,7 @@ class ResultStore:
             "design_parameters": self.design_names,
             "parameter_kinds": parameter_kinds(s.design),
             "n_points": len({t.point for t in self.tasks}), "replications": s.replications,
-            "series": self.keep_series,
+            "series": self.keep_series, "events": self.keep_events,
             "seeds": {"scenario_seed": s.seed, "rule": "numpy SeedSequence(scenario_seed, "
                       "spawn_key=(replication,)); replication r uses the same seed in every arm "
                       "and design point (common random numbers)"},
@@ -258,6 +293,8 @@ class ResultStore:
                 continue
             whole = read_part(runs, ids) is not None and (
                 not self.keep_series or read_part(self._part("series", i), ids, True)
+                is not None) and (
+                not self.keep_events or read_part(self._part("events", i), ids, events=True)
                 is not None)
             if whole:
                 self._done.add(i)
@@ -266,6 +303,7 @@ class ResultStore:
                               "redoing it", stacklevel=2)
                 runs.unlink(missing_ok=True)
                 self._part("series", i).unlink(missing_ok=True)
+                self._part("events", i).unlink(missing_ok=True)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -302,11 +340,14 @@ class ResultStore:
         index = pairs[0][0].task // self.chunk_size
         summary = summary_table(pairs, self.design_names)
         series = series_table(pairs)
+        events = events_table(pairs)
         if self.directory is None:
-            self._memory[index] = (summary, series)
+            self._memory[index] = (summary, series, events)
         else:
             if series is not None:
                 atomic_write_table(self._part("series", index), series)
+            if events is not None:
+                atomic_write_table(self._part("events", index), events)
             atomic_write_table(self._part("runs", index), summary)
         self._done.add(index)
 
@@ -324,8 +365,15 @@ class ResultStore:
             return Results.load(self.directory)
         order = sorted(self._memory)
         series = [t for i in order if (t := self._memory[i][1]) is not None]
+        events = [t for i in order if (t := self._memory[i][2]) is not None]
         return Results(None, self.manifest, _to_frame([self._memory[i][0] for i in order]),
-                       _to_frame(series) if series else None)
+                       _to_frame(series) if series else None,
+                       events=_events_frame(events) if events else None)
+
+
+def _events_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Events in run order, each run's rows as written (month order, stable within a month)."""
+    return _to_frame(tables, keys=["task"])
 
 
 def _read_manifest(directory: Path) -> dict[str, Any] | None:
@@ -347,8 +395,10 @@ class Results:
 
     ``summary``: one row per run — ``task, point, arm, replication, seed``, the design
     parameters (dotted names), then one column per outcome. ``series``: one row per run and
-    month (``None`` unless the scenario kept series). ``manifest``: scenario, seeds, design,
-    parameter kinds and provenance.
+    month (``None`` unless the scenario kept series). ``events``: one row per run and event —
+    keys, ``month, entity, id, post, service, event, detail, value`` (``None`` unless the
+    scenario kept events; see :mod:`impl_sim.model.events`). ``manifest``: scenario, seeds,
+    design, parameter kinds and provenance.
     """
 
     directory: Path | None
@@ -356,6 +406,7 @@ class Results:
     summary: pd.DataFrame
     series: pd.DataFrame | None = None
     problems: list[str] = field(default_factory=list)
+    events: pd.DataFrame | None = None
 
     @classmethod
     def load(cls, directory: str | Path) -> Results:
@@ -371,10 +422,11 @@ class Results:
         try:
             chunks = chunk_ranges(int(manifest["runs_expected"]), int(manifest["chunk_size"]))
             keep_series = bool(manifest["series"])
+            keep_events = bool(manifest.get("events", False))
         except (KeyError, TypeError, ValueError):
             raise ResultsError(f"{directory / MANIFEST}: incomplete manifest (no runs_expected, "
                                "chunk_size or series); written by another version?") from None
-        runs, series, problems = [], [], []
+        runs, series, events, problems = [], [], [], []
         for i, ids in enumerate(chunks):
             path = part_path(directory, "runs", i)
             if not path.exists():
@@ -382,19 +434,24 @@ class Results:
             table = read_part(path, ids)
             series_part = (read_part(part_path(directory, "series", i), ids, True)
                            if keep_series else None)
-            if table is None or (keep_series and series_part is None):
+            events_part = (read_part(part_path(directory, "events", i), ids, events=True)
+                           if keep_events else None)
+            if table is None or (keep_series and series_part is None) or (
+                    keep_events and events_part is None):
                 problems.append(f"chunk {i} is corrupt or incomplete")
                 continue
             runs.append(table)
             if series_part is not None:
                 series.append(series_part)
+            if events_part is not None:
+                events.append(events_part)
         for problem in problems:
             warnings.warn(f"{directory}: {problem}; left out (rerun the sweep to redo it)",
                           stacklevel=2)
         if not runs:
             raise ResultsError(f"{directory}: no finished runs yet")
         return cls(directory, manifest, _to_frame(runs), _to_frame(series) if series else None,
-                   problems)
+                   problems, _events_frame(events) if events else None)
 
     @property
     def outcomes(self) -> list[str]:

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from impl_sim.model.constants import CASEBOOK_CAPACITY, CASEBOOK_GROWTH, WEEKS_PER_MONTH
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
-
-from impl_sim.model.constants import CASEBOOK_CAPACITY, WEEKS_PER_MONTH
 
 CASE_STATUSES = ("active", "completed", "dropped", "ended_by_turnover")
 ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = range(len(CASE_STATUSES))
@@ -37,9 +36,11 @@ class Referrals:
         return len(self.service)
 
 
-def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) -> Referrals:
+def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray,
+                   prevalence: np.ndarray | None = None) -> Referrals:
     """Eligible families arriving this month: Poisson per service (``rates``), attributes drawn
-    at once.
+    at once; ``prevalence`` is each service's share of families with caregiver barriers
+    (default ``cases.caregiver_barrier_prevalence``).
 
     One uniform draw per family and attribute (a single generator call keeps the hot loop
     cheap); the dropout resistance is its exponential transform.
@@ -48,12 +49,14 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray) 
     counts = rng.poisson(rates)
     n = int(counts.sum())
     c = params.cases
+    if prevalence is None:
+        prevalence = np.full(n_services, c.caregiver_barrier_prevalence)
     lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
     barrier_u, length_u, resistance_u, improve_u = rng.random((len(FAMILY_DRAWS), n))
     planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
         service=np.repeat(np.arange(n_services), counts),
-        barrier=barrier_u < c.caregiver_barrier_prevalence,
+        barrier=barrier_u < np.repeat(prevalence, counts),
         planned_months=np.maximum(1, np.rint(planned_weeks / WEEKS_PER_MONTH)).astype(np.int64),
         dropout_resistance=-np.log1p(-resistance_u),  # Exp(1)
         improve_draw=improve_u,
@@ -81,7 +84,7 @@ class CaseBook:
         self.active = np.zeros(0, dtype=np.int64)
 
     def _grow(self) -> None:
-        self._cap *= 2
+        self._cap *= CASEBOOK_GROWTH
         for name, arr in vars(self).items():
             if isinstance(arr, np.ndarray) and name != "active":
                 new = np.zeros(self._cap, dtype=arr.dtype)
@@ -110,7 +113,8 @@ class CaseBook:
         self.active = np.concatenate((self.active, new))
         return new
 
-    def dropout_hazard(self, params: Params, fidelity: np.ndarray) -> np.ndarray:
+    def dropout_hazard(self, params: Params, fidelity: np.ndarray,
+                       barrier_reduction: np.ndarray | None = None) -> np.ndarray:
         """Monthly dropout hazard of each active case.
 
         Caregiver barriers multiply it (F6); a high-fidelity therapist's between-session
@@ -118,14 +122,20 @@ class CaseBook:
         """
         c = params.cases
         a = self.active
-        barrier = np.where(self.barrier[a], c.caregiver_barrier_hazard_ratio, 1.0)
+        excess = c.caregiver_barrier_hazard_ratio - 1.0
+        if barrier_reduction is not None:  # culturally tailored care (a strategy's lever)
+            excess = excess * (1.0 - barrier_reduction[self.slot[a]])
+        barrier = np.where(self.barrier[a], 1.0 + excess, 1.0)
         return (c.dropout_hazard * barrier * (1.0 - c.engagement_effect * fidelity)
                 * (1.0 - c.retention_support_max_reduction * c.retention_support))
 
-    def progress(self, params: Params, therapist_fidelity: np.ndarray) -> tuple[np.ndarray, ...]:
+    def progress(self, params: Params, therapist_fidelity: np.ndarray,
+                 barrier_reduction: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """Advance every active case by one month of weekly sessions.
 
-        Returns the indices of cases that completed, that improved and that dropped out.
+        ``barrier_reduction`` (per post, 0–1) removes that share of the caregiver barriers' excess
+        hazard for the post's families. Returns the indices of cases that completed, that
+        improved and that dropped out.
         """
         a = self.active
         if len(a) == 0:
@@ -134,7 +144,7 @@ class CaseBook:
         fid = therapist_fidelity[self.slot[a]]
         self.fidelity_sum[a] += fid
         self.months_delivered[a] += 1
-        self.cumulative_hazard[a] += self.dropout_hazard(params, fid)
+        self.cumulative_hazard[a] += self.dropout_hazard(params, fid, barrier_reduction)
         dropped = a[self.cumulative_hazard[a] > self.resistance[a]]
         finished = a[(self.months_delivered[a] >= self.planned_months[a])
                      & (self.cumulative_hazard[a] <= self.resistance[a])]

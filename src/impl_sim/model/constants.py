@@ -4,8 +4,9 @@ Facts of the calendar and of the measurement instruments, and purely computation
 (sizes and bounds that change speed, never results). Every assumption about the world is a
 parameter in :mod:`impl_sim.params` instead; ``tests/model/test_no_literals.py`` fails on any
 other number in ``model/`` except 0, 1 and the 0.5 that centres a term. ``outcomes.py`` is exempt
-too: its 6-month sustainment window and 12/24/36-month follow-ups define what is *measured*
-(docs/odd.md §7.10), not how the world behaves.
+too, with ``effects.py`` and ``events.py``: they define and record what is *measured* (the 6-month
+sustainment window, the 12/24/36-month follow-ups, log capacities; docs/odd.md §7.10), not how
+the world behaves.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ NEVER = -10_000
 
 # Computational settings: they change speed or memory, never results.
 DENSE_NETWORK_LIMIT = 300  # posts up to which the peer norm uses a dense matrix
-CASEBOOK_CAPACITY = 256  # initial case-record capacity (doubles when full)
+CASEBOOK_CAPACITY = 256  # initial case-record capacity
+CASEBOOK_GROWTH = 2  # capacity grows by this factor when full
+SCHEDULE_CACHE_SIZE = 64  # gathering schedules kept in memory
 SEED_BOUND = np.iinfo(np.int64).max  # bound of integers drawn to seed a child generator
 NETWORK_SEED_BOUND = np.iinfo(np.int32).max  # networkx wants a 32-bit seed
 TIE_DRAW_BLOCK = 4  # candidate draws per wanted co-trainee tie taken at once

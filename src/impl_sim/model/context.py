@@ -14,13 +14,13 @@ class Commissioning:
 
     def __init__(self, params: Params) -> None:
         self.awareness = params.context.awareness_initial
-        self.evaluation_boost = 0.0  # raised by the commissioning-support strategy
-        self.awareness_gain_per_month = 0.0  # likewise
 
-    def demonstrated_impact(self, params: Params, improved_this_cycle: np.ndarray) -> np.ndarray:
-        """0–1: how well each service can show impact and value for money this cycle."""
+    def demonstrated_impact(self, params: Params, improved_this_cycle: np.ndarray,
+                            evaluation_boost: float) -> np.ndarray:
+        """0–1: how well each service can show impact and value for money this cycle
+        (routine evaluation, a strategy's lever, raises it)."""
         shown = improved_this_cycle / params.context.impact_cases_for_full_evidence
-        return bounded(shown + self.evaluation_boost * np.minimum(shown, 1.0))
+        return bounded(shown + evaluation_boost * np.minimum(shown, 1.0))
 
     def renewal_probability(self, params: Params, impact: np.ndarray, advocacy: np.ndarray,
                             ) -> np.ndarray:
@@ -34,11 +34,11 @@ class Commissioning:
         """Monthly chance an unfunded service regains funding (stop–restart, S10)."""
         return params.context.refunding_monthly * bounded(self.awareness + advocacy)
 
-    def update_awareness(self, params: Params, advocacy: np.ndarray) -> None:
-        """Advocacy raises awareness slowly; without it awareness fades."""
+    def update_awareness(self, params: Params, advocacy: np.ndarray, extra_gain: float) -> None:
+        """Advocacy (and awareness work, a strategy's lever) raises awareness slowly; without
+        it awareness fades."""
         c = params.context
-        gain = (c.awareness_gain_advocacy / MONTHS_PER_YEAR * float(advocacy.mean())
-                + self.awareness_gain_per_month)
+        gain = c.awareness_gain_advocacy / MONTHS_PER_YEAR * float(advocacy.mean()) + extra_gain
         fade = c.awareness_decay / MONTHS_PER_YEAR * self.awareness
         self.awareness = min(max(self.awareness + gain - fade, 0.0), 1.0)
 

@@ -15,12 +15,13 @@ import numpy as np
 
 from impl_sim.model import training
 from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
+from impl_sim.model.constants import WEEKS_PER_MONTH
 from impl_sim.model.context import Commissioning
+from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
+from impl_sim.model.events import EventLog
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
 from impl_sim.model.numeric import clip01
-from impl_sim.model.constants import WEEKS_PER_MONTH
-from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
 from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
 from impl_sim.model.routing import route_families
 from impl_sim.model.service import (
@@ -29,7 +30,7 @@ from impl_sim.model.service import (
     monthly_hazard,
     turnover_hazard,
 )
-from impl_sim.model.strategies import LeverBoard, build_strategies
+from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
 from impl_sim.model.therapist import (
     DELIVERING,
     DISCONTINUED,
@@ -57,7 +58,7 @@ class ImplementationModel(mesa.Model):
     """Therapists, leaders and services implementing CPP, one step per month."""
 
     def __init__(self, params: Params | None = None, seed: int | np.random.SeedSequence = 0,
-                 ) -> None:
+                 *, events: bool = False) -> None:
         if not isinstance(seed, np.random.SeedSequence):
             seed = np.random.SeedSequence(seed)
         super().__init__(rng=int(seed.generate_state(1)[0]))
@@ -98,9 +99,11 @@ class ImplementationModel(mesa.Model):
         self.snapshots: dict[int, dict[str, np.ndarray]] = {}
 
         self.series = MonthlySeries(self.horizon, n_services)
+        self.events = EventLog(self, enabled=events)  # careers and histories (events.py)
         self.tally = {"referrals": 0, "cpp_starts": 0, "case_months": 0, "fidelity_sum": 0.0}
         self.strategies = build_strategies(p)
         for strategy in self.strategies:
+            strategy.initialise(self)
             strategy.on_start(self)
 
     # -- the month ---------------------------------------------------------------------------
@@ -135,7 +138,7 @@ class ImplementationModel(mesa.Model):
         if self.month == self.cohort_start:
             cohort = self._first_cohort
         elif training.later_cohort_due(self.month, p):
-            cohort = training.later_cohort(self.therapists, p)
+            cohort = training.later_cohort(self.therapists, p, self.services.funded)
         else:
             return
         if len(cohort):
@@ -146,12 +149,14 @@ class ImplementationModel(mesa.Model):
         """Commissioning: funding reviews at cycle ends, refunding of unfunded services."""
         p, services, comm = self.params, self.services, self.commissioning
         advocacy = self.leaders.funding_advocacy()
-        comm.update_awareness(p, advocacy)
+        levers = self.levers  # last month's, until strategies act again this month
+        comm.update_awareness(p, advocacy, levers.get("awareness_gain_per_month"))
         rng = self.rngs["context"]
         # fixed shape (a renewal and a refunding draw per service): same draws in every arm
         draws = rng.random((len(("renewal", "refunding")), services.n))
         if comm.is_review_month(p, self.month):
-            impact = comm.demonstrated_impact(p, services.improved_this_cycle)
+            impact = comm.demonstrated_impact(p, services.improved_this_cycle,
+                                              levers.get("evaluation_boost"))
             lost = services.funded & (draws[0] >= comm.renewal_probability(p, impact, advocacy))
             services.funded[lost] = False
             services.funding_losses += lost
@@ -164,8 +169,6 @@ class ImplementationModel(mesa.Model):
     def run_strategies(self, hook: str) -> None:
         if hook == "before_step":
             self.levers.reset()
-            self.services.peer_boost[:] = 0.0
-            self.services.watched[:] = False
         for strategy in self.strategies:
             getattr(strategy, hook)(self)
 
@@ -189,10 +192,12 @@ class ImplementationModel(mesa.Model):
         leaving = rng.random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
         if leaving.any():
             leaders.appoint(np.flatnonzero(leaving), rng, self.month)
+            self.events.leaders_appointed(self.month, np.flatnonzero(leaving))
 
     def referrals_arrive(self) -> Referrals:
         rates = self.services.referral_rate
-        referrals = draw_referrals(self.rngs["referrals"], self.params, rates)
+        referrals = draw_referrals(self.rngs["referrals"], self.params, rates,
+                                   self.services.barrier_prevalence)
         self.tally["referrals"] += len(referrals)
         self.series.record_referrals(self.month, len(referrals))
         return referrals
@@ -203,13 +208,18 @@ class ImplementationModel(mesa.Model):
         consultation = self._consultation = self.consultation()
         able = pool.can_deliver()
         of_post = pool.service
-        hours = services.protected_hours[of_post] * able + services.free_hours(p)
+        # the programme sanctions time for training cases while it runs (agencies commit it to
+        # the course); afterwards only protected time and free hours remain (S6)
+        protected = np.maximum(services.protected_hours[of_post],
+                               p.training.trainee_hours_per_week * (pool.state == IN_TRAINING))
+        hours = protected * able + services.free_hours(p)[of_post]
         agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
-        peer = np.minimum(self.peers.share_delivering(pool.has_case())
-                          + services.peer_boost[of_post], 1.0)
+        boost = self.levers.per_service("peer_boost", services.n)
+        peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
         log_odds = take_case_log_odds(
             pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
             climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
+        max_caseload = services.max_cpp_caseload[of_post]
         self.cpp_starts_this_month = 0
         if len(referrals) == 0:
             return
@@ -218,12 +228,12 @@ class ImplementationModel(mesa.Model):
             self.rngs["decisions"].random((len(referrals), len(ROUTING_DRAWS))).tolist(),
             per_service=p.services.therapists_per_service,
             routed_share=services.routed_share.tolist(),
-            has_room=(able & (pool.cpp_caseload < p.cases.max_cpp_caseload)).tolist(),
+            has_room=(able & (pool.cpp_caseload < max_caseload)).tolist(),
             intake_weight=(1.0 + p.therapists.self_leadership_intake_weight
                            * pool.self_leadership * able).tolist(),
             take_log_odds=log_odds.tolist(),
             caseload=pool.cpp_caseload.tolist(),
-            max_caseload=p.cases.max_cpp_caseload,
+            max_caseload=max_caseload.tolist(),
             caseload_weight=p.decision.caseload_weight,
         )
         if starts:
@@ -247,14 +257,16 @@ class ImplementationModel(mesa.Model):
     def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A month of weekly sessions for every active case; families complete or drop out."""
         pool, cases = self.therapists, self.cases
-        watched = (self._consultation > 0) | self.services.watched[pool.service]
+        audited = self.levers.per_service("watched", self.services.n) > 0
+        watched = (self._consultation > 0) | audited[pool.service]
         update_drift(pool, self.params, watched)
         pool.fidelity[:] = fidelity_now(pool)
         pool.last_active_month[pool.cpp_caseload > 0] = self.month
         self._caseload_delivered = pool.cpp_caseload.copy()
         self.tally["case_months"] += len(cases.active)
         self.tally["fidelity_sum"] += float(pool.fidelity @ pool.cpp_caseload)
-        finished, improved, dropped = cases.progress(self.params, pool.fidelity)
+        reduction = self.levers.per_unit("barrier_hazard_reduction", pool.n)
+        finished, improved, dropped = cases.progress(self.params, pool.fidelity, reduction)
         if len(finished) or len(dropped):
             ended = np.concatenate((finished, dropped))
             pool.cpp_caseload -= np.bincount(cases.slot[ended], minlength=pool.n)
@@ -334,22 +346,29 @@ class ImplementationModel(mesa.Model):
     def turnover_and_replacement(self) -> None:
         """Therapists leave with a monthly hazard; untrained hires fill their posts."""
         p, pool = self.params, self.therapists
-        support = self.leaders.turnover_log_ratio()
-        hazard = turnover_hazard(p, self.services.climate, support)[pool.service]
-        hazard = hazard * np.where(pool.state == IN_TRAINING,
-                                   p.therapists.trainee_turnover_ratio, 1.0)
+        of_post = pool.service
+        hazard = turnover_hazard(p, self.services.climate[of_post],
+                                 self.leaders.turnover_log_ratio()[of_post],
+                                 pool.state == IN_TRAINING,
+                                 self.services.production_pressure[of_post])
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
             return
         closed = self.cases.end_for_leavers(leaving)
         pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
+        for strategy in self.strategies:
+            strategy.on_leave(self, leaving)
         self.departures.extend(self._departure_records(leaving))
+        self.events.left(self, leaving)
         for slot in leaving:
             pool.agent[slot].remove()
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id)
         self.next_person_id += len(leaving)
         for slot in leaving.tolist():
             pool.agent[slot] = Therapist(self, slot)
+        for strategy in self.strategies:
+            strategy.therapists.reset(leaving)
+            strategy.on_hire(self, leaving)
 
     def _departure_records(self, slots: np.ndarray) -> list[dict[str, Any]]:
         """What is kept of each leaver: enough for the person-level outcomes (outcomes.py)."""
@@ -378,6 +397,7 @@ class ImplementationModel(mesa.Model):
         self.series.record(self)
         if self.month in self.snapshot_months():
             self.snapshots[self.month] = self.service_snapshot()
+        self.events.observe(self)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -410,6 +430,14 @@ class ImplementationModel(mesa.Model):
             "trained": np.bincount(pool.service[trained], minlength=n),
             "sustaining": np.bincount(pool.service[sustaining], minlength=n),
         }
+
+    def strategy(self, name: str) -> Strategy:
+        """The enabled strategy ``name`` (its state and result series); KeyError if not enabled."""
+        for strategy in self.strategies:
+            if strategy.name == name:
+                return strategy
+        enabled = ", ".join(s.name for s in self.strategies) or "none"
+        raise KeyError(f"strategy '{name}' is not enabled in this run (enabled: {enabled})")
 
     def describe_leaders(self) -> list[dict[str, object]]:
         """One plain dictionary per leader in post (for the dashboard)."""

@@ -22,7 +22,8 @@ def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
         graph.add_nodes_from(range(first, first + per_service), service=s)
         if k < 1:
             continue
-        local = nx.watts_strogatz_graph(per_service, k, rewire, seed=int(rng.integers(NETWORK_SEED_BOUND)))
+        seed = int(rng.integers(NETWORK_SEED_BOUND))
+        local = nx.watts_strogatz_graph(per_service, k, rewire, seed=seed)
         graph.add_edges_from(((first + a, first + b) for a, b in local.edges), kind="colleague")
     return graph
 
@@ -57,9 +58,10 @@ class PeerNorm:
 
     def __init__(self, graph: nx.Graph) -> None:
         n = graph.number_of_nodes()
-        ends = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
-        rows = np.concatenate((ends[:, 0], ends[:, 1]))
-        cols = np.concatenate((ends[:, 1], ends[:, 0]))
+        edges = list(graph.edges())
+        u = np.array([a for a, _ in edges], dtype=np.int64)
+        v = np.array([b for _, b in edges], dtype=np.int64)
+        rows, cols = np.concatenate((u, v)), np.concatenate((v, u))  # both directions
         self.degree = np.maximum(np.bincount(rows, minlength=n), 1).astype(float)
         # a dense matrix-vector product is faster for a few hundred posts; sparse beyond
         if n <= DENSE_LIMIT:

@@ -23,7 +23,7 @@ def route_families(
     intake_weight: Sequence[float],
     take_log_odds: list[float],
     caseload: list[int],
-    max_caseload: int,
+    max_caseload: Sequence[int],
     caseload_weight: float,
 ) -> list[tuple[int, int]]:
     """Decide, family by family, who (if anyone) starts CPP with them.
@@ -35,7 +35,8 @@ def route_families(
     * The receiving therapist, if able and with room, offers CPP with probability
       ``sigmoid(take_log_odds)``; each case taken lowers the odds of the next one.
 
-    ``has_room``, ``take_log_odds`` and ``caseload`` are updated in place. Returns
+    ``has_room``, ``take_log_odds`` and ``caseload`` are updated in place; ``max_caseload`` is
+    each post's most CPP cases (it depends on the service type). Returns
     ``(family index, post)`` for each CPP case started; everyone else gets treatment as usual.
     """
     starts: list[tuple[int, int]] = []
@@ -60,5 +61,5 @@ def route_families(
             starts.append((family, post))
             caseload[post] += 1
             take_log_odds[post] -= caseload_weight
-            has_room[post] = caseload[post] < max_caseload
+            has_room[post] = caseload[post] < max_caseload[post]
     return starts

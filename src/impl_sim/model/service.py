@@ -14,7 +14,18 @@ class ServicePool:
 
     def __init__(self, n_services: int, params: Params, rng: np.random.Generator) -> None:
         self.n = n_services
-        self.referral_rate = referral_rates(params, n_services, rng)
+        # service type: the last round(share × n) services are child welfare, the rest CAMHS
+        self.child_welfare = np.arange(n_services) >= n_services - round(
+            params.child_welfare.share * n_services)
+        cw = params.child_welfare
+        self.production_pressure = np.where(self.child_welfare, cw.production_pressure,
+                                            params.services.production_pressure)
+        self.barrier_prevalence = np.where(self.child_welfare, cw.caregiver_barrier_prevalence,
+                                           params.cases.caregiver_barrier_prevalence)
+        self.max_cpp_caseload = np.where(self.child_welfare, cw.max_cpp_caseload,
+                                         params.cases.max_cpp_caseload)
+        self.referral_rate = referral_rates(params, n_services, rng) * np.where(
+            self.child_welfare, cw.referral_ratio, 1.0)
         self.climate_offset = climate_offsets(params, n_services, rng)
         self.climate = np.full(n_services, params.services.climate_initial)
         self.funded = np.full(n_services, params.context.funded_at_start, dtype=bool)
@@ -27,17 +38,13 @@ class ServicePool:
         self.routed_share = np.zeros(n_services)
         self.follow_up_probability = np.zeros(n_services)
         self.agenda = np.zeros(n_services)
-        # raised by strategies for the current month (reset before strategies act)
-        self.peer_boost = np.zeros(n_services)
-        self.watched = np.zeros(n_services, dtype=bool)  # an audit looked at delivery
 
-    def free_hours(self, params: Params) -> float:
-        """Hours per week a therapist can find for CPP without protection.
+    def free_hours(self, params: Params) -> np.ndarray:
+        """Hours per week a therapist of each service can find for CPP without protection.
 
         Production pressure eats them (seed 004: organisational constraints).
         """
-        s = params.services
-        return s.free_hours_per_week * (1.0 - s.production_pressure)
+        return params.services.free_hours_per_week * (1.0 - self.production_pressure)
 
     def update_climate(self, params: Params, target: np.ndarray) -> None:
         """Climate moves a step toward what the service sustains (first-order lag, S1/S11)."""
@@ -63,7 +70,7 @@ def referral_rates(params: Params, n_services: int, rng: np.random.Generator) ->
     own = _child_rng(rng)
     if cv == 0.0:
         return np.full(n_services, mean)
-    shape = 1.0 / cv**2
+    shape = 1.0 / (cv * cv)
     return mean * own.gamma(shape, 1.0 / shape, n_services)
 
 
@@ -94,13 +101,22 @@ def monthly_hazard(annual: float) -> float:
 
 
 def turnover_hazard(params: Params, climate: np.ndarray, support_log_ratio: np.ndarray,
+                    in_training: np.ndarray, pressure: np.ndarray | float | None = None,
                     ) -> np.ndarray:
-    """Monthly leaving hazard per service: pressure raises it; climate and a supportive leader
-    lower it (F12, S8; support: Fukui et al. 2019)."""
+    """Monthly leaving hazard per post, from its service's climate and leader's support and
+    whether the post's holder is in training.
+
+    Pressure (the service's, default ``services.production_pressure``) raises it; climate and a
+    supportive leader lower it (F12, S8; support: Fukui et
+    al. 2019); trainees leave less (``therapists.trainee_turnover_ratio``, F9).
+    """
     t = params.therapists
     base = monthly_hazard(t.annual_turnover)
     climate_term = params.mechanisms.climate_to_turnover * t.turnover_climate_effect * (
         climate - 0.5)
-    log_ratio = (t.turnover_pressure_effect * (params.services.production_pressure - 0.5)
+    if pressure is None:
+        pressure = params.services.production_pressure
+    log_ratio = (t.turnover_pressure_effect * (pressure - 0.5)
                  - climate_term + support_log_ratio)
-    return bounded(base * np.exp(log_ratio))
+    ratio = np.where(in_training, t.trainee_turnover_ratio, 1.0)
+    return bounded(base * np.exp(log_ratio) * ratio)

@@ -1,16 +1,26 @@
 """Implementation strategies as plug-ins, registered by name (ERIC name as metadata).
 
-A strategy is a small class with hooks the model calls at fixed points of the month
-(DESIGN §3): ``on_start`` once before month 0, ``before_step`` after the outer context and
-before leaders act, ``after_step`` after turnover. Strategies act through the model's public
-state (``model.levers``, ``model.services``, ``model.therapists``, ``model.leaders``,
-``model.commissioning``) and book their costs with ``model.add_cost``.
+A strategy is a module (in the sense of Starsim's modules and interventions) that declares
+its parameters, its own per-therapist and per-service state, and its own monthly result series,
+and acts through hooks the model calls at fixed points of the month (docs/odd.md §3):
+
+* ``on_start`` once before month 0; ``before_step`` after the outer context and before leaders
+  act; ``after_step`` after turnover;
+* ``on_hire(model, slots)`` after new people take the posts ``slots`` (their per-therapist
+  state has already been reset to its declared defaults) and ``on_leave(model, slots)`` before
+  the people in ``slots`` leave.
+
+Strategies act through the month's levers (``model.levers.raise_(name, value)``; a registry of
+named levers, :func:`register_lever`), through the model's public state (``model.services``,
+``model.therapists``, ``model.leaders``) and book their costs with ``model.add_cost``. A
+strategy's per-therapist state is readable on the agent view (``agent.champion``).
 
 To add a strategy (here or in your own module): subclass
 :class:`~impl_sim.params.StrategyParamsBase` for its settings, subclass :class:`Strategy` with
-``name``, ``eric_name`` and ``parameters`` set, and decorate it with ``@register``. Registering
-also adds the settings to the parameter schema as ``strategies.<name>.*``, so scenario files,
-validation and the generated docs know them. Neither ``model.py`` nor ``params.py`` changes.
+``name``, ``eric_name`` and ``parameters`` set (and ``therapist_state``, ``service_state``,
+``result_series`` if it keeps any), and decorate it with ``@register``. Registering also adds
+the settings to the parameter schema as ``strategies.<name>.*``, so scenario files, validation
+and the generated docs know them. Neither ``model.py`` nor ``params.py`` changes.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from impl_sim.model.constants import ILS_SCALE_MAX, MONTHS_PER_YEAR
-from impl_sim.model.therapist import UNTRAINED
+from impl_sim.model.therapist import IN_TRAINING, UNTRAINED
 from impl_sim.model.training import cohort_cost, enrol
 from impl_sim.params import (
     AuditFeedbackParams,
@@ -28,11 +38,14 @@ from impl_sim.params import (
     CentralCaseRoutingParams,
     ChampionsParams,
     CommissioningSupportParams,
+    CulturalTailoringParams,
     LeadershipTrainingParams,
     OngoingTrainingParams,
     Params,
     ProtectedTimeParams,
     StrategyParamsBase,
+    TailoredFlexibilityParams,
+    TailoredOrganisationalSupportParams,
     TailoredReadinessSupportParams,
     register_strategy_params,
     unregister_strategy_params,
@@ -77,13 +90,20 @@ def register_lever(name: str, neutral: float, description: str) -> None:
 register_lever("protected_hours_per_week", 0.0, "hours per week protected for CPP")
 register_lever("routed_share", 0.0, "share of eligible referrals routed to trained therapists")
 register_lever("booster_sessions_per_month", 0.0, "consultation sessions per month after training")
+register_lever("peer_boost", 0.0, "rise of the peer norm per service (champions)")
+register_lever("watched", 0.0, "1 where someone looks at how CPP is delivered (audit): drift is "
+               "corrected")
+register_lever("awareness_gain_per_month", 0.0, "commissioner awareness gained per month")
+register_lever("evaluation_boost", 0.0, "rise of demonstrated impact from routine evaluation")
+register_lever("barrier_hazard_reduction", 0.0, "share of caregiver barriers' excess dropout "
+               "hazard removed, per post (culturally tailored care)")
 
 
 class LeverBoard:
     """This month's lever values; reset to neutral before strategies act."""
 
     def __init__(self) -> None:
-        self._values: dict[str, float] = {}
+        self._values: dict[str, float | np.ndarray] = {}
 
     def reset(self) -> None:
         self._values.clear()
@@ -92,15 +112,41 @@ class LeverBoard:
         if name not in LEVERS:
             raise KeyError(f"unknown lever '{name}'; registered: {', '.join(LEVERS)}")
 
-    def raise_(self, name: str, value: float) -> None:
-        """Raise lever ``name`` to at least ``value`` for this month."""
+    def raise_(self, name: str, value: float | np.ndarray) -> None:
+        """Raise lever ``name`` to at least ``value`` this month (a number, or one per
+        service)."""
         self._check(name)
-        self._values[name] = max(self._values.get(name, LEVERS[name][0]), float(value))
+        current = self._values.get(name, LEVERS[name][0])
+        raised = np.maximum(current, value)
+        self._values[name] = float(raised) if np.ndim(raised) == 0 else raised
 
-    def get(self, name: str) -> float:
+    def get(self, name: str) -> float | np.ndarray:
         """The lever's value this month (its neutral value if nobody raised it)."""
         self._check(name)
         return self._values.get(name, LEVERS[name][0])
+
+    def per_unit(self, name: str, n: int) -> np.ndarray:
+        """The lever as one value per unit (service or post, as the lever is declared)."""
+        return np.broadcast_to(np.asarray(self.get(name), dtype=float), (n,))
+
+    per_service = per_unit
+
+
+class StateTable:
+    """Named arrays a strategy keeps, one entry per therapist post (or per service).
+
+    Declared as ``{name: (dtype, default)}``; ``table.name`` is the array. Entries of posts whose
+    holder leaves are reset to the defaults when the hire arrives.
+    """
+
+    def __init__(self, declared: dict[str, tuple[type, object]], n: int) -> None:
+        self.declared = dict(declared)
+        for name, (dtype, default) in self.declared.items():
+            setattr(self, name, np.full(n, default, dtype=dtype))
+
+    def reset(self, index: np.ndarray) -> None:
+        for name, (_dtype, default) in self.declared.items():
+            getattr(self, name)[index] = default
 
 
 class Strategy:
@@ -109,9 +155,23 @@ class Strategy:
     name: ClassVar[str] = ""
     eric_name: ClassVar[str] = ""
     parameters: ClassVar[type[StrategyParamsBase] | None] = None
+    # per-therapist and per-service state: {name: (dtype, default)}; result series: {name:
+    # description}, one value per month in ``self.series[name]``
+    therapist_state: ClassVar[dict[str, tuple[type, object]]] = {}
+    service_state: ClassVar[dict[str, tuple[type, object]]] = {}
+    result_series: ClassVar[dict[str, str]] = {}
 
     def __init__(self, params: StrategyParamsBase) -> None:
         self.params = params
+        self.therapists = StateTable({}, 0)
+        self.services = StateTable({}, 0)
+        self.series: dict[str, np.ndarray] = {}
+
+    def initialise(self, model: ImplementationModel) -> None:
+        """Allocate the declared state and result series (the model calls this once)."""
+        self.therapists = StateTable(self.therapist_state, model.therapists.n)
+        self.services = StateTable(self.service_state, model.services.n)
+        self.series = {name: np.zeros(model.horizon) for name in self.result_series}
 
     def active(self, month: int) -> bool:
         """Whether the strategy runs in ``month`` (start month, then for its duration)."""
@@ -127,6 +187,12 @@ class Strategy:
 
     def after_step(self, model: ImplementationModel) -> None:
         """Called every month after turnover and replacement."""
+
+    def on_hire(self, model: ImplementationModel, slots: np.ndarray) -> None:
+        """Called after new people take the posts ``slots`` (their state already reset)."""
+
+    def on_leave(self, model: ImplementationModel, slots: np.ndarray) -> None:
+        """Called before the people in posts ``slots`` leave."""
 
 
 @register
@@ -195,22 +261,30 @@ class Champions(Strategy):
     parameters = ChampionsParams
     eric_name = "Identify and prepare champions"
 
+    therapist_state: ClassVar[dict[str, tuple[type, object]]] = {"champion": (bool, False)}
+    result_series: ClassVar[dict[str, str]] = {"champions": "Champions in post"}
+
     def before_step(self, model: ImplementationModel) -> None:
-        pool, services = model.therapists, model.services
+        pool, services, champion = model.therapists, model.services, self.therapists.champion
         if not self.active(model.month):
             return
         eligible = pool.can_deliver()
+        boost = np.zeros(services.n)
         for s in range(services.n):
             posts = np.flatnonzero(pool.service == s)
-            missing = self.params.per_service - int(pool.champion[posts].sum())
-            candidates = posts[eligible[posts] & ~pool.champion[posts]]
+            missing = self.params.per_service - int(champion[posts].sum())
+            candidates = posts[eligible[posts] & ~champion[posts]]
             if missing > 0 and len(candidates):
                 best = candidates[np.argsort(-pool.motivation[candidates], kind="stable")][:missing]
-                pool.champion[best] = True
+                champion[best] = True
                 pool.self_leadership[best] = np.maximum(pool.self_leadership[best],
                                                         self.params.self_leadership_floor)
-            if pool.champion[posts].any():
-                services.peer_boost[s] = self.params.peer_boost
+            if champion[posts].any():
+                boost[s] = self.params.peer_boost
+        model.levers.raise_("peer_boost", boost)
+
+    def after_step(self, model: ImplementationModel) -> None:
+        self.series["champions"][model.month] = np.count_nonzero(self.therapists.champion)
 
 
 @register
@@ -227,7 +301,7 @@ class AuditFeedback(Strategy):
 
     def before_step(self, model: ImplementationModel) -> None:
         if self.due(model.month):  # someone looks at how CPP is delivered: drift is corrected
-            model.services.watched[:] = True
+            model.levers.raise_("watched", 1.0)
 
     def after_step(self, model: ImplementationModel) -> None:
         if not self.due(model.month):
@@ -248,10 +322,10 @@ class CommissioningSupport(Strategy):
     eric_name = "Access new funding"
 
     def before_step(self, model: ImplementationModel) -> None:
-        on = self.active(model.month)
-        model.commissioning.awareness_gain_per_month = (
-            self.params.awareness_gain_per_year / MONTHS_PER_YEAR if on else 0.0)
-        model.commissioning.evaluation_boost = self.params.evaluation_boost if on else 0.0
+        if self.active(model.month):
+            model.levers.raise_("awareness_gain_per_month",
+                                self.params.awareness_gain_per_year / MONTHS_PER_YEAR)
+            model.levers.raise_("evaluation_boost", self.params.evaluation_boost)
 
 
 @register
@@ -289,6 +363,73 @@ class OngoingTraining(Strategy):
         if len(new):
             enrol(model.therapists, new, model.month, model.params)
             model.add_cost("training", cohort_cost(len(new), model.params))
+
+
+# --- tailoring at three levels (seed 000 theme 4 and conclusion; seed 004) --------------------
+
+
+@register
+class TailoredFlexibility(Strategy):
+    """Individual level: the programme adapts its flexibility to each trainee's wish for
+    autonomy, removing part of the mismatch that lowers structure fit (S5)."""
+
+    name = "tailored_flexibility"
+    parameters = TailoredFlexibilityParams
+    eric_name = "Tailor strategies"
+    therapist_state: ClassVar[dict[str, tuple[type, object]]] = {"tailored": (bool, False)}
+
+    def before_step(self, model: ImplementationModel) -> None:
+        if not self.active(model.month):
+            return
+        pool, tailored = model.therapists, self.therapists.tailored
+        new = np.flatnonzero((pool.state == IN_TRAINING) & ~tailored)
+        if len(new):
+            mismatch = 1.0 - pool.structure_fit[new]
+            pool.structure_fit[new] = 1.0 - (1.0 - self.params.mismatch_removed) * mismatch
+            tailored[new] = True
+            model.add_cost("tailored_support", len(new) * self.params.cost_per_therapist)
+
+
+@register
+class TailoredOrganisationalSupport(Strategy):
+    """Organisational level: services under high production pressure (often child welfare
+    services) get protected hours for CPP (seed 004: organisational constraints)."""
+
+    name = "tailored_organisational_support"
+    parameters = TailoredOrganisationalSupportParams
+    eric_name = "Tailor strategies"
+
+    def before_step(self, model: ImplementationModel) -> None:
+        if self.active(model.month):
+            pressed = model.services.production_pressure >= self.params.pressure_threshold
+            model.levers.raise_("protected_hours_per_week", pressed * self.params.hours_per_week)
+
+
+@register
+class CulturalTailoring(Strategy):
+    """Cultural level: therapists trained in culturally sensitive care tailor CPP to families'
+    language and culture, so caregiver barriers drive fewer families out (seed 004)."""
+
+    name = "cultural_tailoring"
+    parameters = CulturalTailoringParams
+    eric_name = "Tailor strategies"
+    therapist_state: ClassVar[dict[str, tuple[type, object]]] = {
+        "culturally_trained": (bool, False)}
+    result_series: ClassVar[dict[str, str]] = {
+        "culturally_trained": "Therapists in post trained in culturally sensitive care"}
+
+    def before_step(self, model: ImplementationModel) -> None:
+        trained = self.therapists.culturally_trained
+        if self.active(model.month):
+            new = np.flatnonzero(model.therapists.can_deliver() & ~trained)
+            trained[new] = True
+            model.add_cost("tailored_support", len(new) * self.params.cost_per_therapist)
+        model.levers.raise_("barrier_hazard_reduction",
+                            trained * self.params.barrier_hazard_reduction)
+
+    def after_step(self, model: ImplementationModel) -> None:
+        self.series["culturally_trained"][model.month] = np.count_nonzero(
+            self.therapists.culturally_trained)
 
 
 def build_strategies(params: Params) -> list[Strategy]:

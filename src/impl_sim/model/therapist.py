@@ -50,7 +50,7 @@ DRAWN = PERSONAL[:PERSONAL.index("self_leadership") + 1]  # drawn from the popul
 COUNTS = ("cpp_caseload", "cases_started", "training_cases")
 MONTHS = ("enrolled_month", "training_end_month", "first_case_month", "last_active_month",
           "last_case_start_month", "nominated_month")
-FLAGS = ("completed_training", "certified", "champion")
+FLAGS = ("completed_training", "certified")
 
 
 class TherapistPool:
@@ -211,6 +211,29 @@ class Therapist(mesa.Agent):
     def __init__(self, model: ImplementationModel, slot: int) -> None:
         super().__init__(model)
         self.slot = slot
+        self._ready = True
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # after construction, only the properties above may be set (a typo must not create a
+        # new attribute that the model never reads)
+        known = name in self.__dict__ or isinstance(getattr(type(self), name, None), property)
+        if self.__dict__.get("_ready") and not known:
+            raise AttributeError(f"Therapist has no attribute '{name}' to set; editable: "
+                                 f"{', '.join(EDITABLE)}")
+        super().__setattr__(name, value)
+
+    def __getattr__(self, name: str):
+        # the per-therapist state of the run's strategies (e.g. ``champion``), read-only here
+        model = self.__dict__.get("model")
+        for strategy in getattr(model, "strategies", ()):
+            if name in strategy.therapist_state:
+                return getattr(strategy.therapists, name)[self.slot].item()
+        raise AttributeError(f"'Therapist' object has no attribute '{name}'")
+
+    def strategy_state(self) -> dict[str, object]:
+        """This post's entries in the enabled strategies' per-therapist state."""
+        return {name: getattr(s.therapists, name)[self.slot].item()
+                for s in self.model.strategies for name in s.therapist_state}
 
     @property
     def _pool(self) -> TherapistPool:
@@ -234,7 +257,7 @@ class Therapist(mesa.Agent):
         ``id`` is the post's Mesa agent id; ``person_id`` identifies the person holding it.
         """
         return {"id": self.unique_id, "service": self.service, "state": self.state.name.lower(),
-                **{a: getattr(self, a) for a in _ATTRIBUTES}}
+                **{a: getattr(self, a) for a in _ATTRIBUTES}, **self.strategy_state()}
 
 
 # person_id names the person holding the post (a new hire gets a new one); Mesa's unique_id
@@ -242,7 +265,7 @@ class Therapist(mesa.Agent):
 _ATTRIBUTES = (
     "person_id", "motivation", "readiness", "autonomy_preference", "self_leadership", "competence",
     "fidelity", "drift", "cpp_caseload", "cases_started", "training_cases", "completed_training",
-    "certified", "champion", "first_case_month", "last_active_month",
+    "certified", "first_case_month", "last_active_month",
 )
 # The person's attributes a user may set on the agent (each 0–1; written through to the pool).
 EDITABLE = ("motivation", "readiness", "autonomy_preference", "self_leadership",

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from impl_sim.model.constants import NEVER, SCHEDULE_CACHE_SIZE
 from impl_sim.model.service import monthly_hazard
-from impl_sim.model.constants import NEVER
 from impl_sim.model.therapist import (
     DELIVERING,
     IN_TRAINING,
@@ -37,12 +37,14 @@ def later_cohort_due(month: int, params: Params) -> bool:
     return since > 0 and since % t.cohort_interval_months == 0
 
 
-def later_cohort(pool: TherapistPool, params: Params) -> np.ndarray:
-    """Who joins a later cohort: nominated untrained staff, longest-waiting first, up to
+def later_cohort(pool: TherapistPool, params: Params, funded: np.ndarray) -> np.ndarray:
+    """Who joins a later cohort: nominated untrained staff of services funded for CPP (an
+    unfunded service pays for no course, seed 003), longest-waiting first, up to
     ``training.cohort_seats``; nobody if fewer than ``training.cohort_min_trainees`` wait (the
     course runs only with enough applicants). Returns their slots."""
     t = params.training
-    waiting = np.flatnonzero((pool.state == UNTRAINED) & (pool.nominated_month > NEVER))
+    waiting = np.flatnonzero((pool.state == UNTRAINED) & (pool.nominated_month > NEVER)
+                             & funded[pool.service])
     if len(waiting) < t.cohort_min_trainees:
         return waiting[:0]
     order = np.argsort(pool.nominated_month[waiting], kind="stable")
@@ -83,7 +85,7 @@ def consultation_intensity(pool: TherapistPool, params: Params,
     return intensity
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
 def _gathering_schedule(gatherings: int, duration_months: int) -> np.ndarray:
     """Months of the programme (0..duration) in which a gathering is held (evenly spread, F1)."""
     schedule = np.zeros(duration_months + 1, dtype=bool)

@@ -17,7 +17,7 @@ Format (DESIGN §6)::
       implementation_leadership: {leaders.style: implementation_leadership}
     design: {method: lhs, samples: 64, parameters: {therapists.motivation_mean: [0.2, 0.9]}}
     strategies: {booster_consultation: {start_month: 18}}
-    outputs: {series: true}              # default: true without a design, false with one
+    outputs: {series: true, events: true}  # default: true without a design, false with one
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ TOP_LEVEL_KEYS = (
 DESIGN_METHODS = ("grid", "lhs", "sobol", "morris")
 DESIGN_KEYS = ("method", "samples", "parameters", "levels", "seed", "kinds")
 PARAMETER_KINDS = ("lever", "uncertainty", "structure")
-OUTPUT_KEYS = ("series", "outcomes")
+OUTPUT_KEYS = ("series", "events", "outcomes")
 DEFAULT_ARM = "baseline"
 MAX_REPLICATIONS = 100_000
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
@@ -292,6 +292,8 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
         _check_design_against_arms(source, scenario)
     # Monthly series cost ~15 numbers × horizon per run; big designs keep summaries only.
     scenario.outputs.setdefault("series", scenario.design is None)
+    # the event log (careers, service histories) likewise: on for runs, off for designs
+    scenario.outputs.setdefault("events", scenario.design is None)
     return scenario
 
 
@@ -453,8 +455,8 @@ def _outputs(source: str, value: Any) -> dict[str, Any]:
             raise ScenarioError(source, f"outputs.{key}", f"unknown key"
                                 f"{suggest(str(key), OUTPUT_KEYS)}; allowed: "
                                 + ", ".join(OUTPUT_KEYS))
-        if key == "series" and not isinstance(val, bool):
-            raise ScenarioError(source, "outputs.series", f"{val!r} is not allowed; expected "
+        if key in ("series", "events") and not isinstance(val, bool):
+            raise ScenarioError(source, f"outputs.{key}", f"{val!r} is not allowed; expected "
                                 "true or false")
         if key == "outcomes":
             from impl_sim.model.outcomes import OUTCOMES
