@@ -251,12 +251,13 @@ def run(
     paired = f"; differences paired by replication vs {reference}" if others else ""
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
                  f"(mean [95 % interval of the mean]{paired})", title_justify="left")
-    grid.add_column("outcome (unit)", no_wrap=True)
+    grid.add_column("outcome (unit)", min_width=18)
     grid.add_column("of whom", max_width=30)
     for arm in arms:
         grid.add_column(arm, justify="right")
-    for arm in others:
-        grid.add_column(f"{arm} − {reference}", justify="right")
+    for arm in others:  # headers stay whole: the "of whom" column wraps instead
+        header = f"{arm} − {reference}"
+        grid.add_column(header, justify="right", min_width=len(header))
     for o in outcomes:
         cells = [_interval(table[a][o]) for a in arms]
         cells += [_interval(differences[a][o]) for a in others]
