@@ -20,7 +20,9 @@ def stored(serial_results) -> Results:
 
 def test_csv_round_trips_the_summaries_and_series(stored, tmp_path):
     files = export(stored, "csv", tmp_path)
-    assert {p.name for p in files} == {"summaries.csv", "series.csv"}
+    expected = {"summaries.csv", "series.csv"} | (
+        {"events.csv"} if getattr(stored, "events", None) is not None else set())
+    assert {p.name for p in files} == expected
     summaries = pd.read_csv(tmp_path / "summaries.csv")
     pd.testing.assert_frame_equal(summaries, stored.summary, check_dtype=False)
     series = pd.read_csv(tmp_path / "series.csv")
@@ -43,18 +45,21 @@ def test_netcdf_round_trips_as_a_run_by_month_cube(stored, tmp_path):
     for task in summary["task"].head(3):
         run = int(np.flatnonzero(ds["task"].values == task)[0])
         expected = stored.series.loc[stored.series["task"] == task, name].to_numpy(float)
-        np.testing.assert_array_equal(ds[name].values[run], expected)
+        key = f"{name}_monthly" if name in stored.outcomes else name
+        np.testing.assert_array_equal(ds[key].values[run], expected)
     assert ds.attrs["scenario_hash"] == stored.manifest["scenario_hash"]
     ds.close()
     # the same Dataset in memory
-    assert stored.to_xarray()[name].dims == ("run", "month")
+    assert stored.to_xarray()[key].dims == ("run", "month")
 
 
 def test_excel_has_a_sheet_per_table_and_the_manifest(stored, tmp_path):
     pytest.importorskip("openpyxl")
     (path,) = export(stored, "xlsx", tmp_path)
     sheets = pd.read_excel(path, sheet_name=None)
-    assert set(sheets) == {"summaries", "series", "manifest"}
+    expected = {"summaries", "series", "manifest"} | (
+        {"events"} if getattr(stored, "events", None) is not None else set())
+    assert set(sheets) == expected
     pd.testing.assert_frame_equal(sheets["summaries"], stored.summary, check_dtype=False)
     assert stored.manifest["scenario_hash"] in set(sheets["manifest"]["value"])
 

@@ -14,8 +14,9 @@ event, when the results have them) for colleagues who use R, Stata or a spreadsh
 
 :func:`to_xarray` is the run × month cube Mesa users ask for: dimension ``run`` (one per run,
 coordinates ``task``, ``arm``, ``point``, ``replication``, ``seed`` and the design parameters)
-and ``month``; every monthly series is a variable over ``(run, month)``, every outcome a
-variable over ``run``. ``ds[series].sel(run=ds.arm == "baseline").mean("run")`` is a mean
+and ``month``; every monthly series is a variable over ``(run, month)`` (``NAME_monthly`` when
+an outcome has the same name), every outcome a variable over ``run``; events stay in the
+tables (csv, xlsx). ``ds[series].sel(run=ds.arm == "baseline").mean("run")`` is a mean
 trajectory; ``ds[list_of_series].to_array("series")`` the run × month × series cube.
 """
 
@@ -78,8 +79,9 @@ def to_xarray(results: Any) -> Any:
         wide = series.set_index(["task", "month"])[names].unstack("month")
         wide = wide.reindex(summary["task"])
         months = {"month": wide.columns.get_level_values("month").unique().to_numpy()}
-        for name in names:
-            data_vars[name] = (("run", "month"), wide[name].to_numpy(dtype=float))
+        for name in names:  # a series named like an outcome gets a suffix
+            key = f"{name}_monthly" if name in data_vars else name
+            data_vars[key] = (("run", "month"), wide[name].to_numpy(dtype=float))
     dataset = xr.Dataset(data_vars, coords={**coords, **months})
     manifest = results.manifest
     dataset.attrs.update({
