@@ -580,12 +580,13 @@ def posterior_tasks(scenario: Scenario, posterior: Posterior) -> list:
 
     tasks = []
     keep = bool(scenario.outputs.get("series", True))
+    events = bool(scenario.outputs.get("events", False))
     for arm in scenario.arms:
         for r in range(scenario.replications):
             overrides = {**scenario.base, **scenario.strategies, **posterior.draw(scenario.seed, r),
                          **scenario.arms[arm],
                          "simulation.horizon_months": scenario.horizon_months}
-            tasks.append(Task(len(tasks), 0, arm, r, overrides, scenario.seed, keep))
+            tasks.append(Task(len(tasks), 0, arm, r, overrides, scenario.seed, keep, events))
     return tasks
 
 
