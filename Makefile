@@ -1,8 +1,9 @@
 # impl-sim — every target bootstraps its own virtual environment (.venv) first.
-#   make demo        set up and run the leadership-vs-support scenario
+#   make demo        set up (the package only) and run the leadership-vs-support scenario
 #   make test        run the whole test suite
 #   make lint        ruff
 #   make docs        regenerate docs/parameters.md from the schema
+#   make docs-site   build the documentation site into site/ (offline; open site/index.html)
 #   make bench       timing benchmarks (not part of the tests)
 #   make validation  regenerate docs/validation.md (targets vs simulation)
 #   make sensitivity Sobol' indices of the determinants (scenarios/sensitivity_determinants.yaml)
@@ -12,18 +13,26 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CORE_STAMP := $(VENV)/.installed-core
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint docs bench bench-sweep dashboard experiments clean validation sensitivity
+.PHONY: demo test lint docs docs-site bench bench-sweep dashboard experiments clean validation sensitivity
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q hatchling
 	$(BIN)/python -m pip install -q -e ".[dashboard,dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(CORE_STAMP)
 
-demo: $(STAMP)
+# the demo needs only the package itself (no test, browser or documentation tools)
+$(CORE_STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $(CORE_STAMP)
+
+demo: $(CORE_STAMP)
 	$(BIN)/impl-sim run scenarios/leadership_vs_support.yaml
 
 test: $(STAMP)
@@ -34,6 +43,9 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/impl-sim params --markdown > docs/parameters.md
+
+docs-site: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

@@ -96,3 +96,27 @@ def test_options_the_docs_show_exist():
             for option in re.findall(r"(--[\w-]+)", rest):
                 if command in options:  # "impl-sim only needs ..." is prose
                     assert option in options[command], f"{doc.name}: impl-sim {command} {option}"
+
+
+def test_the_readme_tour_and_design_blocks_are_valid_scenarios():
+    import yaml
+
+    from impl_sim.scenario.loader import parse_scenario
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                        re.S)
+    tour = parse_scenario(yaml.safe_load(blocks[0]), "README tour")
+    assert len(tour.arms) == 3
+    assert tour.params_for("leadership_and_protected_time").flat()[
+        "strategies.protected_time.enabled"] is True
+    design = parse_scenario({"name": "readme-design", **yaml.safe_load(blocks[1])}, "README")
+    assert design.design is not None and design.design.method == "lhs"
+
+
+def test_the_readme_python_snippet_runs_from_any_folder_and_prints(tmp_path):
+    snippet = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                         re.S)[0]
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "implementation_leadership" in done.stdout and "passive_support" in done.stdout

@@ -28,3 +28,18 @@ def test_the_lessons_and_type_marker_are_packaged():
                for p in (ROOT / "src" / "impl_sim" / "dashboard" / "lessons").glob("*.yaml")}
     assert lessons and lessons <= shipped
     assert "py.typed" in shipped
+
+
+def test_citation_names_the_package_version_and_licence():
+    import yaml
+
+    import impl_sim
+
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["version"] == impl_sim.__version__
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert citation["license"] == config["project"]["license"]
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {impl_sim.__version__} — " in changelog  # every version has its section

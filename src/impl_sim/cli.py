@@ -103,6 +103,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            _closed_pipe()
         except KeyboardInterrupt:
             err_console.print("interrupted; finished runs are saved — rerun the same command to "
                               "resume")
@@ -125,17 +127,50 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _closed_pipe() -> None:
+    """The reader of our output went away (``impl-sim run … --json | head``): stop quietly.
+    Further writes (and the flush at exit) go to /dev/null instead of raising again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(0)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from impl_sim import __version__
+
+        print(f"impl-sim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
     """impl-sim: agent-based model of implementation determinants for CPP."""
     _state["debug"] = debug
 
 
 def _load(path: Path):
+    """Load a scenario file; a missing ``NAME.yaml`` or ``scenarios/NAME.yaml`` that ships with
+    impl-sim is taken from the package (said on stderr), so the README's commands work from any
+    directory."""
     from impl_sim.scenario.loader import load_scenario
 
+    if not path.exists() and (len(path.parts) == 1 or path.parts[0] == "scenarios"):
+        from impl_sim.shipped import scenario_path
+
+        try:
+            shipped = scenario_path(str(path))
+        except FileNotFoundError:
+            pass
+        else:
+            err_console.print(f"({path} is not here; using the shipped {shipped})", markup=False)
+            path = shipped
     return load_scenario(path)
 
 
@@ -238,6 +273,9 @@ def run(
     replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario seed.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
+    reference: Annotated[str | None, typer.Option(
+        help="Arm the others are compared with (paired differences; default: the first).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     posterior: Annotated[Path | None, typer.Option(
@@ -247,7 +285,14 @@ def run(
     wait: Annotated[bool, typer.Option("--wait", help=WAIT_HELP)] = False,
     yes: Annotated[bool, typer.Option("--yes", help=YES_HELP)] = False,
 ) -> None:
-    """Run every arm × replication of a scenario; print outcomes with 95 % intervals."""
+    """Run every arm × replication of a scenario; print outcomes with 95 % intervals.
+
+    With several arms, each other arm's difference from the reference arm is shown, paired by
+    replication (common random numbers). The results folder (printed at the end) reads back in
+    Python with ``impl_sim.Results.load(FOLDER)`` (``.summary`` and ``.series`` are pandas
+    DataFrames), or with ``pandas.read_parquet(FOLDER + "/runs")``; ``impl-sim export FOLDER``
+    writes CSV, Excel or netCDF.
+    """
     from impl_sim.analysis.summary import arm_table, paired_difference
     from impl_sim.experiment.runner import run_scenario
 
@@ -259,6 +304,12 @@ def run(
         raise BadInput(f"{scenario}: design: this scenario has a design block; run it with "
                        "`impl-sim sweep`")
     _confirm_size(scenario, sc, workers, yes)
+    arms = list(sc.arms)
+    if reference is not None and reference not in arms:
+        raise BadInput(f"--reference: {reference!r} is not an arm of {scenario}; expected one "
+                       "of " + ", ".join(arms))
+    reference = reference or arms[0]
+    others = [a for a in arms if a != reference]
     with _progress(not quiet and not as_json, f"{sc.name}") as progress:
         if posterior is not None:
             from impl_sim.analysis.abc import run_with_posterior
@@ -270,28 +321,42 @@ def run(
                                    force_new=force_new, wait=wait)
     outcomes = list(sc.outputs.get("outcomes") or KEY_OUTCOMES)
     table = arm_table(results.summary, list(results.outcomes))
+    differences = {arm: {o: paired_difference(results.summary, o, arm, reference)
+                         for o in outcomes} for arm in others}
     if as_json:
         print(json.dumps({"scenario": sc.name, "scenario_hash": sc.hash(),
                           "results_dir": str(results.directory),
                           "replications": sc.replications, "seed": sc.seed,
-                          "arms": _arms_json(table)}, indent=2))
+                          "arms": _arms_json(table), "reference": reference,
+                          "paired_differences": _arms_json(differences)}, indent=2))
         return
-    arms = list(sc.arms)
+    paired = f"; differences paired by replication vs {reference}" if others else ""
     grid = Table(title=f"{sc.name}: {sc.replications} replications per arm "
-                 "(mean [95 % interval of the mean])", title_justify="left")
-    grid.add_column("outcome")
+                 f"(mean [95 % interval of the mean]{paired})", title_justify="left")
+    grid.add_column("outcome (unit)", min_width=18)
     grid.add_column("of whom", max_width=30)
     for arm in arms:
         grid.add_column(arm, justify="right")
-    if len(arms) == 2:
-        grid.add_column(f"{arms[1]} − {arms[0]} (paired)", justify="right")
+    for arm in others:  # headers stay whole: the "of whom" column wraps instead
+        header = f"{arm} − {reference}"
+        grid.add_column(header, justify="right", min_width=len(header))
     for o in outcomes:
         cells = [_interval(table[a][o]) for a in arms]
-        if len(arms) == 2:
-            cells.append(_interval(paired_difference(results.summary, o, arms[1], arms[0])))
-        grid.add_row(o, _denominator(o), *cells)
+        cells += [_interval(differences[a][o]) for a in others]
+        grid.add_row(_outcome_label(o), _denominator(o), *cells)
     out_console.print(grid)
-    out_console.print(f"results: {results.directory}")
+    out_console.print("outcome definitions and denominators: impl-sim outcomes")
+    out_console.print(f"results: {results.directory}", markup=False)
+    out_console.print(f"  in Python: impl_sim.Results.load({str(results.directory)!r}).summary "
+                      "(pandas; one row per run)", markup=False)
+
+
+def _outcome_label(name: str) -> str:
+    """``name (unit)``, the unit from the outcome's metadata."""
+    from impl_sim.model.outcomes import OUTCOMES
+
+    outcome = OUTCOMES.get(name)
+    return f"{name} ({outcome.unit})" if outcome is not None and outcome.unit else name
 
 
 @app.command()
@@ -309,15 +374,51 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
                                                  if estimated_cpu_seconds(sc) > LONG_RUN_SECONDS
                                                  else ""))
     for arm in sc.arms:
-        changed = sc.params_for(arm).changed()
+        arm_params = sc.params_for(arm)
+        changed = arm_params.changed()
         shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "all defaults"
-        out_console.print(f"  arm {arm}: {shown}", markup=False)
+        out_console.print(f"  arm {arm}: {shown}", markup=False, soft_wrap=True)
+        out_console.print(f"    strategies: {_strategy_doses(arm_params.flat())}", markup=False,
+                          soft_wrap=True)
     if sc.design is not None:
         # a grid's points come from its levels; samples only sizes sampled designs
         sampled = sc.design.method != "grid" and points != sc.design.samples
         size = f" from {sc.design.samples} samples" if sampled else ""
         out_console.print(f"  design: {sc.design.method}, {points} points{size} over "
                           + ", ".join(sc.design.parameters), markup=False)
+        out_console.print(f"  {_design_quality(sc)}", markup=False)
+
+
+def _strategy_doses(flat: dict[str, Any]) -> str:
+    """The strategies switched on in a parameter set, each with its full dose, e.g.
+    ``protected_time (hours_per_week=4, start_month=0, duration_months=60)``; or ``none``."""
+    enabled = sorted({k.split(".")[1] for k, v in flat.items()
+                      if k.startswith("strategies.") and k.endswith(".enabled") and v})
+    doses = []
+    for name in enabled:
+        prefix = f"strategies.{name}."
+        dose = ", ".join(f"{k[len(prefix):]}={v}" for k, v in flat.items()
+                         if k.startswith(prefix) and not k.endswith(".enabled"))
+        doses.append(f"{name} ({dose})" if dose else name)
+    return "; ".join(doses) or "none"
+
+
+def _design_quality(sc) -> str:
+    """One line on how the design samples: LHS discrepancy, Morris levels, Sobol' size."""
+    from impl_sim.scenario.design import lhs_discrepancy, morris_levels
+
+    design = sc.design
+    if design.method == "lhs":
+        optimised, plain = lhs_discrepancy(design, sc.seed)
+        return (f"optimised Latin hypercube (random-cd): centred L2 discrepancy {optimised:.4f} "
+                f"(a plain one of the same size: {plain:.4f}; lower is more even)")
+    if design.method == "morris":
+        return (f"Morris grid of {morris_levels(design)} levels (integer parameters reach every "
+                "whole number)")
+    if design.method == "sobol":
+        return (f"Saltelli sampling, N = {design.samples} base samples; indices whose intervals "
+                "are wider than themselves are flagged after the run")
+    return "full factorial grid"
 
 
 def _design_points(sc) -> int:
@@ -330,12 +431,17 @@ def _design_points(sc) -> int:
 def params(
     markdown: Annotated[bool, typer.Option("--markdown", help="Markdown reference table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON list of parameters.")] = False,
+    names: Annotated[bool, typer.Option("--names", help="Only the full names, one a line.")]
+    = False,
 ) -> None:
-    """List every model parameter with default, unit, range and source."""
+    """List every model parameter with default, unit, range and source (names never cut)."""
     from impl_sim.params import param_specs
 
-    if markdown and as_json:
-        raise BadInput("choose one of --markdown and --json")
+    if sum((markdown, as_json, names)) > 1:
+        raise BadInput("choose one of --markdown, --json and --names")
+    if names:
+        sys.stdout.write("".join(f"{s.name}\n" for s in param_specs()))
+        return
     if markdown:
         from impl_sim.paramdoc import parameters_markdown
 
@@ -344,11 +450,82 @@ def params(
     if as_json:
         print(json.dumps([s.as_dict() for s in param_specs()], indent=2))
         return
-    grid = Table("name", "default", "unit", "range", "source")
+    grid = Table()
+    grid.add_column("name", no_wrap=True)  # a name must stay whole to be copied
+    for column in ("default", "unit", "range", "source"):
+        grid.add_column(column, overflow="fold")
     for s in param_specs():
         rng = ", ".join(s.choices) if s.choices else (
             f"{s.min:g}–{s.max:g}" if s.min is not None else s.type)
         grid.add_row(s.name, str(s.default), s.unit, rng, s.source)
+    out_console.print(grid)
+
+
+@app.command()
+@handle_errors
+def outcomes(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON list of outcomes.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown table.")] = False,
+) -> None:
+    """List every outcome with its definition, denominator and unit (costs in EUR)."""
+    from impl_sim.model.outcomes import OUTCOMES
+
+    if as_json and markdown:
+        raise BadInput("choose one of --json and --markdown")
+    rows = [{"name": o.name, "label": o.label, "unit": o.unit,
+             "denominator": getattr(o, "denominator", "") or "",
+             "definition": o.description, "plain": getattr(o, "plain", "") or "",
+             "share": o.share, "higher_is_better": o.higher_is_better}
+            for o in OUTCOMES.values()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    if markdown:
+        lines = ["| outcome | unit | denominator | definition |", "| --- | --- | --- | --- |"]
+        lines += [f"| `{r['name']}` | {r['unit']} | {r['denominator'] or '–'} | "
+                  f"{r['definition']} |" for r in rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
+    grid = Table(title="outcomes (one value per run; tables show the mean over runs)",
+                 title_justify="left")
+    grid.add_column("name", no_wrap=True)
+    for column in ("unit", "denominator", "definition"):
+        grid.add_column(column, overflow="fold")
+    for r in rows:
+        grid.add_row(r["name"], r["unit"], r["denominator"] or "–", r["definition"])
+    out_console.print(grid)
+
+
+@app.command()
+@handle_errors
+def scenarios(
+    copy: Annotated[Path | None, typer.Option("--copy", help="Copy them (and targets/) into "
+                                                             "this folder to edit.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --copy: overwrite files already "
+                                                        "there.")] = False,
+) -> None:
+    """List the scenarios that ship with impl-sim (usable by name from any folder)."""
+    from impl_sim.shipped import copy_scenarios, shipped_scenarios
+
+    if copy is not None:
+        written = copy_scenarios(copy, overwrite=force)
+        out_console.print(f"copied {len(written)} files into {copy}"
+                          + ("" if force else " (existing files kept; --force overwrites)"),
+                          markup=False)
+        return
+    import yaml
+
+    grid = Table(title="shipped scenarios: impl-sim check NAME, impl-sim run NAME",
+                 title_justify="left")
+    grid.add_column("name", no_wrap=True)
+    grid.add_column("description", overflow="fold")
+    for name, path in shipped_scenarios().items():
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            doc = {}
+        text = " ".join(str(doc.get("description", "")).split())
+        grid.add_row(name, text.split(". ")[0])
     out_console.print(grid)
 
 
@@ -396,7 +573,7 @@ def sweep(
 
 
 def _print_sweep_summary(results: Any) -> None:
-    from impl_sim.analysis.summary import mean_interval
+    from impl_sim.analysis.summary import outcome_interval
 
     m = results.manifest
     design = m.get("design")
@@ -410,8 +587,8 @@ def _print_sweep_summary(results: Any) -> None:
         grid.add_column(arm, justify="right")
     for o in ("adoption", "sustainment_24m", "service_sustainment_24m", "trained_retention"):
         if o in results.summary:
-            grid.add_row(o, *[_interval(mean_interval(
-                results.summary.loc[results.summary["arm"] == a, o])) for a in results.arms])
+            grid.add_row(o, *[_interval(outcome_interval(
+                o, results.summary.loc[results.summary["arm"] == a, o])) for a in results.arms])
     out_console.print(grid)
     out_console.print(f"results: {results.directory}")
     out_console.print(f"report:  impl-sim report {results.directory}")
@@ -516,9 +693,11 @@ def _default_targets() -> Path:
     """The shipped evidence targets: from the working directory, else from the source tree."""
     if DEFAULT_TARGETS.exists():
         return DEFAULT_TARGETS
-    from_repo = Path(__file__).resolve().parents[2] / DEFAULT_TARGETS
-    if from_repo.exists():
-        return from_repo
+    from impl_sim.shipped import scenarios_folder
+
+    shipped = scenarios_folder() / "targets" / DEFAULT_TARGETS.name
+    if shipped.exists():
+        return shipped
     raise BadInput(f"{DEFAULT_TARGETS}: file not found; pass --targets FILE (the evidence targets "
                    "ship in the source repository under scenarios/targets/)")
 
@@ -556,6 +735,8 @@ def sensitivity(
             grid.add_row(str(r.rank), r.parameter, f"{getattr(r, key):.3f} ± "
                          f"{getattr(r, conf):.3f}", f"{second:.3f}")
         out_console.print(grid)
+    for message in report.warnings:
+        err_console.print(f"warning: {message}", markup=False)
     out_console.print(f"results: {report.results_dir}")
     for path in report.files:
         out_console.print(f"  {path}", markup=False)
@@ -576,14 +757,35 @@ def discover(
     min_mass: Annotated[float, typer.Option(min=0.001, max=1.0, help="Smallest box, as a "
                                                                      "share of all runs.")] = 0.05,
     min_density: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Choose the widest "
-                           "box with at least this density (default: the knee).")] = None,
+                           "box with at least this density; the final box keeps it (default: "
+                           "the knee).")] = None,
+    step: Annotated[int | None, typer.Option(min=0, help="Choose the box at this step of the "
+                                                        "peeling trajectory (see "
+                                                        "--trajectory).")] = None,
     prune: Annotated[float, typer.Option(min=0.0, max=0.9, help="Lift restrictions while the box "
                                                                 "keeps (1 − prune) of its "
                                                                 "density.")] = 0.1,
+    max_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lift restrictions whose quasi-p "
+                                                                "is above this (1: keep "
+                                                                "all).")] = 0.05,
+    boxes: Annotated[int, typer.Option(min=1, max=10, help="Boxes in sequence: each next one "
+                                                           "among the runs outside the earlier "
+                                                           "ones.")] = 1,
+    resamples: Annotated[int, typer.Option(min=0, max=200, help="Random halves PRIM is rerun on "
+                                                               "for each restriction's "
+                                                               "stability (0: none).")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the resampling.")] = 0,
+    trajectory: Annotated[bool, typer.Option("--trajectory", help="Also print the peeling "
+                                                                  "trajectory.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Trade-off plot (PNG); default "
                                                    "RESULTS_DIR/discovery-OUTCOME.png.")] = None,
 ) -> None:
-    """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?"""
+    """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?
+
+    Prints each box with the quasi-p (significance) and the resampling stability of every
+    restriction; writes the trade-off plot and the peeling trajectory (CSV) next to it.
+    """
     from impl_sim.experiment.manifest import check_results_folder
 
     if below is None and above is None:
@@ -591,15 +793,11 @@ def discover(
     if below is not None and above is not None and above >= below:
         raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
                        "are of interest)")
+    if step is not None and min_density is not None:
+        raise BadInput("choose one of --step and --min-density")
     check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
-    from impl_sim.analysis.discovery import (
-        condition_text,
-        describe,
-        discovery_data,
-        plot_tradeoff,
-        prim,
-        runs_of_interest,
-    )
+    from impl_sim.analysis.discovery import QUASI_P_NOTE, plot_tradeoff
+    from impl_sim.analysis.discovery import discover as run_discovery
     from impl_sim.experiment.store import Results
     from impl_sim.model.outcomes import OUTCOMES
     from impl_sim.params import suggest
@@ -612,22 +810,81 @@ def discover(
         raise BadInput(f"--outcome {outcome!r}: not in {results_dir}"
                        f"{suggest(outcome, list(OUTCOMES))}; available: "
                        + ", ".join(results.outcomes))
-    names = list(results.manifest.get("design_parameters") or [])
-    if not names:
+    if not results.parameters:
         raise BadInput(f"{results_dir}: these results have no design parameters to explain "
                        "with; run a scenario with a design block (impl-sim sweep)")
-    summary = results.summary.dropna(subset=[outcome])
-    dropped = len(results.summary) - len(summary)
-    data = discovery_data(summary, names, results.arms)
-    hits = runs_of_interest(summary[outcome], below, above)
-    condition = condition_text(outcome, below, above)
-    found = prim(data, hits, alpha=alpha, min_mass=min_mass, min_density=min_density,
-                 prune=prune)
-    out_console.print(describe(found, condition), markup=False)
-    if dropped:
-        out_console.print(f"({dropped} runs without a defined {outcome} were left out)")
-    path = plot_tradeoff(found, condition, plot or Path(results_dir) / f"discovery-{outcome}.png")
+    try:
+        found = run_discovery(results, outcome, below=below, above=above, n_boxes=boxes,
+                              resamples=resamples, seed=seed, alpha=alpha, min_mass=min_mass,
+                              min_density=min_density, step=step, prune=prune,
+                              max_p=None if max_p >= 1 else max_p)
+    except ValueError as exc:
+        raise BadInput(f"--step: {exc}") from None
+    if as_json:
+        print(json.dumps(found.as_json(), indent=2))
+        return
+    out_console.print(found.text(), markup=False)
+    if found.boxes and found.boxes[0].restricted:
+        out_console.print(_discovery_table(found, resamples))
+        out_console.print(QUASI_P_NOTE, markup=False)
+    if not found.boxes:
+        return
+    main_box = found.boxes[0]
+    if trajectory:
+        out_console.print(main_box.trajectory_frame().drop(columns="restricted")
+                          .to_string(index=False, float_format=lambda x: f"{x:.3f}"),
+                          markup=False)
+    path = plot_tradeoff(main_box, found.condition,
+                         plot or Path(results_dir) / f"discovery-{outcome}.png")
+    table_path = path.with_name(path.stem + "-trajectory.csv")
+    main_box.trajectory_frame().to_csv(table_path, index=False)
     out_console.print(f"trade-off plot: {path}", markup=False)
+    out_console.print(f"peeling trajectory: {table_path} (pick a box with --step N)",
+                      markup=False)
+
+
+def _discovery_table(found: Any, resamples: int) -> Table:
+    from impl_sim.analysis.discovery import p_text
+
+    grid = Table(title=f"where {found.condition}: restrictions", title_justify="left")
+    for col, justify in (("box", "right"), ("restriction", "left"), ("quasi-p", "right"),
+                         ("in resamples", "right"), ("box density", "right"),
+                         ("coverage", "right")):
+        grid.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in found.table().itertuples():
+        stable = (f"{round(row.reproducibility * resamples)} of {resamples}"
+                  if resamples else "–")
+        grid.add_row(str(row.box), row.restriction, p_text(row.quasi_p), stable,
+                     f"{row.density:.0%}", f"{row.coverage:.0%}")
+    return grid
+
+
+# --- export (issue 14) --------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def export(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder (from sweep or run).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv | xlsx | netcdf")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Folder for the files (default: "
+                                                  "RESULTS_DIR/export).")] = None,
+) -> None:
+    """Write a results folder as CSV files, an Excel workbook or netCDF, for R, Stata, a
+    spreadsheet or xarray: summaries (one row per run), series (per run and month), events."""
+    from impl_sim.experiment.export import FORMATS, ExportError
+    from impl_sim.experiment.export import export as write_export
+    from impl_sim.experiment.store import Results
+
+    if fmt not in FORMATS:
+        raise BadInput(f"--format: {fmt!r} is not allowed; expected one of {', '.join(FORMATS)}")
+    results = Results.load(results_dir)
+    try:
+        files = write_export(results, fmt, out or Path(results_dir) / "export")
+    except ExportError as exc:
+        raise BadInput(str(exc)) from None
+    for path in files:
+        out_console.print(f"wrote {path}", markup=False)
 
 
 def _validation_table(results: list, title: str) -> Table:
@@ -991,7 +1248,13 @@ def dashboard(
 
 def main() -> None:
     """Console entry point."""
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # raised outside a command (e.g. while printing --help)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import io
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from matplotlib import image as mpimg
@@ -114,3 +115,44 @@ def test_report_command_writes_html_and_refuses_bad_input(results, tmp_path):
     bad_outcome = runner.invoke(app, ["report", str(results.directory), "--outcome",
                                       "sustainment_42m"])
     assert bad_outcome.exit_code == 2 and "did you mean" in bad_outcome.output
+
+
+def test_share_intervals_stay_in_zero_one_and_other_outcomes_keep_t():
+    from impl_sim.analysis.summary import mean_interval, outcome_interval, share_interval
+
+    near_one = [1.0, 1.0, 1.0, 0.8, 1.0]
+    t = mean_interval(near_one)
+    assert t["hi"] > 1.0  # the normal-theory interval leaves [0, 1]
+    bounded = share_interval(near_one)
+    assert bounded["method"] == "t, truncated"
+    assert bounded["lo"] == t["lo"] and bounded["hi"] == 1.0  # the lower limit keeps its width
+    inside = [0.4, 0.5, 0.6, 0.5]
+    assert share_interval(inside)["method"] == "t"
+    assert share_interval(inside)["lo"] == mean_interval(inside)["lo"]
+    assert outcome_interval("sustainment_24m", near_one)["hi"] <= 1.0
+    assert outcome_interval("cost_total", near_one)["hi"] == t["hi"]  # not a share
+
+
+def test_a_sweep_report_has_a_prim_section_with_significance_and_stability(tmp_path):
+    from impl_sim.analysis.report import discovery_section
+    from impl_sim.experiment.store import Results
+
+    rng = np.random.default_rng(4)
+    n = 400
+    turnover = rng.uniform(0.1, 0.5, n)
+    summary = pd.DataFrame({"task": range(n), "point": range(n), "arm": "baseline",
+                            "replication": 0, "seed": 1, "therapists.annual_turnover": turnover,
+                            "leaders.proactive": rng.uniform(0.5, 3.8, n)})
+    summary["sustainment_24m"] = np.clip(0.9 - 1.6 * turnover + rng.normal(0, 0.05, n), 0, 1)
+    results = Results(None, {"arms": ["baseline"], "design_parameters": [
+        "therapists.annual_turnover", "leaders.proactive"], "design": {"method": "lhs"},
+        "n_points": n, "replications": 1, "runs_expected": n}, summary)
+    section = discovery_section(results, "sustainment_24m")
+    assert section is not None and "lowest quarter" in section.paragraphs[0]
+    assert "therapists.annual_turnover >" in section.paragraphs[1]
+    assert "quasi-p" in section.paragraphs[1] and "of 10 resamples" in section.paragraphs[1]
+    (_, table), = section.tables
+    assert list(table["restriction"]) == [r for r in table["restriction"] if "turnover" in r]
+    assert section.figures and section.figures[0].png.startswith(b"\x89PNG")
+    titles = [s.title for s in build_report(results)]
+    assert any(t.startswith("Scenario discovery (PRIM)") for t in titles)

@@ -11,6 +11,7 @@ from impl_sim.analysis.sensitivity import (
     run_sensitivity,
     sensitivity_scenario,
     sobol_indices,
+    sobol_warnings,
 )
 from impl_sim.scenario.loader import ScenarioError, parse_scenario
 
@@ -38,6 +39,33 @@ def test_morris_ranks_the_dominant_parameter_first():
     assert table.loc["dominant", "mu_star"] == pytest.approx(5.0, rel=0.01)
     assert table.loc["weak", "mu_star"] == pytest.approx(1.0, rel=0.01)
     assert table.loc["inert", "mu_star"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_morris_effect_of_an_integer_parameter_uses_the_step_actually_taken():
+    # y = 2 × count on the whole numbers 1…5: one unit of count is a quarter of the range, so
+    # the elementary effect per range is exactly 8. SALib's nominal step (2.4 of the 4 units at
+    # 6 levels) is not what rounding runs, so its mu_star is off; ours must be exact.
+    problem = {"num_vars": 2, "names": ["count", "share"], "bounds": [[1.0, 5.0], [0.0, 1.0]]}
+    x = morris_sample.sample(problem, 30, num_levels=6, seed=2)
+    y = 2.0 * np.floor(x[:, 0] + 0.5) + 0.5 * x[:, 1]
+    salib_only = morris_indices(problem, x, y, levels=6).set_index("parameter")
+    table = morris_indices(problem, x, y, levels=6, integers=["count"]).set_index("parameter")
+    assert table.loc["count", "mu_star"] == pytest.approx(8.0, rel=1e-9)
+    assert table.loc["count", "sigma"] == pytest.approx(0.0, abs=1e-9)
+    assert abs(salib_only.loc["count", "mu_star"] - 8.0) > 0.05 * 8.0
+    assert table.loc["share", "mu_star"] == pytest.approx(0.5, rel=1e-6)
+
+
+def test_sobol_with_too_few_samples_warns_with_the_n_needed():
+    x = sobol_sample.sample(PROBLEM, 4, calc_second_order=False, seed=1)
+    rng = np.random.default_rng(0)
+    noisy = toy(x) + rng.normal(0, 3, len(x))
+    messages = sobol_warnings(sobol_indices(PROBLEM, noisy), 4, "toy")
+    assert len(messages) == 1 and "N = 4" in messages[0]
+    needed = int(messages[0].split("about N = ")[1].split()[0])
+    assert needed > 4 and needed & (needed - 1) == 0  # a larger power of two
+    x = sobol_sample.sample(PROBLEM, 1024, calc_second_order=False, seed=1)
+    assert sobol_warnings(sobol_indices(PROBLEM, toy(x)), 1024, "toy") == []
 
 
 TINY = {

@@ -12,6 +12,8 @@ from impl_sim.scenario.design import (
     design_matrix,
     design_points,
     expected_points,
+    lhs_discrepancy,
+    morris_levels,
     parameter_kinds,
     salib_problem,
 )
@@ -87,8 +89,36 @@ def test_sobol_matrix_equals_salib_for_the_same_problem_and_seed():
 
 def test_morris_matrix_equals_salib_for_the_same_problem_and_seed():
     sc = scenario("morris", 6, seed=3)
-    expected = salib_morris.sample(salib_problem(sc.design), 6, num_levels=4, seed=3)
+    # training.gatherings takes 7 whole numbers: the grid needs 8 levels to reach them all
+    assert morris_levels(sc.design) == 8
+    expected = salib_morris.sample(salib_problem(sc.design), 6, num_levels=8, seed=3)
     np.testing.assert_array_equal(design_matrix(sc.design, sc.seed), expected)
+
+
+def test_morris_samples_every_whole_number_of_an_integer_range():
+    # 4 levels on [1, 5] would give 1, 2, 4, 5 and never 3
+    sc = scenario("morris", 40, parameters={"services.count": [1, 5],
+                                            "therapists.motivation_mean": [0.2, 0.9]})
+    values = {p.values["services.count"] for p in design_points(sc)}
+    assert values == {1, 2, 3, 4, 5}
+    floats = scenario("morris", 4, parameters={"therapists.motivation_mean": [0.2, 0.9],
+                                               "therapists.annual_turnover": [0.1, 0.5]})
+    assert morris_levels(floats.design) == 4
+
+
+def test_optimised_lhs_is_more_even_than_a_plain_one():
+    twelve = {n: [0.1, 0.9] for n in ("therapists.motivation_mean", "therapists.readiness_mean",
+                                       "therapists.autonomy_preference_mean",
+                                       "therapists.self_leadership_mean",
+                                       "services.production_pressure",
+                                       "training.programme_flexibility")}
+    sc = scenario("lhs", 64, parameters=twelve)
+    optimised, plain = lhs_discrepancy(sc.design, sc.seed)
+    assert optimised < 0.8 * plain
+    # still a Latin hypercube: each of the 64 strata of every parameter holds one point
+    unit = (design_matrix(sc.design, sc.seed) - 0.1) / 0.8
+    for column in unit.T:
+        assert sorted(np.floor(column * 64).astype(int)) == list(range(64))
 
 
 @pytest.mark.parametrize("method", ["lhs", "sobol", "morris"])

@@ -31,7 +31,11 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from impl_sim.analysis.summary import mean_interval, paired_difference, series_bands
+from impl_sim.analysis.summary import (
+    outcome_interval,
+    paired_difference,
+    series_bands,
+)
 from impl_sim.defaults import KEY_OUTCOMES
 from impl_sim.experiment.store import Results, atomic_write_bytes
 from impl_sim.model.outcomes import OUTCOMES, SERIES, SERIES_INFO
@@ -305,14 +309,24 @@ def _binned_means(x: np.ndarray, y: np.ndarray, bins: int = 8) -> tuple[np.ndarr
 # --- tables ---------------------------------------------------------------------------------------
 
 
+def outcome_definition(name: str) -> str:
+    """What an outcome measures, with its denominator when the metadata names one."""
+    outcome = OUTCOMES[name]
+    denominator = getattr(outcome, "denominator", "")
+    return outcome.description + (f" (denominator: {denominator})" if denominator else "")
+
+
 def outcome_table(results: Results, names: list[str]) -> pd.DataFrame:
-    """Per arm and outcome: mean with 95 % interval, median and 10–90 % range."""
+    """Per arm and outcome: mean with 95 % interval, median and 10–90 % range, and what the
+    outcome measures (a share's denominator decides how to read it: sustainment is among
+    trained therapists *still in post*, so it can rise when turnover removes non-users)."""
     rows = []
     for name in names:
-        row: dict[str, Any] = {"outcome": name, "unit": OUTCOMES[name].unit}
+        row: dict[str, Any] = {"outcome": name, "unit": OUTCOMES[name].unit,
+                               "definition": outcome_definition(name)}
         for arm in results.arms:
             values = results.summary.loc[results.summary["arm"] == arm, name].dropna()
-            m = mean_interval(values)
+            m = outcome_interval(name, values)
             q = values.quantile([0.1, 0.5, 0.9]) if len(values) else pd.Series([math.nan] * 3)
             row[f"{arm}: mean [95 % CI]"] = f"{_num(m['mean'])} [{_num(m['lo'])}, {_num(m['hi'])}]"
             row[f"{arm}: median (10–90 %)"] = (f"{_num(q.iloc[1])} ({_num(q.iloc[0])}–"
@@ -406,8 +420,47 @@ def build_report(results: Results, outcome: str | None = None) -> list[Section]:
             [f"Design: {m['design']['method']} with {m.get('n_points')} points."],
             tables=[("Design parameters", design_table(results))],
             figures=[scatter_figure(results, outcome)]))
+        found = discovery_section(results, outcome)
+        if found is not None:
+            sections.append(found)
     sections.append(Section("Provenance", tables=[("Provenance", provenance_table(results))]))
     return sections
+
+
+def discovery_section(results: Results, outcome: str) -> Section | None:
+    """PRIM on the worst quarter of runs of ``outcome``: the box in words with the quasi-p and
+    stability of each restriction, the table and the trade-off plot (None when the outcome does
+    not vary)."""
+    import tempfile
+
+    from impl_sim.analysis.discovery import QUASI_P_NOTE, discover, plot_tradeoff
+
+    values = results.summary[outcome].dropna()
+    if values.nunique() < 2:
+        return None
+    higher_is_better = OUTCOMES[outcome].higher_is_better
+    cut = float(values.quantile(0.25 if higher_is_better else 0.75))
+    found = discover(results, outcome, below=cut if higher_is_better else None,
+                     above=None if higher_is_better else cut)
+    worst = "lowest" if higher_is_better else "highest"
+    paragraphs = [f"Runs of interest: the {worst} quarter of runs ({found.condition}; "
+                  f"{found.n_of_interest} of {found.n_runs} runs). Other conditions: "
+                  f"impl-sim discover RESULTS_DIR --outcome {outcome} --below VALUE.",
+                  found.text(), QUASI_P_NOTE]
+    tables = []
+    figures = []
+    if found.boxes and found.boxes[0].restricted:
+        table = found.table()[["box", "restriction", "quasi_p", "reproducibility", "density",
+                               "coverage"]]
+        tables.append(("Restrictions of the box", table.round(4)))
+        with tempfile.TemporaryDirectory() as folder:
+            path = plot_tradeoff(found.boxes[0], found.condition, Path(folder) / "prim.png")
+            figures.append(ReportFigure("discovery", f"PRIM peeling trajectory: {found.condition}",
+                                        "Coverage against density for every box on the peeling "
+                                        "trajectory; the star is the box described above.",
+                                        path.read_bytes()))
+    return Section(f"Scenario discovery (PRIM): where {found.condition}", paragraphs,
+                   tables=tables, figures=figures)
 
 
 def cost_section(results: Results) -> Section:

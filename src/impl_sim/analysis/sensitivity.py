@@ -18,7 +18,7 @@ no effect gives identical runs and an index of (almost exactly) zero.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import pandas as pd
 from impl_sim.defaults import DEFAULT_SEED
 from impl_sim.model.outcomes import OUTCOMES
 from impl_sim.params import param_spec
-from impl_sim.scenario.design import design_matrix, salib_problem
+from impl_sim.scenario.design import design_matrix, integer_parameters, salib_problem
 from impl_sim.scenario.loader import Scenario, ScenarioError
 
 SENSITIVITY_OUTCOMES = ("sustainment_24m", "adoption", "penetration", "cost_per_completed_case")
@@ -60,8 +60,10 @@ def sensitivity_scenario(scenario: Scenario, method: str | None = None,
 
 def morris_levels(scenario: Scenario) -> int:
     """Levels of the Morris grid, as :func:`impl_sim.scenario.design.design_matrix` uses them."""
+    from impl_sim.scenario.design import morris_levels as levels_of
+
     assert scenario.design is not None
-    return max(scenario.design.levels, 4)
+    return levels_of(scenario.design)
 
 
 def point_means(summary: pd.DataFrame, outcome: str, n_points: int) -> tuple[np.ndarray, int]:
@@ -90,8 +92,15 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray) -> pd.DataFrame:
 
 
 def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray,
-                   levels: int) -> pd.DataFrame:
-    """mu, mu_star (with 95 % interval) and sigma, one row per parameter."""
+                   levels: int, integers: list[str] | None = None) -> pd.DataFrame:
+    """mu, mu_star (with 95 % interval) and sigma, one row per parameter.
+
+    SALib divides every elementary effect by the grid step Δ. An integer parameter is rounded
+    to whole numbers, so its step actually taken differs from Δ (on 1…5 with 6 levels, Δ is
+    2.4 but the runs move by 2 or 3): for the ``integers`` the effects are recomputed with the
+    step taken, in the same unit (share of the range), and their interval bootstrapped the way
+    SALib does.
+    """
     from SALib.analyze import morris
 
     if np.all(np.isnan(y)) or float(np.nanvar(y)) == 0.0:
@@ -100,9 +109,64 @@ def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray,
     else:
         indices = morris.analyze(problem, x, y, num_levels=levels, conf_level=CONFIDENCE,
                                  print_to_console=False, seed=ANALYSIS_SEED)
-    return pd.DataFrame({"parameter": problem["names"],
-                         **{k: np.asarray(indices[k], dtype=float)
-                            for k in ("mu", "mu_star", "mu_star_conf", "sigma")}})
+    frame = pd.DataFrame({"parameter": problem["names"],
+                          **{k: np.asarray(indices[k], dtype=float)
+                             for k in ("mu", "mu_star", "mu_star_conf", "sigma")}})
+    if integers and not (np.all(np.isnan(y)) or float(np.nanvar(y)) == 0.0):
+        for name in integers:
+            i = problem["names"].index(name)
+            frame.loc[i, ["mu", "mu_star", "mu_star_conf", "sigma"]] = \
+                _integer_effects(problem, x, y, i)
+    return frame
+
+
+def _integer_effects(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, i: int,
+                     resamples: int = 1000) -> list[float]:
+    """mu, mu_star, its 95 % bootstrap half-width and sigma of parameter ``i`` from the
+    rounded values actually run: each effect is Δy over the step taken as a share of the
+    range."""
+    low, high = problem["bounds"][i]
+    d = problem["num_vars"]
+    rounded = np.floor(x[:, i] + 0.5)
+    effects = []
+    for start in range(0, len(x), d + 1):
+        rows = slice(start, start + d + 1)
+        moved = np.flatnonzero(np.diff(x[rows, i]) != 0)
+        for k in moved:
+            step = (rounded[start + k + 1] - rounded[start + k]) / (high - low)
+            if step:
+                effects.append((y[start + k + 1] - y[start + k]) / step)
+    ee = np.asarray(effects, dtype=float)
+    if not len(ee):
+        return [math.nan] * 4
+    rng = np.random.default_rng(ANALYSIS_SEED)
+    boot = np.abs(ee[rng.integers(0, len(ee), (resamples, len(ee)))]).mean(axis=1)
+    from scipy import stats
+
+    half = float(stats.norm.ppf(0.5 + CONFIDENCE / 2) * boot.std(ddof=1))
+    return [float(ee.mean()), float(np.abs(ee).mean()), half,
+            float(ee.std(ddof=1)) if len(ee) > 1 else 0.0]
+
+
+def sobol_warnings(frame: pd.DataFrame, samples: int, label: str) -> list[str]:
+    """Warnings when Sobol' indices are too noisy to read at ``samples`` base samples: S1 above
+    ST beyond their intervals' overlap, or an interval wider than a sizeable index; with the N
+    that would bring the widest relative interval down to half its index (intervals shrink as
+    1/√N; N rounded up to a power of two, as Saltelli sampling wants)."""
+    messages = []
+    noisy = frame[(frame["S1"] > frame["ST"] + 0.05) | (
+        (frame["ST"] >= 0.05) & (frame["ST_conf"] > frame["ST"]))]
+    if noisy.empty:
+        return messages
+    sizeable = frame[frame["ST"] >= 0.05]
+    ratio = float((sizeable["ST_conf"] / sizeable["ST"]).max()) if len(sizeable) else 2.0
+    needed = samples * max(ratio / 0.5, 1.0) ** 2
+    needed = 2 ** math.ceil(math.log2(max(needed, samples * 2)))
+    names = ", ".join(noisy["parameter"].head(3))
+    messages.append(f"{label}: Sobol' indices too noisy at N = {samples} ({names}: S1 above ST "
+                    f"or the interval wider than the index); about N = {needed} base samples "
+                    "would be needed (--samples)")
+    return messages
 
 
 def rank_key(method: str) -> str:
@@ -130,7 +194,8 @@ def analyse(summary: pd.DataFrame, scenario: Scenario,
             if design.method == "sobol":
                 frame = sobol_indices(problem, y)
             else:
-                frame = morris_indices(problem, x, y, morris_levels(scenario))
+                frame = morris_indices(problem, x, y, morris_levels(scenario),
+                                       integer_parameters(design))
             key = rank_key(design.method)
             frame = frame.sort_values(key, ascending=False, kind="stable")
             frame.insert(0, "rank", range(1, len(frame) + 1))
@@ -220,6 +285,7 @@ class SensitivityReport:
     table: pd.DataFrame
     results_dir: Path | None
     files: list[Path]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def method(self) -> str:
@@ -258,7 +324,12 @@ def run_sensitivity(scenario: Scenario, *, out: str | Path | None = "results", w
     results = run_scenario(scenario, out=out, workers=workers, executor=executor,
                            progress=progress)
     table = analyse(results.summary, scenario, outcomes)
+    messages: list[str] = []
+    if scenario.design is not None and scenario.design.method == "sobol":
+        for (outcome, arm), rows in table.groupby(["outcome", "arm"], sort=False):
+            label = outcome + (f" (arm {arm})" if len(scenario.arms) > 1 else "")
+            messages += sobol_warnings(rows, scenario.design.samples, label)
     files: list[Path] = []
     if results.directory is not None:
         files = write_outputs(table, scenario, Path(results.directory) / "sensitivity")
-    return SensitivityReport(scenario, table, results.directory, files)
+    return SensitivityReport(scenario, table, results.directory, files, messages)

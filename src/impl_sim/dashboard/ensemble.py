@@ -338,7 +338,7 @@ def scenario_folders() -> list[Path]:
     import impl_sim
 
     package = Path(impl_sim.__file__).resolve().parent
-    candidates = [Path.cwd() / "scenarios", package.parents[1] / "scenarios"]
+    candidates = [Path.cwd() / "scenarios", package / "scenarios", package.parents[1] / "scenarios"]
     seen: list[Path] = []
     for folder in candidates:
         if folder.is_dir() and folder.resolve() not in seen:

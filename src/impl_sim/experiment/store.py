@@ -69,6 +69,8 @@ from impl_sim.textsafe import excerpt
 
 KEY_COLUMNS = ["task", "point", "arm", "replication"]
 _PART_RE = re.compile(r"^part-(\d{6,})\.parquet$")
+_UMASK = os.umask(0o022)  # read once, at import (single-threaded), and put back
+os.umask(_UMASK)
 
 
 class StoreWriteError(OSError):
@@ -131,6 +133,7 @@ def _atomic_write(path: Path, write: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide results from the group
         os.close(fd)
         write(tmp)
         with open(tmp, "rb+") as fh:
@@ -718,6 +721,14 @@ class Results:
         id_vars = [c for c in self.summary.columns if c not in OUTCOMES]
         return self.summary.melt(id_vars=id_vars, value_vars=self.outcomes,
                                  var_name="outcome", value_name="value")
+
+    def to_xarray(self) -> Any:
+        """The runs as an ``xarray.Dataset``: outcomes over ``run``, monthly series over
+        ``(run, month)``, with arm, design point, replication, seed and the design parameters
+        as coordinates of ``run`` (see :mod:`impl_sim.experiment.export`; needs xarray)."""
+        from impl_sim.experiment.export import to_xarray
+
+        return to_xarray(self)
 
     def tidy_series(self) -> pd.DataFrame:
         """Long form of the monthly series: one row per run, month and series."""

@@ -9,16 +9,22 @@ Methods:
 * ``grid`` — full factorial; a ``[low, high]`` range of a numeric parameter gets ``levels``
   (default 3) evenly spaced values; any other list (three or more values, or the values of a
   choice or true/false parameter) is taken as the levels themselves.
-* ``lhs`` — Latin hypercube with ``samples`` points (``scipy.stats.qmc``).
+* ``lhs`` — Latin hypercube with ``samples`` points (``scipy.stats.qmc``), optimised for
+  space filling (``optimization="random-cd"``: coordinate swaps that lower the centred L2
+  discrepancy; :func:`lhs_discrepancy` gives it next to that of a plain LHS).
 * ``sobol`` — Saltelli/Sobol' sampling for first- and total-order indices (SALib,
   ``calc_second_order=False``): ``samples × (D + 2)`` points in SALib's row order, so the
   outcomes can go straight back into ``SALib.analyze.sobol``.
 * ``morris`` — elementary-effects trajectories (SALib): ``samples × (D + 1)`` points, ``levels``
-  grid levels (default 4).
+  grid levels (default 4; raised to the smallest even number that reaches every whole number of
+  each integer parameter, see :func:`morris_levels`).
 
 Integer parameters are sampled on ``[low − ½, high + ½]`` and rounded, so every whole number in
 the range is equally likely (plain rounding of ``[low, high]`` would give the two end values half
-the weight of the others). :func:`salib_problem` holds those widened bounds and
+the weight of the others) — except under Morris, whose grid levels lie on ``[low, high]`` itself
+with at least as many levels as whole numbers, so every one is reached (the elementary effects
+of an integer parameter are then divided by the step actually taken after rounding, see
+:mod:`impl_sim.analysis.sensitivity`). :func:`salib_problem` holds those bounds and
 :func:`design_matrix` is the raw matrix for sensitivity analysis.
 
 Each design parameter has a *kind* (EMA Workbench's split): ``lever`` (what a leader or funder
@@ -51,17 +57,53 @@ class DesignPoint:
     values: dict[str, Any]
 
 
-def _bounds(name: str, low: float, high: float) -> list[float]:
-    if param_spec(name).type == "int":
+def _bounds(name: str, low: float, high: float, method: str = "lhs") -> list[float]:
+    if param_spec(name).type == "int" and method != "morris":
         return [float(low) - 0.5, float(high) + 0.5]
     return [float(low), float(high)]
 
 
 def salib_problem(design: DesignSpec) -> dict[str, Any]:
-    """The SALib ``problem`` dict of a sampled design (integer ranges widened by ½)."""
+    """The SALib ``problem`` dict of a sampled design (integer ranges widened by ½, except
+    under Morris)."""
     names = list(design.parameters)
     return {"num_vars": len(names), "names": names,
-            "bounds": [_bounds(n, *design.parameters[n]) for n in names]}
+            "bounds": [_bounds(n, *design.parameters[n], design.method) for n in names]}
+
+
+def integer_parameters(design: DesignSpec) -> list[str]:
+    """The design's integer parameters, in design order."""
+    return [n for n in design.parameters if param_spec(n).type == "int"]
+
+
+def morris_levels(design: DesignSpec) -> int:
+    """Levels of the Morris grid: ``design.levels`` (default 4), raised to the smallest even
+    number at least the count of whole numbers in every integer parameter's range, so that every
+    one of them is sampled (4 levels on 1…5 would give 1, 2, 4, 5 and never 3)."""
+    levels = design.levels or DEFAULT_MORRIS_LEVELS
+    for name in integer_parameters(design):
+        low, high = design.parameters[name]
+        count = int(high) - int(low) + 1
+        levels = max(levels, count + count % 2)
+    return levels
+
+
+def lhs_discrepancy(design: DesignSpec, scenario_seed: int = DEFAULT_DESIGN_SEED
+                    ) -> tuple[float, float]:
+    """Centred L2 discrepancy (lower: more even) of the optimised LHS this design uses, and of a
+    plain LHS of the same size and seed, both on the unit hypercube."""
+    from scipy.stats import qmc
+
+    d, seed = len(design.parameters), design_seed(design, scenario_seed)
+    optimised = _lhs_unit(d, design.samples, seed)
+    plain = qmc.LatinHypercube(d=d, seed=seed).random(design.samples)
+    return float(qmc.discrepancy(optimised)), float(qmc.discrepancy(plain))
+
+
+def _lhs_unit(d: int, samples: int, seed: int) -> np.ndarray:
+    from scipy.stats import qmc
+
+    return qmc.LatinHypercube(d=d, seed=seed, optimization="random-cd").random(samples)
 
 
 def design_seed(design: DesignSpec, scenario_seed: int) -> int:
@@ -76,7 +118,7 @@ def design_matrix(design: DesignSpec, scenario_seed: int = DEFAULT_DESIGN_SEED) 
     if design.method == "lhs":
         from scipy.stats import qmc
 
-        unit = qmc.LatinHypercube(d=problem["num_vars"], seed=seed).random(design.samples)
+        unit = _lhs_unit(problem["num_vars"], design.samples, seed)
         bounds = np.asarray(problem["bounds"])
         return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
     if design.method == "sobol":
@@ -87,7 +129,7 @@ def design_matrix(design: DesignSpec, scenario_seed: int = DEFAULT_DESIGN_SEED) 
         from SALib.sample import morris
 
         return morris.sample(problem, design.samples, seed=seed,
-                             num_levels=design.levels or DEFAULT_MORRIS_LEVELS)
+                             num_levels=morris_levels(design))
     raise ValueError(f"design_matrix does not apply to method {design.method!r}")
 
 
@@ -116,7 +158,7 @@ def _typed(name: str, value: Any, bounds: list[Any]) -> Any:
     spec = param_spec(name)
     if spec.type == "int":
         whole = math.floor(float(value) + 0.5)
-        if len(bounds) == 2:  # a sampled range, widened by ½ at each end
+        if len(bounds) == 2:  # a sampled range (widened by ½ at each end but under Morris)
             whole = min(max(whole, bounds[0]), bounds[1])
         return int(whole)
     if spec.type == "float":

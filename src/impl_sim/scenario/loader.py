@@ -329,15 +329,43 @@ def parse_yaml_text(text: str, source: str) -> Any:
             problem = "tags such as !!python/... are not allowed (files never execute code)"
         raise ScenarioError(source, where, problem) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        prefix = "" if isinstance(exc, _LimitError) else "invalid YAML: "
-        raise ScenarioError(source, where, f"{prefix}{problem}") from None
+        if isinstance(exc, _LimitError):
+            mark = exc.problem_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+            raise ScenarioError(source, where, exc.problem) from None
+        where, problem = _yaml_error_position(exc, text)
+        raise ScenarioError(source, where, f"invalid YAML: {problem}") from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise ScenarioError(source, "YAML", f"nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
+
+
+def _yaml_error_position(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
+    """Where a YAML error's *cause* is, as far as the parser lets us tell, and what it is.
+
+    The parser notices a missing ``:`` only on the next line (``could not find expected ':'``
+    names the line after the key); its context mark, or the previous line without a colon,
+    points at the cause."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "not valid YAML"
+    if mark is None:
+        return "YAML", problem
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    lines = text.splitlines()
+    if context_mark is not None and context_mark.line < mark.line:
+        start = f"line {context_mark.line + 1}"
+        if problem == "could not find expected ':'":
+            line = lines[context_mark.line].strip() if context_mark.line < len(lines) else ""
+            return start, f"no ':' after the key in {line!r} (noticed on line {mark.line + 1})"
+        return start, f"{context} started on this line: {problem} at {where}"
+    if problem == "mapping values are not allowed here":
+        previous = next((i for i in range(mark.line - 1, -1, -1) if lines[i].strip()), None)
+        if previous is not None and ":" not in lines[previous]:
+            return (f"line {previous + 1}", f"no ':' after the key in "
+                    f"{lines[previous].strip()!r} (noticed on line {mark.line + 1})")
+    return where, problem
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -1,0 +1,2 @@
+"""Analysis of results: summaries, sensitivity, scenario discovery, validation, calibration
+and reports."""

@@ -1,0 +1,1 @@
+"""Running scenarios: runs, executors, the results store and exports."""
