@@ -45,14 +45,53 @@ class BadInput(Exception):
     """Bad user input that is not a scenario file (paths, options)."""
 
 
+# (module, exception): bad input raised by that module. Only modules already imported can have
+# raised one, so the error path looks them up in sys.modules instead of importing them: a bad
+# file is refused without loading pandas, scipy or Mesa.
+_BAD_INPUT_ERRORS = (
+    ("impl_sim.scenario.loader", "ScenarioError"),
+    ("impl_sim.analysis.validation", "TargetsError"),
+    ("impl_sim.experiment.manifest", "ResultsError"),
+    ("impl_sim.experiment.lock", "FolderBusy"),
+    ("impl_sim.dashboard.lesson_book", "LessonError"),
+    ("impl_sim.analysis.survival", "SurvivalError"),
+)
+
+
+def _loaded_error(module: str, name: str) -> type[BaseException] | None:
+    loaded = sys.modules.get(module)
+    found = getattr(loaded, name, None) if loaded is not None else None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
 def _bad_input_types() -> tuple[type[BaseException], ...]:
     """Errors that mean the user gave a bad file, folder or option (exit 2, one line)."""
-    from impl_sim.analysis.survival import SurvivalError
-    from impl_sim.analysis.validation import TargetsError
-    from impl_sim.experiment.store import ResultsError
-    from impl_sim.scenario.loader import ScenarioError
+    loaded = (_loaded_error(m, n) for m, n in _BAD_INPUT_ERRORS)
+    return (ParamError, BadInput, *(t for t in loaded if t is not None))
 
-    return (ScenarioError, ParamError, BadInput, TargetsError, ResultsError, SurvivalError)
+
+def _fail(message: str, code: int) -> typer.Exit:
+    from impl_sim.textsafe import one_line
+
+    err_console.print(f"error: {one_line(message, 2000)}", markup=False)
+    return typer.Exit(code)
+
+
+def _environment_error(exc: Exception) -> typer.Exit | None:
+    """One line for errors of the machine rather than the code: a write that failed (disk
+    full, read-only), lost workers. ``None`` for anything else."""
+    import errno
+
+    write_error = _loaded_error("impl_sim.experiment.store", "StoreWriteError")
+    if write_error is not None and isinstance(exc, write_error):
+        return _fail(str(exc), EXIT_BAD_INPUT if exc.user_path_error else EXIT_ERROR)
+    lost = _loaded_error("impl_sim.experiment.executors", "ExecutorLost")
+    if lost is not None and isinstance(exc, lost):
+        return _fail(str(exc), EXIT_ERROR)
+    if isinstance(exc, OSError) and exc.filename and exc.errno in (errno.EROFS, errno.ENOSPC):
+        code = EXIT_BAD_INPUT if exc.errno == errno.EROFS else EXIT_ERROR
+        return _fail(f"{exc.filename}: {str(exc.strerror).lower()}", code)
+    return None
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,15 +109,15 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(130) from None
         except Exception as exc:
             if isinstance(exc, _bad_input_types()):
-                err_console.print(f"error: {exc}", markup=False)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
-            if isinstance(exc, USER_PATH_ERRORS) and exc.filename:
-                # a folder or file the user named cannot be read or written (--out, RESULTS_DIR)
-                err_console.print(f"error: {exc.filename}: {exc.strerror.lower()}",
-                                  markup=False)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
+                raise _fail(str(exc), EXIT_BAD_INPUT) from None
             if _state["debug"]:
                 traceback.print_exc()
+            environment = _environment_error(exc)
+            if environment is not None:
+                raise environment from None
+            if isinstance(exc, USER_PATH_ERRORS) and exc.filename:
+                # a folder or file the user named cannot be read or written (--out, RESULTS_DIR)
+                raise _fail(f"{exc.filename}: {exc.strerror.lower()}", EXIT_BAD_INPUT) from None
             err_console.print(f"error: {type(exc).__name__}: {exc}", markup=False)
             err_console.print("(rerun with --debug for the full traceback)")
             raise typer.Exit(EXIT_ERROR) from None
@@ -148,6 +187,49 @@ def _denominator(outcome: str) -> str:
     return getattr(OUTCOMES.get(outcome), "denominator", "") or ""
 
 
+# --- run size, folder lock and fresh starts (issue 15) ------------------------------------------
+
+FORCE_NEW_HELP = ("Move an existing results folder's contents aside (into superseded-<time>/) "
+                  "and start afresh; needed when its manifest is missing or disagrees.")
+WAIT_HELP = "If another sweep is writing the results folder, wait for it instead of exiting."
+YES_HELP = "Start even when the estimated run time is long (see `impl-sim check`)."
+# Measured CPU time per simulated month of one run at the default size (4 services × 10
+# therapists): about 1.2 ms on the 2-core CI machine; rounded up, as an estimate should be.
+SECONDS_PER_RUN_MONTH = 0.0015
+DEFAULT_THERAPISTS = 40
+LONG_RUN_SECONDS = 3600.0  # estimated CPU time beyond which run/sweep ask for --yes
+
+
+def estimated_cpu_seconds(sc: Any) -> float:
+    """Rough CPU seconds for every run of ``sc`` (scales with months and therapists)."""
+    sizes = []
+    for arm in sc.arms:
+        p = sc.params_for(arm)
+        sizes.append(p.services.count * p.services.therapists_per_service)
+    scale = max(1.0, max(sizes) / DEFAULT_THERAPISTS)
+    return sc.run_count() * sc.horizon_months * SECONDS_PER_RUN_MONTH * scale
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"~{max(seconds, 1):.0f} s"
+    if seconds < 5400:
+        return f"~{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"~{seconds / 3600:.1f} h"
+    return f"~{seconds / 86400:,.0f} days"
+
+
+def _confirm_size(path: Path, sc: Any, workers: int, yes: bool) -> None:
+    """Refuse (exit 2) a long run unless ``--yes``; the scenario loader's hard cap on runs
+    has already refused the impossible ones."""
+    cpu = estimated_cpu_seconds(sc)
+    if cpu > LONG_RUN_SECONDS and not yes:
+        raise BadInput(f"{path}: {sc.run_count():,} runs, estimated {_duration(cpu)} of CPU "
+                       f"({_duration(cpu / max(workers, 1))} on {workers} worker(s)); rerun "
+                       "with --yes to start it, or lower replications/samples")
+
+
 @app.command()
 @handle_errors
 def run(
@@ -161,6 +243,9 @@ def run(
     posterior: Annotated[Path | None, typer.Option(
         help="ABC output folder: draw each replication's free parameters from its posterior "
         "(impl-sim calibrate --method abc).")] = None,
+    force_new: Annotated[bool, typer.Option("--force-new", help=FORCE_NEW_HELP)] = False,
+    wait: Annotated[bool, typer.Option("--wait", help=WAIT_HELP)] = False,
+    yes: Annotated[bool, typer.Option("--yes", help=YES_HELP)] = False,
 ) -> None:
     """Run every arm × replication of a scenario; print outcomes with 95 % intervals."""
     from impl_sim.analysis.summary import arm_table, paired_difference
@@ -173,6 +258,7 @@ def run(
     if sc.design is not None:
         raise BadInput(f"{scenario}: design: this scenario has a design block; run it with "
                        "`impl-sim sweep`")
+    _confirm_size(scenario, sc, workers, yes)
     with _progress(not quiet and not as_json, f"{sc.name}") as progress:
         if posterior is not None:
             from impl_sim.analysis.abc import run_with_posterior
@@ -180,7 +266,8 @@ def run(
             results = run_with_posterior(sc, posterior, out=out, workers=workers,
                                          progress=progress)
         else:
-            results = run_scenario(sc, out=out, workers=workers, progress=progress)
+            results = run_scenario(sc, out=out, workers=workers, progress=progress,
+                                   force_new=force_new, wait=wait)
     outcomes = list(sc.outputs.get("outcomes") or KEY_OUTCOMES)
     table = arm_table(results.summary, list(results.outcomes))
     if as_json:
@@ -217,6 +304,10 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
     out_console.print(f"{scenario}: ok — scenario '{sc.name}' (hash {sc.hash()})")
     out_console.print(f"  horizon {sc.horizon_months} months, {sc.replications} replications, "
                       f"seed {sc.seed}, {n} runs")
+    out_console.print(f"  estimated run time: {_duration(estimated_cpu_seconds(sc))} of CPU "
+                      "(divide by --workers)" + (" — `run`/`sweep` will ask for --yes"
+                                                 if estimated_cpu_seconds(sc) > LONG_RUN_SECONDS
+                                                 else ""))
     for arm in sc.arms:
         changed = sc.params_for(arm).changed()
         shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "all defaults"
@@ -230,12 +321,8 @@ def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")])
 
 
 def _design_points(sc) -> int:
-    """Number of design points (1 without a design); avoids importing the model."""
-    if sc.design is None:
-        return 1
-    from impl_sim.scenario.design import design_points
-
-    return len(design_points(sc))
+    """Number of design points (1 without a design), counted without building them."""
+    return sc.design_point_count()
 
 
 @app.command()
@@ -285,6 +372,9 @@ def sweep(
     replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")
                             ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    force_new: Annotated[bool, typer.Option("--force-new", help=FORCE_NEW_HELP)] = False,
+    wait: Annotated[bool, typer.Option("--wait", help=WAIT_HELP)] = False,
+    yes: Annotated[bool, typer.Option("--yes", help=YES_HELP)] = False,
 ) -> None:
     """Run a scenario's design × arms × replications into a resumable results folder.
 
@@ -297,9 +387,11 @@ def sweep(
         raise BadInput(f"--executor: {executor!r} is not allowed; expected one of "
                        + ", ".join(EXECUTORS))
     sc = with_overrides(_load(scenario), samples=samples, replications=replications)
+    _confirm_size(scenario, sc, workers, yes)
     with _progress(not quiet, sc.name) as progress:
         results = run_scenario(sc, out=out, workers=workers, executor=executor,
-                               dask_address=dask_address, progress=progress)
+                               dask_address=dask_address, progress=progress,
+                               force_new=force_new, wait=wait)
     _print_sweep_summary(results)
 
 
@@ -336,6 +428,9 @@ def report(
         help="Outcome plotted against the design parameters.")] = "sustainment_24m",
 ) -> None:
     """Write a self-contained report: figures, tables and provenance."""
+    from impl_sim.experiment.manifest import check_results_folder
+
+    check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
     from impl_sim.analysis.report import FORMATS, write_report
     from impl_sim.model.outcomes import OUTCOMES
 
@@ -489,6 +584,14 @@ def discover(
                                                    "RESULTS_DIR/discovery-OUTCOME.png.")] = None,
 ) -> None:
     """Scenario discovery (PRIM): under which parameter ranges does an outcome fail?"""
+    from impl_sim.experiment.manifest import check_results_folder
+
+    if below is None and above is None:
+        raise BadInput("give --below VALUE and/or --above VALUE to say which runs are of interest")
+    if below is not None and above is not None and above >= below:
+        raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
+                       "are of interest)")
+    check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
     from impl_sim.analysis.discovery import (
         condition_text,
         describe,
@@ -501,11 +604,6 @@ def discover(
     from impl_sim.model.outcomes import OUTCOMES
     from impl_sim.params import suggest
 
-    if below is None and above is None:
-        raise BadInput("give --below VALUE and/or --above VALUE to say which runs are of interest")
-    if below is not None and above is not None and above >= below:
-        raise BadInput(f"--above {above:g} must be below --below {below:g} (runs between them "
-                       "are of interest)")
     try:
         results = Results.load(results_dir)
     except FileNotFoundError as exc:
@@ -817,6 +915,18 @@ def _share(x: float) -> str:
 # --- dashboard (issue 5) ---------------------------------------------------------------------
 
 
+def _is_loopback(host: str) -> bool:
+    """True for addresses only this computer can reach (127.0.0.1, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def dashboard_command(host: str, port: int) -> list[str]:
     """The ``solara run`` command line that serves the dashboard (production mode: offline)."""
     return [sys.executable, "-m", "solara", "run", "impl_sim.dashboard.app", "--production",
@@ -829,6 +939,10 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to serve on (127.0.0.1: this computer "
                                       "only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+    token: Annotated[str | None, typer.Option(
+        envvar="IMPL_SIM_DASHBOARD_TOKEN", show_envvar=True,
+        help="Secret every request must carry (?token=… in the address); required when "
+        "--host is not this computer only.")] = None,
 ) -> None:
     """Serve the what-if dashboard for service leaders and teachers; open the printed address
     in a browser."""
@@ -840,13 +954,27 @@ def dashboard(
     if importlib.util.find_spec("solara") is None:
         raise BadInput("the dashboard needs the 'dashboard' extra: pip install "
                        "'impl-sim[dashboard]'")
+    if not _is_loopback(host):
+        err_console.print(f"warning: --host {host} serves the dashboard to every machine that "
+                          "can reach this one", markup=False)
+        if not token:
+            raise BadInput(f"--host {host}: a dashboard served beyond this computer needs a "
+                           "token; give --token SECRET (or set IMPL_SIM_DASHBOARD_TOKEN), or "
+                           "serve on --host 127.0.0.1")
     # Solara warns on every page load that a cookie cannot be samesite=none over plain http on
     # 127.0.0.1; it falls back to samesite=lax, which is right for a local app.
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
     warnings = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
-    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings}
-    err_console.print(f"impl-sim dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
-    server = subprocess.Popen(dashboard_command(host, port), env=env)
+    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings,
+           "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "2m")}
+    command = dashboard_command(host, port)
+    address = f"http://{host}:{port}/"
+    if token:  # every request must carry it (impl_sim.dashboard.server.TokenGate)
+        env["IMPL_SIM_DASHBOARD_TOKEN"] = token
+        command = [sys.executable, "-m", "impl_sim.dashboard.server", host, str(port)]
+        address += "?token=<your token>"
+    err_console.print(f"impl-sim dashboard: {address}  (Ctrl-C to stop)", markup=False)
+    server = subprocess.Popen(command, env=env)
     # stopping this command stops the server too (a plain `kill` would otherwise orphan it)
     previous = signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:

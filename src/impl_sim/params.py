@@ -39,14 +39,18 @@ def spec(
     kind: Kind = "uncertainty",
     label: str | None = None,
     key: bool = False,
+    plain: str | None = None,
 ) -> Any:
     """Declare one parameter: a pydantic ``Field`` carrying our metadata.
 
-    ``key=True`` marks the parameters a dashboard shows first (the most important levers).
+    ``key=True`` marks the parameters a dashboard shows first (the most important levers);
+    ``plain`` is the leader-facing wording of the label where the technical one does not serve.
     """
     extra = {"unit": unit, "source": source, "kind": kind, "key": key}
     if label:
         extra["label"] = label
+    if plain:
+        extra["plain"] = plain
     return Field(default, description=description, ge=ge, le=le, json_schema_extra=extra)
 
 
@@ -90,12 +94,14 @@ class ServiceParams(_Group):
     eligible_referrals_per_month: float = spec(
         1.5, ge=0.0, le=50.0, unit="families/month", key=True,
         label="Eligible referrals per month",
+        plain="Families needing CPP referred each month (per service)",
         description="Mean number of CPP-eligible families (child 0–5, trauma) referred to a "
         "service each month (Poisson)",
         source="seed 001 (target group); rate is an assumption",
     )
     production_pressure: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Production pressure",
+        plain="How stretched the service is",
         description="Demand relative to capacity: 0 = slack, 1 = overloaded; eats the free hours "
         "therapists could give to CPP and raises turnover",
         source="seed 004 (organisational constraints); assumption",
@@ -166,6 +172,7 @@ class TherapistParams(_Group):
 
     motivation_mean: float = spec(
         0.6, ge=0.0, le=1.0, unit="0–1", key=True, label="Intrinsic motivation (mean)",
+        plain="How well CPP fits therapists' own values",
         description="Mean intrinsic motivation: fit between the therapist's own values and "
         "clients' needs",
         source="seed 000 theme 1 (S3); value assumed",
@@ -177,6 +184,7 @@ class TherapistParams(_Group):
     )
     readiness_mean: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Psychological readiness (mean)",
+        plain="How ready therapists feel for trauma work with parent and child",
         description="Mean psychological readiness to work with trauma and the parent–child "
         "relationship",
         source="seed 000 theme 2 (S4); value assumed",
@@ -198,6 +206,7 @@ class TherapistParams(_Group):
     )
     self_leadership_mean: float = spec(
         0.35, ge=0.0, le=1.0, unit="0–1", key=True, label="Self-leadership (mean)",
+        plain="How well therapists organise CPP on their own",
         description="Mean ability to organise one's own implementation (find cases, carve out "
         "time) when leaders are passive",
         source="seed 000 theme 4 (S2); value assumed",
@@ -209,6 +218,7 @@ class TherapistParams(_Group):
     )
     annual_turnover: float = spec(
         0.30, ge=0.0, le=0.9, unit="share/year", key=True, label="Staff turnover per year",
+        plain="Therapists leaving each year",
         description="Share of therapists leaving per year at average pressure and climate; "
         "leavers are replaced by untrained hires",
         source="F12 (25–50 %/year, typically 30–35 %)",
@@ -244,6 +254,7 @@ class LeaderParams(_Group):
 
     style: LeadershipStyle = spec(
         LeadershipStyle.ils_scores, kind="lever", key=True, label="Leadership style",
+        plain="What leaders do about CPP",
         description="passive_support ('you may do it'), implementation_leadership (proactive, "
         "knowledgeable, perseverant), or ils_scores (use the four dimensions below)",
         source="seed 000 theme 4 (S1)",
@@ -329,6 +340,7 @@ class LeaderParams(_Group):
     )
     max_protected_hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever",
+        plain="Hours a leader who protects fully sets aside unprompted (how leaders behave)",
         description="Hours per week a leader who protects fully sets aside for each therapist "
         "who can deliver CPP — trainees as well as trained therapists (needs funding; costed "
         "at training.therapist_hour_cost)",
@@ -487,6 +499,7 @@ class TrainingParams(_Group):
     consultation_sessions_per_month: float = spec(
         2.0, ge=0.0, le=8.0, unit="sessions/month", kind="lever", key=True,
         label="Consultation during training",
+        plain="Case consultation during training",
         description="Case consultation sessions per month while training (ends with training "
         "unless a strategy extends it)",
         source="F2 (every 2 weeks)",
@@ -509,6 +522,7 @@ class TrainingParams(_Group):
     )
     programme_flexibility: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", kind="lever", key=True, label="Programme flexibility",
+        plain="How freely therapists may adapt the method",
         description="How much the programme lets therapists adapt: 0 = rigid manual, "
         "1 = unlimited autonomy",
         source="seed 000 theme 3 (S5); value assumed",
@@ -964,6 +978,7 @@ class ProtectedTimeParams(StrategyParamsBase):
     hours_per_week: float = spec(
         2.0, ge=0.0, le=10.0, unit="hours/week", kind="lever", key=True,
         label="Protected hours per week",
+        plain="Hours protected for CPP each week",
         description="Hours per week protected for CPP for every therapist who can deliver it "
         "(trainees and trained therapists, not those who discontinued); costed at "
         "training.therapist_hour_cost",
@@ -1262,6 +1277,7 @@ class ParamSpec:
     key: bool
     label: str
     choices: tuple[str, ...] | None = None
+    plain: str = ""  # leader-facing label ("" = the label serves)
 
     @property
     def is_numeric(self) -> bool:
@@ -1323,7 +1339,7 @@ def _walk(model: type[BaseModel], prefix: str, group: str) -> Iterator[ParamSpec
             source=str(extra.get("source", "assumption")), kind=str(extra.get("kind", "")),
             key=bool(extra.get("key", False)),
             label=str(extra.get("label") or fname.replace("_", " ").capitalize()),
-            choices=choices,
+            choices=choices, plain=str(extra.get("plain", "")),
         )
 
 
@@ -1405,6 +1421,8 @@ def param_spec(name: str) -> ParamSpec:
 
 def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
     """A '(did you mean …?)' hint for a misspelt name, or ''."""
+    if len(name) > 200:  # no parameter name is this long; keep the comparison cheap
+        return ""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -1428,10 +1446,13 @@ class ParamError(ValueError):
     def __init__(self, key: str, value: Any, allowed: str, hint: str = "", unknown: bool = False):
         self.key, self.value, self.allowed = key, value, allowed
         self.hint, self.unknown = hint, unknown
+        from impl_sim.textsafe import escape_controls, excerpt  # short, escaped echoes
+
+        shown = escape_controls(str(key))[:120]
         if unknown:
-            msg = f"unknown parameter '{key}'{hint}; expected {allowed}"
+            msg = f"unknown parameter '{shown}'{hint}; expected {allowed}"
         else:
-            msg = f"'{key}' = {value!r} is not allowed; expected {allowed}"
+            msg = f"'{shown}' = {excerpt(value)} is not allowed; expected {allowed}"
         super().__init__(msg)
 
     @classmethod

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import ipyvuetify as v
-import ipywidgets
 import pytest
 import solara
 
-from impl_sim.dashboard.controls import key_levers, label_with_unit
+from impl_sim.dashboard.controls import key_levers
 from impl_sim.dashboard.ensemble import Arm, WhatIf, export_yaml
 from impl_sim.dashboard.session import DashboardSession
 from impl_sim.dashboard.whatif import Message, ScenarioFiles, Workspace
 from impl_sim.dashboard.widgets import SideControls
+from impl_sim.dashboard.wording import CHOICE_WORDS, param_label
 from impl_sim.params import param_spec
 
 pytestmark = pytest.mark.usefixtures("kernel_context")
@@ -24,22 +24,22 @@ def _session(**kwargs) -> DashboardSession:
 
 
 def _slider(rc, spec) -> v.Slider:
-    """The one slider whose label is the schema label with unit (followed by its value)."""
+    """The one slider whose label is the parameter's plain label (followed by its value)."""
     found = [w for w in rc.find(v.Slider).widgets
-             if w.label.startswith(label_with_unit(spec) + ":")]
+             if w.label.startswith(param_label(spec) + ":")]
     assert len(found) == 1, (spec.name, [w.label for w in rc.find(v.Slider).widgets])
     return found[0]
 
 
-def test_every_key_lever_has_a_control_with_the_schema_label_and_range():
+def test_every_key_lever_has_a_control_with_the_plain_label_and_range():
     session = _session()
     _box, rc = solara.render(SideControls(session, "b"), handle_error=False)
     for spec in key_levers():
         if spec.choices:
-            select = rc.find(v.Select, label=label_with_unit(spec))
+            select = rc.find(v.Select, label=param_label(spec))
             select.assert_single()
-            assert select.widget.items == list(spec.choices)
-            assert select.widget.v_model == spec.default
+            assert select.widget.items == [CHOICE_WORDS[c] for c in spec.choices]
+            assert select.widget.v_model == CHOICE_WORDS[spec.default]
         else:
             slider = _slider(rc, spec)
             assert (slider.min, slider.max) == (spec.min, spec.max)
@@ -59,8 +59,8 @@ def test_moving_a_slider_changes_that_sides_parameters_only():
 def test_choosing_a_leadership_style_and_switching_on_a_strategy_reach_the_parameters():
     session = _session()
     _box, rc = solara.render(SideControls(session, "a"), handle_error=False)
-    rc.find(v.Select, label=label_with_unit(param_spec("leaders.style"))).widget.v_model = (
-        "passive_support")
+    rc.find(v.Select, label=param_label(param_spec("leaders.style"))).widget.v_model = (
+        CHOICE_WORDS["passive_support"])
     rc.find(v.Switch, label="Protected time").widget.v_model = True
     params = session.whatif.value.a.params(48)
     assert params.leaders.style.value == "passive_support"
@@ -77,10 +77,12 @@ def test_run_shows_sentences_figures_and_the_outcome_table():
     run.click()
     assert session.ensemble.value is not None and session.progress.value is None
     html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
-    assert "With B, about" in html
+    assert "of the trained therapists still in post with B" in html
     assert 'data-outcome="sustainment_24m"' in html
-    images = rc.find(ipywidgets.Image).widgets
-    assert len(images) == 2 and all(len(image.value) > 1000 for image in images)
+    images = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+              if "data:image/png;base64," in (w.unsafe_innerHTML or "")]
+    assert len(images) == 2
+    assert all('alt="' in i and 'alt=""' not in i and len(i) > 10_000 for i in images)
 
 
 def test_export_then_load_round_trips_into_the_same_parameters():
@@ -115,7 +117,7 @@ def test_the_file_controls_offer_download_and_the_shipped_scenarios(scenarios_di
     for name in shipped.items:  # sweeps are for `impl-sim sweep`, not offered here
         assert "design:" not in (scenarios_dir / name).read_text()
     shipped.v_model = "leadership_vs_support.yaml"
-    assert session.whatif.value.b.name == "implementation_leadership"
+    assert session.whatif.value.label("b") == "implementation_leadership"
     assert session.message.value is None
 
 

@@ -108,9 +108,12 @@ def test_scenarios_a_what_if_cannot_show_are_refused_with_a_reason(text, problem
         import_yaml(text, "upload.yaml")
 
 
-def test_sides_with_the_same_name_cannot_be_exported():
-    with pytest.raises(ScenarioError, match="different names"):
-        export_yaml(WhatIf(a=Arm("same"), b=Arm("same")))
+def test_sides_with_the_same_name_still_get_different_arms_in_the_file():
+    text = export_yaml(WhatIf(a=Arm("same"), b=Arm("same", {"leaders.style":
+                                                             "passive_support"})))
+    back = import_yaml(text, "same.yaml")
+    assert back.a.name != back.b.name
+    assert back.b.params(60).leaders.style.value == "passive_support"
 
 
 def test_a_cancelled_ensemble_stops_before_running():
@@ -124,12 +127,15 @@ def test_sentences_count_the_therapists_of_each_side_and_flag_a_clear_difference
     whatif = replace(small_whatif(**{"leaders.style": "implementation_leadership",
                                      "services.count": 2}), replications=6)
     text = sentences(run_ensemble(whatif))
-    assert text[0].startswith("With B, about ")
-    assert " of 20 therapists " in text[0]  # B has 2 services × 10 posts
-    assert "B − A =" in text[0]
+    assert " of 20 therapist posts with B " in text[0]  # B has 2 services × 10 posts
+    assert "B − A: " in text[0] and "95 % interval" in text[0]
+    clear = replace(small_whatif(**{"leaders.style": "implementation_leadership"}),
+                    replications=10)
+    # sustainment: implementation leadership vs passive support (S1: a large gap)
+    assert "clearly better with B" in sentences(run_ensemble(clear))[1]
 
 
 def test_an_outcome_past_the_horizon_is_reported_as_not_measurable():
     # training ends at month 18, so 24 months later is past a 36-month run
     whatif = replace(small_whatif(), horizon_months=36, replications=2)
-    assert "not measurable" in sentences(run_ensemble(whatif))[0]
+    assert "cannot be measured" in sentences(run_ensemble(whatif))[0]

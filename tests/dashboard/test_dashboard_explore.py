@@ -7,7 +7,6 @@ from typer.testing import CliRunner
 
 from impl_sim import Params, run_one
 from impl_sim.cli import app, dashboard_command
-from impl_sim.dashboard.figures import network_figure
 from impl_sim.dashboard.live_run import LiveRun
 
 SMALL = Params.from_overrides({"services.count": 2, "simulation.horizon_months": 24,
@@ -40,18 +39,31 @@ def test_history_follows_the_person_not_the_post():
     assert live.therapist(slot)["person_id"] == history.person_id
 
 
-def test_the_network_figure_draws_every_post_and_a_star_per_leader():
+def test_counts_chart_and_dots_use_one_definition_of_delivering():
+    # the issue: "at month 5 the counts say delivering 0 while the chart says about 11"
+    live = LiveRun(Params(), seed=7)
+    for month in range(1, 13):
+        live.step()
+        counts, series = live.counts_by_category(), live.count_series()
+        assert sum(counts.values()) == live.model.therapists.n
+        assert {c: v[-1] for c, v in series.items()} == counts
+        # "delivering" is the model's own outcome definition: an active CPP case this month
+        assert counts["delivering"] == live.series()["delivering"][month - 1]
+        assert counts["delivering"] == int((live.model.therapists.cpp_caseload > 0).sum())
+        assert len(series["delivering"]) == month
+    assert max(live.count_series()["delivering"]) > 0, "someone delivers in the first year"
+
+
+def test_the_explore_layout_is_computed_once_with_every_post_and_edge():
+    from impl_sim.dashboard.explore import _layout
+
     live = LiveRun(SMALL, seed=1)
+    layout = _layout(live)
     live.step()
-    fig = network_figure(live.model.network, live.positions, live.states(),
-                         live.model.therapists.service, live.leader_labels(), live.month,
-                         selected=0)
-    ax = fig.axes[0]
-    assert "month 1" in ax.get_title()
-    # posts (one collection), the selected ring, and one star per service
-    stars = [c for c in ax.collections if len(c.get_offsets()) == 1]
-    assert len(stars) >= SMALL.services.count
-    assert any(len(c.get_offsets()) == live.model.therapists.n for c in ax.collections)
+    assert _layout(live) == layout  # positions do not move as the run advances
+    assert len(layout["nodes"]) == live.model.therapists.n
+    assert len(layout["edges"]) == live.model.network.number_of_edges()
+    assert len(layout["leaders"]) == live.model.services.n
 
 
 def test_the_dashboard_serves_solara_in_production_mode_on_localhost(monkeypatch):

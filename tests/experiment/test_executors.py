@@ -54,3 +54,48 @@ def test_executor_choice_follows_workers_and_address():
     assert make_executor(None, workers=1).name == "serial"
     assert make_executor(None, workers=3).name == "processes"
     assert make_executor(None, workers=1, dask_address="tcp://127.0.0.1:1").name == "dask"
+
+
+def _slow_identity(x: int) -> int:
+    import time
+
+    time.sleep(0.2)
+    return x
+
+
+def test_a_dask_scheduler_without_workers_warns_and_gives_up_after_a_bounded_wait(monkeypatch):
+    from dask.distributed import LocalCluster
+
+    from impl_sim.experiment.executors import DaskExecutor, ExecutorLost
+
+    monkeypatch.setenv("IMPL_SIM_DASK_WORKER_WAIT", "1")
+    cluster = LocalCluster(n_workers=0, processes=False, dashboard_address=None)
+    try:
+        with pytest.warns(UserWarning, match="has no workers yet; waiting up to 1 s"), \
+                pytest.raises(ExecutorLost, match=r"no dask worker joined .* within 1 s"), \
+                DaskExecutor(1, cluster.scheduler_address):
+            pass
+    finally:
+        cluster.close()
+
+
+def test_a_lost_dask_scheduler_is_one_line_saying_how_to_resume():
+    from dask.distributed import LocalCluster
+
+    from impl_sim.experiment.executors import DaskExecutor, ExecutorLost
+
+    cluster = LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
+                           dashboard_address=None)
+    got = []
+    try:
+        with pytest.raises(ExecutorLost) as lost, \
+                DaskExecutor(1, cluster.scheduler_address) as ex:
+            for result in ex.map_unordered(_slow_identity, range(40)):
+                got.append(result)
+                if len(got) == 2:
+                    cluster.close()
+    finally:
+        cluster.close()
+    message = str(lost.value)
+    assert "lost the dask scheduler" in message and "rerun the same command to resume" in message
+    assert "\n" not in message and len(got) >= 2

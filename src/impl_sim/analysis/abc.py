@@ -580,14 +580,13 @@ def posterior_tasks(scenario: Scenario, posterior: Posterior) -> list:
 
     tasks = []
     keep = bool(scenario.outputs.get("series", True))
-    keep_events = bool(scenario.outputs.get("events", False))
+    events = bool(scenario.outputs.get("events", False))
     for arm in scenario.arms:
         for r in range(scenario.replications):
             overrides = {**scenario.base, **scenario.strategies, **posterior.draw(scenario.seed, r),
                          **scenario.arms[arm],
                          "simulation.horizon_months": scenario.horizon_months}
-            tasks.append(Task(len(tasks), 0, arm, r, overrides, scenario.seed, keep,
-                              keep_events))
+            tasks.append(Task(len(tasks), 0, arm, r, overrides, scenario.seed, keep, events))
     return tasks
 
 
@@ -619,4 +618,5 @@ def run_with_posterior(scenario: Scenario, posterior_dir: str | Path, *,
                   on_start=lambda e: store.begin_session(e.describe()))
     finally:
         store.finish()
+        store.close()  # the folder's lock
     return store.load()

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 from impl_sim.analysis.summary import mean_interval, paired_difference, series_bands
 from impl_sim.defaults import KEY_OUTCOMES
-from impl_sim.experiment.store import Results
+from impl_sim.experiment.store import Results, atomic_write_bytes
 from impl_sim.model.outcomes import OUTCOMES, SERIES, SERIES_INFO
 from impl_sim.params import Params, param_spec
 
@@ -512,11 +512,11 @@ def write_report(results_dir: str | Path, fmt: str = "html", out: str | Path | N
     path.parent.mkdir(parents=True, exist_ok=True)
     sections = build_report(results, outcome)
     if fmt == "html":
-        path.write_text(render_html(results, sections), encoding="utf-8")
+        text = render_html(results, sections)
     else:
         figures = path.parent / f"{path.stem}_figures"
-        path.write_text(render_markdown(results, sections, figures, path.parent),
-                        encoding="utf-8")
+        text = render_markdown(results, sections, figures, path.parent)
+    atomic_write_bytes(path, text.encode("utf-8"))  # whole or absent, even on a full disk
     return path
 
 

@@ -58,7 +58,6 @@ from typing import Any
 
 import numpy as np
 
-from impl_sim.analysis.summary import mean_interval
 from impl_sim.defaults import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from impl_sim.model.outcomes import OUTCOMES, SERIES
 from impl_sim.params import Params, suggest
@@ -70,6 +69,7 @@ from impl_sim.scenario.loader import (
     parse_scenario,
     read_yaml,
 )
+from impl_sim.textsafe import excerpt
 
 FILE_KEYS = ("name", "description", "defaults", "targets")
 DEFAULT_KEYS = ("replications", "seed", "horizon_months", "base", "strategies", "role")
@@ -397,8 +397,10 @@ def _setting(check: _Checker, item: Mapping, defaults: Mapping, base_dir: Path,
                 check.fail("scenario", f"file {str(full)!r} not found (paths are relative to the "
                            "targets file)")
             scenario = load_scenario(full)
-            base = {**(defaults.get("base") or {}), **scenario.base, **(item.get("base") or {})}
-            strategies = {**nest_strategies(scenario.strategies), **(item.get("strategies") or {})}
+            base = {**_mapping(check, "defaults.base", defaults.get("base")), **scenario.base,
+                    **_mapping(check, "base", item.get("base"))}
+            strategies = {**nest_strategies(scenario.strategies),
+                          **_mapping(check, "strategies", item.get("strategies"))}
             changes: dict[str, Any] = {"base": base, "strategies": strategies or None, **common}
             if item.get("arms") is not None:
                 changes["arms"] = item["arms"]
@@ -427,7 +429,8 @@ def _mapping(check: _Checker, key: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        check.fail(key, f"{value!r} is not allowed; expected a mapping of parameter: value")
+        check.fail(key, f"{excerpt(value)} is not allowed; expected a mapping of parameter: "
+                   "value")
     return dict(value)
 
 
@@ -701,6 +704,8 @@ def _inverted_u(low: np.ndarray, middle: np.ndarray, high: np.ndarray) -> float:
 def judge(target: Target, sim: Simulated, setting: str, seed: int = DEFAULT_SEED,
           ) -> TargetResult:
     """The simulated statistic of one target with its interval, and whether it passes."""
+    from impl_sim.analysis.summary import mean_interval  # pandas/scipy: not on the error path
+
     columns = [sim.series(setting, arm, q)
                for arm, q in zip(target.arms, target.quantities, strict=True)]
     if target.compare == "value":

@@ -11,7 +11,6 @@ referred and the same draws decide who leaves, so B − A is a paired difference
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -21,9 +20,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from impl_sim.analysis.summary import arm_table, paired_difference
+from impl_sim.analysis.summary import arm_table, mean_interval, paired_difference
+from impl_sim.dashboard.naming import arm_id, generated_name
 from impl_sim.defaults import DEFAULT_REPLICATIONS, DEFAULT_SEED
+from impl_sim.experiment.executors import Executor
 from impl_sim.experiment.runner import (
     MemoryCache,
     RunResult,
@@ -35,28 +37,45 @@ from impl_sim.model.outcomes import OUTCOMES
 from impl_sim.params import Params, param_spec
 from impl_sim.scenario.loader import Scenario, ScenarioError, parse_scenario, parse_yaml_text
 
-BAND = (0.1, 0.9)  # the band shown around medians: the middle 80 % of simulated futures
+CONFIDENCE = 0.95  # every interval the dashboard shows: 95 % interval of a mean
 MAX_REPLICATIONS = 200  # a dashboard refresh must stay interactive
 
 
 @dataclass(frozen=True)
 class Arm:
-    """One side of a what-if: a name (the scenario's arm name) and its parameter overrides."""
+    """One side of a what-if: its parameter overrides and, optionally, a name.
 
-    name: str
+    ``name`` "" means "name me after what I change" (see :mod:`naming`). A name from a file or
+    a lesson is dropped at the first change of the side's settings; a name the user typed
+    (``pinned``) stays until they clear it.
+    """
+
+    name: str = ""
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    pinned: bool = False
 
     def params(self, horizon_months: int) -> Params:
         return Params.from_overrides({**self.overrides, "simulation.horizon_months":
                                       horizon_months})
+
+    def changed(self, overrides: Mapping[str, Any]) -> Arm:
+        """This side with new settings (an unpinned name no longer fits and is dropped)."""
+        return Arm(self.name if self.pinned else "", dict(overrides), self.pinned)
+
+    def renamed(self, name: str) -> Arm:
+        """The user's own name ("" = back to the generated one)."""
+        return Arm(name.strip(), self.overrides, pinned=bool(name.strip()))
+
+
+TODAY = "today"
 
 
 @dataclass(frozen=True)
 class WhatIf:
     """Everything a what-if comparison needs; immutable (a change makes a new value)."""
 
-    a: Arm = field(default_factory=lambda: Arm("today"))
-    b: Arm = field(default_factory=lambda: Arm("what_if"))
+    a: Arm = field(default_factory=lambda: Arm(TODAY))
+    b: Arm = field(default_factory=Arm)
     replications: int = DEFAULT_REPLICATIONS
     seed: int = DEFAULT_SEED
     horizon_months: int = field(
@@ -70,32 +89,45 @@ class WhatIf:
     def with_side(self, which: str, arm: Arm) -> WhatIf:
         return replace(self, **{which: arm})
 
+    def label(self, which: str) -> str:
+        """What the side is called on screen: its own name, else one generated from what
+        differs (A is "today"; B is "today + …")."""
+        arm = self.side(which)
+        if arm.name:
+            return arm.name
+        if which == "a":
+            return TODAY
+        return generated_name(self.label("a"), self.a.overrides, self.b.overrides)
+
+    def arm_ids(self) -> tuple[str, str]:
+        """The two sides' arm names in the scenario file (always different)."""
+        a = arm_id(self.label("a"))
+        return a, arm_id(self.label("b"), taken=a)
+
     def scenario(self) -> Scenario:
         """The two-arm scenario this what-if runs (and exports)."""
-        if self.a.name == self.b.name:
-            raise ScenarioError(self.name, "arms", f"A and B are both called {self.a.name!r}; "
-                                "give them different names")
+        id_a, id_b = self.arm_ids()
+        if not 1 <= self.replications <= MAX_REPLICATIONS:
+            raise ScenarioError(self.name, "replications", f"{self.replications} is not allowed "
+                                f"in the dashboard; expected 1 to {MAX_REPLICATIONS} (run more "
+                                "with `impl-sim run`)")
         doc = {
             "name": self.name, "description": self.description or self._describe(),
             "horizon_months": self.horizon_months, "replications": self.replications,
             "seed": self.seed,
-            "arms": {self.a.name: dict(self.a.overrides), self.b.name: dict(self.b.overrides)},
+            "arms": {id_a: dict(self.a.overrides), id_b: dict(self.b.overrides)},
         }
         return parse_scenario(doc, f"{self.name}.yaml")
 
     def _describe(self) -> str:
-        def changes(arm: Arm) -> str:
-            return ", ".join(f"{k} = {v}" for k, v in arm.overrides.items()) or "defaults"
-
-        return (f"What-if made in the impl-sim dashboard. A ({self.a.name}): {changes(self.a)}. "
-                f"B ({self.b.name}): {changes(self.b)}.")
+        return (f"What-if made in the impl-sim dashboard. A: {self.label('a')}. "
+                f"B: {self.label('b')}.")
 
 
 def first_whatif() -> WhatIf:
-    """What a new session shows: today's leaders (Norwegian ILS averages, F8) vs
-    implementation leadership (S1) — the question the project started from."""
-    return WhatIf(a=Arm("today"), b=Arm("implementation_leadership",
-                                        {"leaders.style": "implementation_leadership"}))
+    """What a new session shows: today (the schema's defaults) in A and an unchanged copy in
+    B, ready for a question."""
+    return WhatIf()
 
 
 # --- export and import ---------------------------------------------------------------------------
@@ -109,7 +141,7 @@ def export_yaml(whatif: WhatIf) -> str:
 def whatif_from_scenario(scenario: Scenario) -> WhatIf:
     """Open a scenario as a what-if: its first arm becomes A, its second B.
 
-    A one-arm scenario fills both sides (B named ``<arm>_what_if``) so the user can change B.
+    A one-arm scenario fills both sides (B an unchanged copy) so the user can change B.
     Raises :class:`ScenarioError` for scenarios a what-if cannot show (sweeps, > 2 arms).
     """
     if scenario.design is not None:
@@ -127,7 +159,7 @@ def whatif_from_scenario(scenario: Scenario) -> WhatIf:
         return Arm(label, overrides)
 
     a = arm(arms[0], arms[0])
-    b = arm(arms[-1], arms[-1] if len(arms) == 2 else f"{arms[0]}_what_if")
+    b = arm(arms[-1], arms[-1] if len(arms) == 2 else "")
     return WhatIf(a=a, b=b, replications=min(scenario.replications, MAX_REPLICATIONS),
                   seed=scenario.seed, horizon_months=scenario.horizon_months,
                   name=scenario.name, description=scenario.description)
@@ -158,6 +190,13 @@ def cached_run(params: Params, seed: int, replication: int) -> RunResult:
     return run_tasks([task], cache=_CACHE)[0][1]
 
 
+def pool_executor(session: str) -> Executor:
+    """The server-wide worker pool (started once, shared fairly) as seen by ``session``."""
+    from impl_sim.dashboard.pool import shared_pool
+
+    return shared_pool(cache=_CACHE).executor(session)
+
+
 def clear_cache() -> None:
     """Forget cached runs (benchmarks measure cold refreshes with it)."""
     _CACHE.clear()
@@ -171,10 +210,26 @@ Progress = Callable[[int, int], None]
 
 
 def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> Ensemble:
+                 cancel: threading.Event | None = None,
+                 executor: Executor | None = None) -> Ensemble:
     """Run both arms × ``replications`` through :func:`~impl_sim.experiment.runner.run_tasks`
-    (one run at a time, memoised); ``progress(done, total)`` after each run. A set ``cancel``
-    event stops the ensemble at the next run with :class:`Cancelled`."""
+    (memoised; serially, or on ``executor`` — the server's shared pool, see :mod:`pool`);
+    ``progress(done, total)`` after each run. A set ``cancel`` event stops the ensemble at
+    the next run with :class:`Cancelled`. Without the shared pool, an ensemble first waits for
+    one of the server's ensemble slots (see :mod:`impl_sim.dashboard.limits`); the pool does
+    its own fair queueing."""
+    if executor is not None:
+        return _run_ensemble(whatif, progress, cancel, executor)
+    from impl_sim.dashboard.limits import ensemble_slot
+
+    with ensemble_slot(cancel) as admitted:
+        if not admitted:
+            raise Cancelled()
+        return _run_ensemble(whatif, progress, cancel, None)
+
+
+def _run_ensemble(whatif: WhatIf, progress: Progress | None,
+                  cancel: threading.Event | None, executor: Executor | None) -> Ensemble:
     scenario = whatif.scenario()
 
     def report(done: int, total: int) -> None:
@@ -183,7 +238,8 @@ def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
         if progress and done:
             progress(done, total)
 
-    pairs = run_tasks(scenario_tasks(scenario), cache=_CACHE, progress=report)
+    pairs = run_tasks(scenario_tasks(scenario), executor=executor, cache=_CACHE,
+                      progress=report)
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, list[np.ndarray]]] = {}
     for task, result in pairs:
@@ -198,15 +254,6 @@ def run_ensemble(whatif: WhatIf, progress: Progress | None = None,
 
 
 # --- results ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Median and the 10–90 % range across replications."""
-
-    median: float
-    lo: float
-    hi: float
 
 
 @dataclass(eq=False)  # identity: a new run is a new ensemble (and DataFrames have no ==)
@@ -227,8 +274,9 @@ class Ensemble:
         rows = self.summary[self.summary["arm"] == arm].sort_values("replication")
         return rows[name].to_numpy(dtype=float)
 
-    def spread(self, arm: str, name: str) -> Spread:
-        return spread(self.outcome(arm, name))
+    def mean(self, arm: str, name: str) -> dict[str, float]:
+        """Mean of one outcome over this side's runs with its 95 % interval (and ``n``)."""
+        return mean_interval(self.outcome(arm, name), CONFIDENCE)
 
     def mean_table(self) -> dict[str, dict[str, dict[str, float]]]:
         """``{arm: {outcome: {mean, lo, hi, ...}}}`` exactly as ``impl-sim run --json``."""
@@ -248,13 +296,17 @@ class Ensemble:
         return by_name[name]
 
     def bands(self, arm: str, name: str) -> dict[str, np.ndarray]:
-        """Per month: ``median``, ``lo`` (10 %) and ``hi`` (90 %) across replications."""
-        return quantile_bands(self.series_of(arm, name))
+        """Per month: ``mean`` over runs and its 95 % interval (``lo``, ``hi``)."""
+        return mean_bands(self.series_of(arm, name))
 
     def difference_bands(self, name: str) -> dict[str, np.ndarray]:
-        """Per month: median and 10–90 % of the paired differences B − A."""
+        """Per month: mean paired difference B − A and its 95 % interval."""
         a, b = self.arms
-        return quantile_bands(self.series_of(b, name) - self.series_of(a, name))
+        return mean_bands(self.series_of(b, name) - self.series_of(a, name))
+
+    def labels(self) -> tuple[str, str]:
+        """The on-screen names of A and B (generated from what differs, or the user's)."""
+        return self.whatif.label("a"), self.whatif.label("b")
 
     def therapist_posts(self, arm: str) -> int:
         p = self.scenario.params_for(arm)
@@ -264,21 +316,17 @@ class Ensemble:
         return self.scenario.params_for(arm).services.count
 
 
-def spread(values: np.ndarray) -> Spread:
-    x = values[~np.isnan(values)]
-    if len(x) == 0:
-        return Spread(math.nan, math.nan, math.nan)
-    lo, med, hi = np.quantile(x, [BAND[0], 0.5, BAND[1]])
-    return Spread(float(med), float(lo), float(hi))
-
-
-def quantile_bands(runs: np.ndarray) -> dict[str, np.ndarray]:
-    """Median and 10–90 % per month over the defined runs (NaN where none is defined, e.g.
-    sustainment before anyone has completed training)."""
+def mean_bands(runs: np.ndarray) -> dict[str, np.ndarray]:
+    """Per month over the defined runs: mean and its 95 % t-interval (NaN where no run is
+    defined, e.g. sustainment before anyone has completed training)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN months stay NaN
-        lo, med, hi = np.nanquantile(runs, [BAND[0], 0.5, BAND[1]], axis=0)
-    return {"median": med, "lo": lo, "hi": hi}
+        n = np.sum(~np.isnan(runs), axis=0)
+        mean = np.nanmean(runs, axis=0)
+        sd = np.nanstd(runs, axis=0, ddof=1) if runs.shape[0] > 1 else np.zeros_like(mean)
+        t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1))
+        half = np.where(n > 1, t * np.nan_to_num(sd) / np.sqrt(np.maximum(n, 1)), 0.0)
+    return {"mean": mean, "lo": mean - half, "hi": mean + half}
 
 
 # --- shipped scenarios --------------------------------------------------------------------------

@@ -6,56 +6,63 @@ sessions in one server never share a current figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from impl_sim.dashboard.ensemble import Ensemble
 from impl_sim.model.outcomes import SERIES_UNITS
 from impl_sim.model.therapist import State
 
-COLOUR_A = "#1f77b4"
-COLOUR_B = "#e66101"
-COLOUR_DIFF = "#5e3c99"
+# Okabe–Ito (colour-blind safe); A and B also differ by line style and marker.
+COLOUR_A = "#0072B2"  # blue
+COLOUR_B = "#E69F00"  # orange
+COLOUR_DIFF = "#CC79A7"  # reddish purple
+STYLE_A = {"linestyle": "-", "marker": "o"}
+STYLE_B = {"linestyle": "--", "marker": "^"}
 
-# The what-if panels: series name → (title, y-axis label, as percent?). Titles and labels are
-# worded for leaders; units come from outcomes.SERIES_INFO where a plain unit is the label.
+# The what-if panels: series name → (title, y-axis label, as percent?), worded for leaders.
 WHATIF_PANELS: tuple[tuple[str, str, str, bool], ...] = (
-    ("delivering", "Therapists delivering CPP", "therapists with ≥ 1 active CPP case", False),
+    ("delivering", "Therapists delivering CPP now", "therapists with an active CPP case",
+     False),
     ("adopted_ever", "Therapists in post who have ever taken a CPP case",
      SERIES_UNITS["adopted_ever"], False),
-    ("sustainment", "Sustainment", "% of trained therapists in post\nwho delivered in last 6 "
-     "months", True),
-    ("families_served", "Families served", "families who started CPP (cumulative)", False),
+    ("sustainment", "Trained therapists still delivering", "% of trained therapists in post\n"
+     "with a CPP case in the last 6 months", True),
+    ("families_served", "Families who started CPP", "families (cumulative)", False),
 )
 DIFFERENCE_PANELS = (("delivering", "therapists delivering CPP", False),
-                     ("sustainment", "sustainment (percentage points)", True))
+                     ("sustainment", "trained therapists still delivering (percentage points)",
+                      True))
 
+# Okabe–Ito colours for therapist states (Explore); shapes carry the state too (svg.py).
 STATE_COLOURS: dict[State, str] = {
-    State.UNTRAINED: "#d9d9d9",
-    State.IN_TRAINING: "#9ecae1",
-    State.TRAINED: "#fdd49e",
-    State.DELIVERING: "#31a354",
-    State.PAUSED: "#fec44f",
-    State.DISCONTINUED: "#de2d26",
+    State.UNTRAINED: "#BBBBBB",
+    State.IN_TRAINING: "#56B4E9",
+    State.TRAINED: "#F0E442",
+    State.DELIVERING: "#009E73",
+    State.PAUSED: "#E69F00",
+    State.DISCONTINUED: "#D55E00",
 }
 
 
 def _band(ax, months: np.ndarray, bands: Mapping[str, np.ndarray], colour: str, label: str,
-          scale: float = 1.0) -> None:
+          scale: float = 1.0, style: Mapping[str, str] | None = None) -> None:
     ax.fill_between(months, bands["lo"] * scale, bands["hi"] * scale, color=colour, alpha=0.2,
                     linewidth=0)
-    ax.plot(months, bands["median"] * scale, color=colour, linewidth=2, label=label)
+    style = style or {}
+    ax.plot(months, bands["mean"] * scale, color=colour, linewidth=2, label=label,
+            linestyle=style.get("linestyle", "-"), marker=style.get("marker"),
+            markevery=max(len(months) // 8, 1), markersize=5)
 
 
 def _mark_training_end(ax, month: int, horizon: int) -> None:
     if 0 < month < horizon:
         ax.axvline(month, color="grey", linestyle=":", linewidth=1)
         ax.annotate("training ends", (month, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12), textcoords="offset points", fontsize=8, color="grey")
+                    xytext=(3, -12), textcoords="offset points", fontsize=8, color="#444")
 
 
 def _training_end(ens: Ensemble) -> int:
@@ -63,18 +70,27 @@ def _training_end(ens: Ensemble) -> int:
     return t.start_month + t.duration_months
 
 
+def short(label: str, width: int = 60) -> str:
+    """A legend entry that fits: long generated names are cut with an ellipsis."""
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def whatif_figure(ens: Ensemble) -> Figure:
-    """Four panels: median lines with 10–90 % bands for A and B over the months."""
+    """Four panels: mean lines with 95 % interval bands for A and B over the months."""
     a, b = ens.arms
-    fig = Figure(figsize=(11, 6.6), layout="constrained")
+    label_a, label_b = ens.labels()
+    # fixed margins: a constrained layout doubles the time to draw (every refresh)
+    fig = Figure(figsize=(11, 6.6))
+    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.08, top=0.89, hspace=0.22,
+                        wspace=0.2)
     axes = fig.subplots(2, 2, sharex=True)
     months = np.arange(ens.scenario.horizon_months)
     end = _training_end(ens)
     for ax, (name, title, ylabel, percent) in zip(axes.flat, WHATIF_PANELS, strict=True):
         scale = 100.0 if percent else 1.0
         # sustainment is NaN (no line) until someone has completed training
-        _band(ax, months, ens.bands(a, name), COLOUR_A, f"A: {a}", scale)
-        _band(ax, months, ens.bands(b, name), COLOUR_B, f"B: {b}", scale)
+        _band(ax, months, ens.bands(a, name), COLOUR_A, f"A: {short(label_a)}", scale, STYLE_A)
+        _band(ax, months, ens.bands(b, name), COLOUR_B, f"B: {short(label_b)}", scale, STYLE_B)
         _mark_training_end(ax, end, len(months))
         ax.set_title(title, fontsize=11, loc="left")
         ax.set_ylabel(ylabel, fontsize=9)
@@ -84,20 +100,37 @@ def whatif_figure(ens: Ensemble) -> Figure:
     for ax in axes[1]:
         ax.set_xlabel("month since training started")
     axes[0, 0].legend(loc="upper left", fontsize=9, frameon=False)
-    fig.suptitle(f"A vs B: median of {ens.scenario.replications} simulated futures each; "
-                 "shaded band = middle 80 % (10–90 %)", fontsize=11)
+    fig.suptitle(f"A and B: average of {ens.scenario.replications} simulated futures each; "
+                 "shaded band = its 95 % interval", fontsize=11)
     return fig
 
 
+def whatif_alt(ens: Ensemble) -> str:
+    """Alt text of :func:`whatif_figure`: what it shows and where the lines end."""
+    a, b = ens.arms
+    label_a, label_b = ens.labels()
+    ends = []
+    for name, title, _, percent in WHATIF_PANELS:
+        va, vb = ens.bands(a, name)["mean"][-1], ens.bands(b, name)["mean"][-1]
+        fmt = (lambda x: f"{100 * x:.0f} %") if percent else (lambda x: f"{x:.0f}")
+        if not (np.isnan(va) or np.isnan(vb)):
+            ends.append(f"{title.lower()}: A {fmt(va)}, B {fmt(vb)}")
+    return (f"Four line charts over {ens.scenario.horizon_months} months comparing A "
+            f"({label_a}, solid blue line with circles) and B ({label_b}, dashed orange line "
+            f"with triangles), each with its 95 % interval band. In the last month — "
+            + "; ".join(ends) + ".")
+
+
 def difference_figure(ens: Ensemble) -> Figure:
-    """B − A per month, paired by replication: median and 10–90 % band, zero line."""
-    fig = Figure(figsize=(11, 3.0), layout="constrained")
+    """B − A per month, paired by replication: mean and 95 % interval band, zero line."""
+    fig = Figure(figsize=(11, 3.0))
+    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.17, top=0.88, wspace=0.2)
     axes = fig.subplots(1, 2, sharex=True)
     months = np.arange(ens.scenario.horizon_months)
     end = _training_end(ens)
     for ax, (name, ylabel, percent) in zip(axes, DIFFERENCE_PANELS, strict=True):
         _band(ax, months, ens.difference_bands(name), COLOUR_DIFF,
-              "B − A (median)", 100.0 if percent else 1.0)
+              "B − A (average, 95 % interval)", 100.0 if percent else 1.0)
         ax.axhline(0, color="black", linewidth=0.8)
         _mark_training_end(ax, end, len(months))
         ax.set_title(f"Difference B − A: {ylabel}", fontsize=11, loc="left")
@@ -106,6 +139,18 @@ def difference_figure(ens: Ensemble) -> Figure:
         ax.grid(alpha=0.3)
     axes[0].legend(loc="upper left", fontsize=9, frameon=False)
     return fig
+
+
+def difference_alt(ens: Ensemble) -> str:
+    """Alt text of :func:`difference_figure`."""
+    parts = []
+    for name, ylabel, percent in DIFFERENCE_PANELS:
+        d = ens.difference_bands(name)
+        k = 100.0 if percent else 1.0
+        parts.append(f"{ylabel}: {k * d['mean'][-1]:+.1f} in the last month "
+                     f"(95 % interval {k * d['lo'][-1]:+.1f} to {k * d['hi'][-1]:+.1f})")
+    return ("Two line charts of the paired difference B − A month by month, with a zero line. "
+            + "; ".join(parts) + ".")
 
 
 # --- Explore ------------------------------------------------------------------------------------
@@ -126,92 +171,4 @@ def service_layout(graph: nx.Graph, n_services: int) -> dict[int, tuple[float, f
     return positions
 
 
-def service_centres(positions: Mapping[int, tuple[float, float]],
-                    service_of: Sequence[int], n_services: int) -> np.ndarray:
-    pts = np.array([positions[i] for i in range(len(service_of))])
-    return np.array([pts[np.asarray(service_of) == s].mean(axis=0) for s in range(n_services)])
-
-
-def network_figure(graph: nx.Graph, positions: Mapping[int, tuple[float, float]],
-                   states: np.ndarray, service_of: np.ndarray, leader_labels: Sequence[str],
-                   month: int, selected: int | None = None) -> Figure:
-    """The colleague network: posts coloured by state, leaders marked at each service."""
-    # fixed margins: constrained layout would double the drawing time of every Play frame
-    fig = Figure(figsize=(6.4, 6.0))
-    ax = fig.add_axes((0.0, 0.12, 1.0, 0.82))
-    colleague = [(u, v) for u, v, k in graph.edges(data="kind") if k != "co_trainee"]
-    co_trainee = [(u, v) for u, v, k in graph.edges(data="kind") if k == "co_trainee"]
-    nx.draw_networkx_edges(graph, positions, edgelist=colleague, ax=ax, edge_color="#bbbbbb",
-                           width=0.8)
-    nx.draw_networkx_edges(graph, positions, edgelist=co_trainee, ax=ax, edge_color="#9e9ac8",
-                           width=0.5, style="dashed", alpha=0.35)
-    nodes = list(range(len(states)))
-    colours = [STATE_COLOURS.get(State(int(s)), "#000000") for s in states]
-    nx.draw_networkx_nodes(graph, positions, nodelist=nodes, node_color=colours, ax=ax,
-                           node_size=160, edgecolors="#555555", linewidths=0.6)
-    if selected is not None:
-        nx.draw_networkx_nodes(graph, positions, nodelist=[selected], node_color="none", ax=ax,
-                               node_size=420, edgecolors="black", linewidths=2.0)
-    n_services = len(leader_labels)
-    for s, (x, y) in enumerate(service_centres(positions, service_of, n_services)):
-        ax.scatter([x], [y], marker="*", s=320, color="#54278f", zorder=3)
-        # label above the service's circle of posts (radius 1), not over its nodes
-        ax.annotate(f"service {s + 1}\n{leader_labels[s]}", (x, y + 1.12), ha="center",
-                    va="bottom", fontsize=6.5, color="#54278f")
-    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#555",
-                      markersize=8, label=state.name.lower().replace("_", " "))
-               for state, c in STATE_COLOURS.items()]
-    handles.append(Line2D([], [], marker="*", linestyle="", color="#54278f", markersize=12,
-                          label="leader"))
-    handles.append(Line2D([], [], color="#9e9ac8", linestyle="--", label="co-trainee tie"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
-              fontsize=8, frameon=False)
-    ax.set_title(f"Therapist network, month {month}: colour = state, grouped by service",
-                 fontsize=10)
-    ax.margins(x=0.12, y=0.12)
-    ax.set_axis_off()
-    return fig
-
-
-LIVE_SERIES = (("delivering", "therapists delivering CPP now"),
-               ("sustaining", "trained, delivered in the last 6 months"),
-               ("in_training", "therapists in training"),
-               ("active_cases", "active CPP cases (families)"))
-
-
-def live_series_figure(values: Mapping[str, np.ndarray], month: int, horizon: int) -> Figure:
-    """Monthly series of one live run, up to the current month."""
-    fig = Figure(figsize=(6.4, 4.2))
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.3, top=0.92)
-    ax = fig.subplots()
-    months = np.arange(month)
-    for name, label in LIVE_SERIES:
-        ax.plot(months, values[name][:month], label=label, linewidth=1.8)
-    ax.set_xlim(0, horizon)
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("month")
-    ax.set_ylabel("therapists / families")
-    ax.set_title("This run so far", fontsize=10, loc="left")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=2)
-    ax.grid(alpha=0.3)
-    return fig
-
-
 HISTORY_TRAITS = ("motivation", "readiness", "autonomy_preference", "competence", "fidelity")
-
-
-def history_figure(history: Mapping[str, Sequence[float]], months: Sequence[int],
-                   title: str) -> Figure:
-    """One therapist's traits (0–1) month by month."""
-    fig = Figure(figsize=(7.4, 3.0))
-    fig.subplots_adjust(left=0.09, right=0.76, bottom=0.16, top=0.9)
-    ax = fig.subplots()
-    for trait in HISTORY_TRAITS:
-        ax.plot(months, history[trait], label=trait.replace("_", " "), linewidth=1.6)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("month")
-    ax.set_ylabel("level (0–1)")
-    ax.set_title(title, fontsize=10, loc="left")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(alpha=0.3)
-    return fig

@@ -40,10 +40,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from impl_sim.dashboard.datafile import DataFileError
 from impl_sim.dashboard.ensemble import Arm, Ensemble, WhatIf
+from impl_sim.dashboard.naming import differences
+from impl_sim.dashboard.sentences import say_difference, say_value
+from impl_sim.dashboard.wording import outcome_words
 from impl_sim.model.outcomes import OUTCOMES
-from impl_sim.params import ParamError, Params
-from impl_sim.scenario.loader import ScenarioError, parse_yaml_text, suggest
+from impl_sim.scenario.loader import (
+    ScenarioError,
+    parse_yaml_text,
+    suggest,
+    validate_overrides,
+)
 
 LESSON_KEYS = ("id", "title", "evidence", "goal", "question", "task", "hints", "scenario",
                "check", "solution", "discover", "teacher_note")
@@ -53,15 +61,13 @@ ARM_KEYS = ("name", "overrides")
 CHECK_KEYS = ("all", "success", "not_yet")
 CONDITION_KEYS = ("outcome", "measure", "at_least", "at_most")
 MEASURES = {"difference": "B − A", "a": "A", "b": "B"}
+# Placeholder in check.success / check.not_yet replaced by what the student changed.
+CHANGE_SLOT = "{change}"
 EVIDENCE_IDS = tuple(f"S{i}" for i in range(1, 12))
 
 
-class LessonError(ValueError):
+class LessonError(DataFileError):
     """A bad lesson file: names the file, the key, the value and what is allowed."""
-
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        super().__init__(f"{source}: {key}: {problem}" if key else f"{source}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,19 @@ class Condition:
     at_most: float | None = None
 
     def describe(self) -> str:
-        bound = (f"≥ {self.at_least:g}" if self.at_least is not None
-                 else f"≤ {self.at_most:g}")
-        return f"{MEASURES[self.measure]} {OUTCOMES[self.outcome].label.lower()} {bound}"
+        """In the task's words and units: ``B − A, sustainment …: at least +20 percentage
+        points``."""
+        limit = self.at_least if self.at_least is not None else self.at_most
+        assert limit is not None
+        bound = "at least" if self.at_least is not None else "at most"
+        return (f"{MEASURES[self.measure]}, {outcome_words(self.outcome).plain}: {bound} "
+                f"{self.say(limit)}")
+
+    def say(self, x: float) -> str:
+        """A value of this condition's measure in words and units."""
+        if self.measure == "difference":
+            return say_difference(self.outcome, x)
+        return say_value(self.outcome, x)
 
     def value(self, ens: Ensemble) -> float:
         a, b = ens.arms
@@ -101,7 +117,8 @@ class ConditionResult:
 
     def text(self) -> str:
         mark = "✓" if self.passed else "✗"
-        return f"{mark} {self.condition.describe()}: your run gives {self.value:.3g}"
+        shown = "not measurable" if math.isnan(self.value) else self.condition.say(self.value)
+        return f"{mark} {self.condition.describe()} — your run: {shown}"
 
 
 @dataclass(frozen=True)
@@ -130,11 +147,22 @@ class Lesson:
     source: str
 
     def check(self, ens: Ensemble) -> CheckResult:
-        """Evaluate the check on the student's ensemble (whatever they set A and B to)."""
+        """Evaluate the check on the student's ensemble (whatever they set A and B to).
+
+        The message names what the student changed (``{change}`` in the lesson's texts).
+        """
         results = tuple(ConditionResult(c, v, c.holds(v))
                         for c in self.conditions for v in [c.value(ens)])
         passed = all(r.passed for r in results)
-        return CheckResult(passed, self.success if passed else self.not_yet, results)
+        text = self.success if passed else self.not_yet
+        return CheckResult(passed, text.replace(CHANGE_SLOT, self.change(ens)), results)
+
+    def change(self, ens: Ensemble) -> str:
+        """What the student changed from the lesson's preset, in words."""
+        b = differences(self.whatif.b.overrides, ens.whatif.b.overrides)
+        a = differences(self.whatif.a.overrides, ens.whatif.a.overrides)
+        said = " + ".join(b) if b else "B as the lesson set it (nothing changed yet)"
+        return said + (f" (and A changed: {' + '.join(a)})" if a else "")
 
     def solved_whatif(self) -> WhatIf:
         """The preset with the teacher's solution applied to B."""
@@ -215,15 +243,11 @@ def _text(source: str, key: str, value: Any) -> None:
 
 
 def _overrides(source: str, key: str, value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise LessonError(source, key, "expected a mapping of parameter: value")
+    """Parameter overrides, checked by the scenario loader's one override validator."""
     try:
-        Params.from_overrides(value)
-    except ParamError as exc:
-        raise LessonError(source, f"{key}.{exc.key}", str(exc)) from None
-    return dict(value)
+        return validate_overrides(source, key, value)
+    except ScenarioError as exc:
+        raise LessonError(source, exc.key, exc.problem) from None
 
 
 def _whatif(source: str, value: Any, lesson_id: str) -> WhatIf:

@@ -14,7 +14,6 @@ import solara
 from impl_sim.dashboard.lesson_book import Lesson, load_lessons
 from impl_sim.dashboard.session import DashboardSession, use_session
 from impl_sim.dashboard.whatif import Workspace
-from impl_sim.dashboard.widgets import HELP_STYLE
 
 
 def _paragraph(title: str, text: str) -> str:
@@ -22,12 +21,12 @@ def _paragraph(title: str, text: str) -> str:
 
 
 @solara.component
-def LessonText(lesson: Lesson):
+def LessonText(lesson: Lesson, teacher: bool):
+    """Goal, question and task (the check follows right after Run); hints one at a time; the
+    teacher's notes only in teacher mode (``?teacher=1``, see docs/teaching/guide.md)."""
     hints_shown, set_hints_shown = solara.use_state(0)
     solara.use_effect(lambda: set_hints_shown(0), [lesson.id])
     solara.HTML(tag="h3", unsafe_innerHTML=html.escape(lesson.title))
-    solara.Text("Evidence: " + ", ".join(lesson.evidence) + " (docs/evidence-map.md)",
-                style=HELP_STYLE)
     solara.HTML(tag="div", unsafe_innerHTML=_paragraph("Goal.", lesson.goal)
                 + _paragraph("Question.", lesson.question) + _paragraph("Your task.", lesson.task),
                 classes=["impl-lesson-text"], style={"max-width": "60em"})
@@ -36,9 +35,13 @@ def LessonText(lesson: Lesson):
     if hints_shown < len(lesson.hints):
         solara.Button(f"Show a hint ({hints_shown + 1} of {len(lesson.hints)})", text=True,
                       on_click=lambda: set_hints_shown(hints_shown + 1))
-    with solara.Details("For teachers: what students should discover, and a note"):
-        solara.HTML(tag="div", unsafe_innerHTML=_paragraph("Discover.", lesson.discover)
-                    + _paragraph("Teacher's note.", lesson.teacher_note))
+    if teacher:
+        with solara.Details("For teachers: what students should discover, and a note"):
+            solara.HTML(tag="div", unsafe_innerHTML=_paragraph("Discover.", lesson.discover)
+                        + _paragraph("Teacher's note.", lesson.teacher_note)
+                        + _paragraph("Evidence.", ", ".join(lesson.evidence)
+                                     + " (docs/evidence-map.md)"),
+                        classes=["impl-teacher"])
 
 
 @solara.component
@@ -84,11 +87,11 @@ def Page():
                 "shows what the lesson is about.", style={"max-width": "60em"})
     solara.Select("Lesson", values=titles, value=titles[index],
                   on_value=lambda t: set_index(titles.index(t)), style={"max-width": "640px"})
-    LessonText(lesson)
+    LessonText(lesson, session.teacher)
     loaded = session.lesson_id.value == lesson.id
     solara.Button("Reload the preset" if loaded else "Load this lesson", on_click=load,
                   color="primary", classes=["impl-load-lesson"])
     if loaded:
-        Workspace(session, below_run=lambda: CheckPanel(session, lesson))
+        Workspace(session, below_run=lambda: CheckPanel(session, lesson), questions=False)
     else:
         solara.Info("Load the lesson to get its preset and, after a run, its check.")

@@ -19,6 +19,23 @@ from impl_sim.model import ImplementationModel
 from impl_sim.model.therapist import State
 from impl_sim.params import Params
 
+# What each therapist is doing, one definition for the dots, the counts and the chart:
+# "delivering" = carries an active CPP case this month (as the model's outcome series);
+# otherwise the therapist's state.
+CATEGORIES = ("untrained", "in_training", "trained", "delivering", "paused", "discontinued")
+CATEGORY_WORDS = {"untrained": "not trained", "in_training": "in training, no case now",
+                  "trained": "trained, no case now", "delivering": "delivering CPP now",
+                  "paused": "paused", "discontinued": "stopped CPP"}
+
+
+def categories(states: np.ndarray, caseload: np.ndarray) -> list[str]:
+    """Each post's category: ``delivering`` with an active case, else its state."""
+    out = []
+    for state, cases in zip(states, caseload, strict=True):
+        name = State(int(state)).name.lower()
+        out.append("delivering" if cases > 0 else ("trained" if name == "delivering" else name))
+    return out
+
 
 @dataclass
 class PersonHistory:
@@ -45,6 +62,7 @@ class LiveRun:
         self.model = ImplementationModel(params, seed_for(seed, replication))
         self.positions = service_layout(self.model.network, self.model.services.n)
         self.histories: dict[int, PersonHistory] = {}
+        self.counts: list[dict[str, int]] = []  # per month: posts in each category
         self.lock = threading.RLock()
 
     @property
@@ -65,6 +83,8 @@ class LiveRun:
 
     def _record(self) -> None:
         pool, month = self.model.therapists, self.model.month - 1
+        now = categories(pool.state, pool.cpp_caseload)
+        self.counts.append({c: now.count(c) for c in CATEGORIES})
         for slot in range(pool.n):
             pid = int(pool.person_id[slot])
             h = self.histories.get(pid)
@@ -89,10 +109,20 @@ class LiveRun:
         return [f"leader: proactive {pro[s]:.1f}, perseverant {per[s]:.1f}"
                 for s in range(self.model.services.n)]
 
-    def counts_by_state(self) -> dict[str, int]:
-        states = self.states()
-        return {s.name.lower(): int(np.count_nonzero(states == int(s))) for s in State
-                if s is not State.LEFT}
+    def categories(self) -> list[str]:
+        """Each post's category now (see :data:`CATEGORIES`)."""
+        with self.lock:
+            return categories(self.model.therapists.state, self.model.therapists.cpp_caseload)
+
+    def counts_by_category(self) -> dict[str, int]:
+        """Posts in each category now: the same numbers as the chart's last month."""
+        now = self.categories()
+        return {c: now.count(c) for c in CATEGORIES}
+
+    def count_series(self) -> dict[str, list[int]]:
+        """Per category, the monthly counts so far (what the chart draws)."""
+        with self.lock:
+            return {c: [m[c] for m in self.counts] for c in CATEGORIES}
 
     def therapist(self, slot: int) -> dict[str, Any]:
         """The Mesa agent's description of the therapist now in ``slot``."""
@@ -112,5 +142,7 @@ class LiveRun:
             return copy.deepcopy(found) if found else None
 
     def series(self) -> dict[str, np.ndarray]:
+        """Copies of the run's monthly series so far (derived series filled in, as at the
+        end of a batch run)."""
         with self.lock:
-            return {k: v.copy() for k, v in self.model.series.values.items()}
+            return {k: v.copy() for k, v in self.model.series.as_dict().items()}

@@ -17,22 +17,41 @@ from pathlib import Path
 import solara
 
 from impl_sim.dashboard.ensemble import (
+    Arm,
     Cancelled,
     Ensemble,
     WhatIf,
     first_whatif,
     import_yaml,
+    pool_executor,
     run_ensemble,
 )
 from impl_sim.dashboard.live_run import LiveRun
+from impl_sim.dashboard.questions import Question
+from impl_sim.dashboard.urlstate import PARAM, decode, parse_query
+from impl_sim.dashboard.urlstate import query as url_query
 from impl_sim.params import ParamError
 from impl_sim.scenario.loader import ScenarioError
+
+QUEUE_REFRESH_SECONDS = 1.0
 
 
 @dataclass
 class RunProgress:
+    """How far this session's ensemble is, and (while it waits) its place in the queue."""
+
     done: int
     total: int
+    ahead: int = 0  # simulations of other sessions to run before this one's next
+    seconds_left: float | None = None
+
+    def text(self) -> str:
+        if self.done == 0 and self.ahead > 0:
+            wait = (f" — your run starts in about {self.seconds_left:.0f} s"
+                    if self.seconds_left is not None else "")
+            return (f"Waiting: {self.ahead} simulations of other users come first{wait}. "
+                    f"0 of {self.total} futures done")
+        return f"Simulating… {self.done} of {self.total} futures"
 
 
 @dataclass
@@ -46,17 +65,46 @@ class DashboardSession:
     lesson_id: solara.Reactive[str | None]
     live: solara.Reactive[LiveRun | None]
     live_version: solara.Reactive[int]
+    why: solara.Reactive[tuple | None]  # (ensemble, attribution or None while it runs)
+    why_progress: solara.Reactive[RunProgress | None]
+    teacher: bool = False  # teacher mode (?teacher=1): lessons show the teacher's notes
     background: bool = True  # component tests run ensembles synchronously
     _cancel: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, background: bool = True) -> DashboardSession:
-        return cls(
+    def create(cls, background: bool = True, search: str | None = None) -> DashboardSession:
+        """A new session; ``search`` (the URL's query) restores a shared or reloaded state."""
+        session = cls(
             whatif=solara.reactive(first_whatif()), ensemble=solara.reactive(None),
             progress=solara.reactive(None), message=solara.reactive(None),
             lesson_id=solara.reactive(None), live=solara.reactive(None),
-            live_version=solara.reactive(0), background=background)
+            live_version=solara.reactive(0), why=solara.reactive(None),
+            why_progress=solara.reactive(None), background=background)
+        session.restore(search)
+        return session
+
+    def restore(self, search: str | None) -> None:
+        """Take the what-if, lesson and teacher mode from a URL query (see urlstate)."""
+        query = parse_query(search)
+        self.teacher = query.get("teacher", "") in ("1", "true", "yes")
+        if query.get("lesson"):
+            self.lesson_id.value = query["lesson"]
+        if query.get(PARAM):
+            try:
+                self.whatif.value = decode(query[PARAM])
+            except ScenarioError as exc:
+                self.message.value = str(exc)
+
+    def query(self) -> str:
+        """The URL query that restores this session's state."""
+        return url_query(self.whatif.value, lesson=self.lesson_id.value or "",
+                         teacher="1" if self.teacher else "")
+
+    def ask(self, question: Question) -> None:
+        """One-click question: B becomes A plus the question, and the run starts."""
+        self.update(lambda w: w.with_side("b", Arm("", question.apply(w.a.overrides))))
+        self.run()
 
     # -- what-if -----------------------------------------------------------------------------
 
@@ -92,22 +140,50 @@ class DashboardSession:
         else:
             self._work(whatif, cancel)
 
-    def _work(self, whatif: WhatIf, cancel: threading.Event) -> None:
-        def report(done: int, total: int) -> None:
-            if not cancel.is_set() and (done == total or done % 2 == 0):
-                self.progress.value = RunProgress(done, total)
+    @property
+    def key(self) -> str:
+        """Identifies this session in the shared worker pool."""
+        return f"session-{id(self)}"
 
+    def _work(self, whatif: WhatIf, cancel: threading.Event) -> None:
+        done = threading.Event()  # this ensemble finished (or was cancelled)
+
+        def report(n: int, total: int) -> None:
+            if not cancel.is_set() and (n == total or n % 2 == 0):
+                self.progress.value = RunProgress(n, total)
+
+        executor = pool_executor(self.key) if self.background else None
+        if executor is not None:
+            threading.Thread(target=self._show_queue, args=(cancel, done), daemon=True).start()
         try:
-            ensemble = run_ensemble(whatif, progress=report, cancel=cancel)
+            ensemble = run_ensemble(whatif, progress=report, cancel=cancel, executor=executor)
         except Cancelled:
             return
         except (ParamError, ScenarioError) as exc:
             self.message.value = str(exc)
             self.progress.value = None
             return
+        except Exception as exc:  # a worker died or the machine ran out of memory
+            self.message.value = (f"The simulation stopped ({type(exc).__name__}: {exc}); "
+                                  "press Run to try again.")
+            self.progress.value = None
+            return
+        finally:
+            done.set()
         if not cancel.is_set():
             self.ensemble.value = ensemble
             self.progress.value = None
+
+    def _show_queue(self, cancel: threading.Event, done: threading.Event) -> None:
+        """While nothing of this ensemble has run yet, show its place in the shared queue."""
+        from impl_sim.dashboard.pool import shared_pool
+
+        while not done.wait(QUEUE_REFRESH_SECONDS) and not cancel.is_set():
+            progress = self.progress.value
+            if progress is None or progress.done > 0:
+                return
+            ahead, seconds = shared_pool().position(self.key)
+            self.progress.value = RunProgress(0, progress.total, ahead, seconds)
 
     def load(self, text: str | bytes, source: str) -> bool:
         """Open a scenario file into A and B; a bad file shows the loader's message."""

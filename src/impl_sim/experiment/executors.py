@@ -1,7 +1,11 @@
 """Executors: one interface for serial, local processes and dask.
 
 Every executor is a context manager with ``map_unordered(fn, items)`` (yields ``fn(item)`` in
-completion order) and ``describe()`` (what ran, for the manifest). The same scenario runs on a
+completion order) and ``describe()`` (what ran, for the manifest). Losing the workers (a
+killed worker process, a lost dask scheduler, no dask workers at all) raises
+:class:`ExecutorLost`, whose one-line message says that a rerun resumes. Local worker processes
+are replaced after :data:`TASKS_PER_WORKER` tasks so that memory stays bounded however long
+the sweep. The same scenario runs on a
 laptop (``processes``) or a cluster (``dask`` with a scheduler address, e.g. one started by
 dask-jobqueue or on Kubernetes) with no code change. Results do not depend on the executor:
 every task carries its own seed and the store sorts by task id.
@@ -9,19 +13,30 @@ every task carries its own seed and the store sorts by task id.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol
 
 EXECUTORS = ("serial", "processes", "dask")
 DASK_ADDRESS_ENV = "IMPL_SIM_DASK_ADDRESS"
+DASK_WORKER_WAIT_ENV = "IMPL_SIM_DASK_WORKER_WAIT"
+DASK_WORKER_WAIT_SECONDS = 120.0  # how long a sweep waits for a scheduler's first worker
+TASKS_PER_WORKER = 200  # chunks a local worker process runs before it is replaced
+RESUME_HINT = "the runs finished so far are saved — rerun the same command to resume"
+
+
+class ExecutorLost(RuntimeError):
+    """The workers went away (killed, out of memory, scheduler lost) or never came."""
 
 
 class Executor(Protocol):
@@ -90,8 +105,9 @@ class ProcessExecutor:
 
     name = "processes"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, tasks_per_worker: int = TASKS_PER_WORKER) -> None:
         self.workers = max(1, workers)
+        self.tasks_per_worker = tasks_per_worker
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self._context = mp.get_context(method)
         if method == "forkserver":
@@ -101,7 +117,8 @@ class ProcessExecutor:
 
     def __enter__(self) -> ProcessExecutor:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context,
-                                         initializer=_worker_setup, initargs=(os.getpid(),))
+                                         initializer=_worker_setup, initargs=(os.getpid(),),
+                                         max_tasks_per_child=self.tasks_per_worker)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -117,18 +134,28 @@ class ProcessExecutor:
         limit = self.workers * 2  # keep workers busy without holding every item in the queue
         while True:
             for item in queue:
-                running.add(self._pool.submit(fn, item))
+                try:
+                    running.add(self._pool.submit(fn, item))
+                except BrokenProcessPool:  # broken between two results
+                    raise ExecutorLost("a worker process died (killed, or out of memory?); "
+                                       + RESUME_HINT) from None
                 if len(running) >= limit:
                     break
             if not running:
                 return
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise ExecutorLost("a worker process died (killed, or out of memory?); "
+                                       + RESUME_HINT) from None
+                yield result
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers,
-                "start_method": self._context.get_start_method()}
+                "start_method": self._context.get_start_method(),
+                "tasks_per_worker": self.tasks_per_worker}
 
 
 class DaskExecutor:
@@ -152,13 +179,35 @@ class DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         if self.address:
-            self._client = Client(self.address, timeout="30s")
+            try:
+                self._client = Client(self.address, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                raise ExecutorLost(f"cannot reach the dask scheduler at {self.address} "
+                                   f"({_reason(exc)}); check the address and rerun — nothing "
+                                   "ran yet") from None
+            self._wait_for_workers()
         else:
             self._cluster = LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         return self
+
+    def _wait_for_workers(self) -> None:
+        """Warn when the scheduler has no workers yet; wait a bounded time for the first."""
+        if self._client.scheduler_info().get("workers"):
+            return
+        seconds = float(os.environ.get(DASK_WORKER_WAIT_ENV) or DASK_WORKER_WAIT_SECONDS)
+        warnings.warn(f"the dask scheduler at {self.address} has no workers yet; waiting up to "
+                      f"{seconds:g} s for one (set {DASK_WORKER_WAIT_ENV} to change)",
+                      stacklevel=3)
+        try:
+            self._client.wait_for_workers(1, timeout=seconds)
+        except (TimeoutError, OSError):
+            self.__exit__()
+            raise ExecutorLost(f"no dask worker joined the scheduler at {self.address} within "
+                               f"{seconds:g} s; start workers (`dask worker {self.address}`) "
+                               "and rerun the same command") from None
 
     def __exit__(self, *exc: object) -> None:
         if self._client is not None:
@@ -176,14 +225,36 @@ class DaskExecutor:
         futures = self._client.map(fn, list(items), pure=False)
         try:
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    result = future.result()
+                except (OSError, TimeoutError, CancelledError) as exc:
+                    _silence_dask_logs()  # a lost scheduler is reported once, here
+                    raise ExecutorLost(f"lost the dask scheduler at "
+                                       f"{self.address or 'LocalCluster'} "
+                                       f"({type(exc).__name__}); " + RESUME_HINT) from None
+                yield result
                 future.release()
         finally:
-            self._client.cancel([f for f in futures if not f.done()])
+            with contextlib.suppress(Exception):  # the scheduler may be gone: nothing to cancel
+                self._client.cancel([f for f in futures if not f.done()])
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": None if self.address else self.workers,
                 "address": self.address or "LocalCluster(127.0.0.1)"}
+
+
+def _silence_dask_logs() -> None:
+    """Stop distributed's loggers (each has its own level) from printing tracebacks about a
+    scheduler that is already reported lost; ``--debug`` shows the traceback instead."""
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+
+
+def _reason(exc: BaseException) -> str:
+    from impl_sim.textsafe import excerpt
+
+    return excerpt(str(exc) or type(exc).__name__, 100).strip("'\"")
 
 
 def make_executor(kind: str | None = None, *, workers: int = 1,

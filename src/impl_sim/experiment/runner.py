@@ -11,6 +11,7 @@ the main module.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import OrderedDict
@@ -271,6 +272,8 @@ def run_scenario(
     dask_address: str | None = None,
     progress: ProgressCallback | None = None,
     resume: bool = True,
+    force_new: bool = False,
+    wait: bool = False,
 ) -> Results:
     """Run every task of ``scenario`` and return its :class:`~impl_sim.experiment.store.Results`.
 
@@ -280,17 +283,32 @@ def run_scenario(
     ``dask`` (default: serial for one worker, processes otherwise; dask when ``dask_address``
     is given), or an executor object. The tables do not depend on the executor or the number
     of workers.
+
+    One writer per folder: a second call on a folder in use raises
+    :class:`~impl_sim.experiment.lock.FolderBusy` (``wait=True`` waits instead). A folder that
+    cannot be resumed safely raises :class:`~impl_sim.experiment.store.ResultsError`;
+    ``force_new=True`` moves its contents aside first.
     """
     from impl_sim.experiment.store import ResultStore
 
     ex = as_executor(executor, workers=workers, dask_address=dask_address)
-    store = ResultStore.open(scenario, out, resume=resume)
+    store = ResultStore.open(scenario, out, resume=resume, force_new=force_new, wait=wait)
     try:
-        run_tasks(store.tasks, ex, cache=store, progress=progress, keep=False,
-                  on_start=lambda e: store.begin_session(e.describe()))
-    finally:
+        try:
+            run_tasks(store.tasks, ex, cache=store, progress=progress, keep=False,
+                      on_start=lambda e: store.begin_session(e.describe()))
+        except BaseException:
+            _finish_quietly(store)  # the first error is the one to report
+            raise
         store.finish()
+    finally:
+        store.close()
     return store.load()
+
+
+def _finish_quietly(store: Any) -> None:
+    with contextlib.suppress(OSError):
+        store.finish()
 
 
 def as_executor(executor: str | Executor | None, *, workers: int = 1,

@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from impl_sim.model import training
+from impl_sim.model import mesa_registry, training
 from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
 from impl_sim.model.constants import WEEKS_PER_MONTH
 from impl_sim.model.context import Commissioning
@@ -46,6 +46,8 @@ from impl_sim.model.therapist import (
     update_drift,
 )
 from impl_sim.params import Params
+
+mesa_registry.install()  # Mesa's Agent._ids must not keep finished models alive
 
 # Independent random streams, so that a change in one mechanism does not shift the draws of
 # another (common random numbers across arms: the same families arrive, the same people would

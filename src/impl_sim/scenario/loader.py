@@ -4,6 +4,14 @@ Every problem ends in one :class:`ScenarioError` that names the file, the key, t
 what is allowed (with a "did you mean" hint for typos). YAML is read with safe loading only, and
 duplicate keys are errors (PyYAML would silently keep the last one).
 
+Limits, checked before a file is turned into Python values (so that no file, however made, can
+hang the loader or exhaust memory): at most :data:`MAX_FILE_BYTES` (1 MiB), no NUL character,
+nesting at most :data:`MAX_DEPTH` (20) levels deep, at most :data:`MAX_ALIASES` (50) aliases
+(``*name``), and at most :data:`MAX_NODES` (10,000) values once aliases are expanded (a
+"billion laughs" file is refused). Values echoed in messages are short escaped excerpts
+(:func:`impl_sim.textsafe.excerpt`). :func:`validate_overrides` is the one check of a mapping of
+parameter overrides, shared by scenarios, targets and lessons.
+
 Format (DESIGN §6)::
 
     name: leadership-vs-support
@@ -46,6 +54,7 @@ from impl_sim.params import (
     strategy_params_group,
     suggest,
 )
+from impl_sim.textsafe import excerpt, one_line
 
 TOP_LEVEL_KEYS = (
     "name", "description", "horizon_months", "replications", "seed",
@@ -57,6 +66,11 @@ PARAMETER_KINDS = ("lever", "uncertainty", "structure")
 OUTPUT_KEYS = ("series", "events", "outcomes")
 DEFAULT_ARM = "baseline"
 MAX_REPLICATIONS = 100_000
+MAX_RUNS = 2_000_000  # arms × design points × replications of one scenario (hard cap)
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 20
+MAX_ALIASES = 50
+MAX_NODES = 10_000
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
@@ -64,9 +78,10 @@ class ScenarioError(ValueError):
     """A bad scenario file: names the file, the key, the value and what is allowed."""
 
     def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {problem}")
+        self.source, self.key = source, one_line(str(key), 120)
+        self.problem = one_line(str(problem))
+        where = f"{source}: {self.key}" if self.key else source
+        super().__init__(one_line(f"{where}: {self.problem}", 800))
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,18 @@ class Scenario:
         """Parameters of ``arm`` (plus design-point ``extra`` overrides)."""
         return Params.from_overrides({**self.overrides_for(arm), **(extra or {})})
 
+    def design_point_count(self) -> int:
+        """Design points (1 without a design), counted without building them."""
+        if self.design is None:
+            return 1
+        from impl_sim.scenario.design import expected_points
+
+        return expected_points(self.design)
+
+    def run_count(self) -> int:
+        """Runs the scenario asks for: design points × arms × replications."""
+        return self.design_point_count() * len(self.arms) * self.replications
+
     def canonical(self) -> dict[str, Any]:
         """Canonical content that identifies results (description excluded)."""
         return {
@@ -126,8 +153,11 @@ class Scenario:
         }
 
     def hash(self) -> str:
-        """Short hash of :meth:`canonical` (a changed scenario gets a new results folder)."""
-        blob = json.dumps(self.canonical(), sort_keys=True, default=str)
+        """Short hash of :meth:`canonical` (a changed scenario gets a new results folder).
+
+        Order is kept where it decides the runs: the arms and the design parameters (task
+        order, design columns); everything else in :meth:`canonical` is already sorted."""
+        blob = json.dumps(self.canonical(), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def to_yaml(self) -> str:
@@ -165,16 +195,49 @@ def nest_strategies(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys."""
+    """Safe loader that rejects duplicate keys, deep nesting and alias bombs."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        """PyYAML's hook per node: count aliases and nesting before going deeper."""
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _LimitError(self.peek_event().start_mark, f"more than {MAX_ALIASES} "
+                                  "aliases (*name); write the values out instead")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _LimitError(self.peek_event().start_mark, f"nested more than {MAX_DEPTH} "
+                                  "levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _LimitError(yaml.YAMLError):
+    def __init__(self, mark: Any, problem: str) -> None:
+        super().__init__(problem)
+        self.problem_mark, self.problem = mark, problem
 
 
 def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False):
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key (a list or mapping)
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark)
+                None, None, f"{excerpt(key)} cannot be a key", key_node.start_mark) from None
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {excerpt(key)}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -183,24 +246,81 @@ _StrictSafeLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the node graph holds once aliases are expanded (stops past the limit);
+    an alias that refers to its own ancestor counts as past the limit."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in open_nodes:
+            return MAX_NODES + 1
+        open_nodes.add(id(node))
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > MAX_NODES:
+                break
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    return size(root)
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file safely; raise :class:`ScenarioError` for unreadable or invalid YAML."""
+    """Read a YAML file safely; raise :class:`ScenarioError` for unreadable or invalid YAML,
+    and for files past the size limit (checked before reading)."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(source, "", f"{size:,} bytes; a file may have at most "
+                                f"{MAX_FILE_BYTES:,} bytes")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found") from None
     except IsADirectoryError:
         raise ScenarioError(source, "", "is a directory, expected a YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot read file ({exc})") from None
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot read file ({excerpt(exc.strerror)})") from None
+    if Path(path).is_dir():
+        raise ScenarioError(source, "", "is a directory, expected a YAML file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError(source, f"line {line}", "not UTF-8 text (byte "
+                            f"0x{data[exc.start]:02x}); save the file as UTF-8") from None
     return parse_yaml_text(text, source)
 
 
 def parse_yaml_text(text: str, source: str) -> Any:
-    """Parse YAML text safely (used for files and for dashboard uploads)."""
+    """Parse YAML text safely (used for files and for dashboard uploads), within the limits
+    of the module docstring."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(source, "", f"{len(text):,} characters; a file may have at most "
+                            f"{MAX_FILE_BYTES:,}")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ScenarioError(source, f"line {line}", "contains a NUL character (\\x00); a "
+                            "scenario is plain text")
+    loader = _StrictSafeLoader(text)
     try:
-        return yaml.load(text, Loader=_StrictSafeLoader)
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_NODES:
+            raise _LimitError(node.start_mark, f"more than {MAX_NODES:,} values once aliases "
+                              "are expanded; write the values out instead")
+        return loader.construct_document(node) if node is not None else None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else "YAML"
@@ -212,7 +332,12 @@ def parse_yaml_text(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ScenarioError(source, where, f"invalid YAML: {problem}") from None
+        prefix = "" if isinstance(exc, _LimitError) else "invalid YAML: "
+        raise ScenarioError(source, where, f"{prefix}{problem}") from None
+    except RecursionError:  # pragma: no cover - the depth limit comes first
+        raise ScenarioError(source, "YAML", f"nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -238,14 +363,14 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
     name = _name(source, "name", doc["name"])
     description = doc.get("description") or ""
     if not isinstance(description, str):
-        raise ScenarioError(source, "description", f"{description!r} is not text")
+        raise ScenarioError(source, "description", f"{excerpt(description)} is not text")
     horizon = _integer(source, "horizon_months", doc.get("horizon_months", DEFAULT_HORIZON_MONTHS),
                        *_range_of("simulation.horizon_months"))
     replications = _integer(source, "replications",
                             doc.get("replications", DEFAULT_REPLICATIONS), 1, MAX_REPLICATIONS)
     seed = _integer(source, "seed", doc.get("seed", DEFAULT_SEED), 0, 2**63 - 1)
 
-    base = _overrides(source, "base", doc.get("base"))
+    base = validate_overrides(source, "base", doc.get("base"))
     strategies = _strategies(source, "strategies", doc.get("strategies"))
     arms = _arms(source, doc.get("arms"))
     outputs = _outputs(source, doc.get("outputs"))
@@ -265,11 +390,23 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
     if doc.get("design") is not None:
         scenario = replace(scenario, design=_design(source, doc["design"]))
         _check_design_against_arms(source, scenario)
+    _check_run_count(source, scenario)
     # Monthly series cost ~15 numbers × horizon per run; big designs keep summaries only.
     scenario.outputs.setdefault("series", scenario.design is None)
     # the event log (careers, service histories) likewise: on for runs, off for designs
     scenario.outputs.setdefault("events", scenario.design is None)
     return scenario
+
+
+def _check_run_count(source: str, scenario: Scenario) -> None:
+    """Refuse a scenario past the hard cap on runs (before any design point is built)."""
+    points, runs = scenario.design_point_count(), scenario.run_count()
+    if runs > MAX_RUNS:
+        where = "design" if scenario.design is not None else "replications"
+        raise ScenarioError(source, where, f"{runs:,} runs ({points:,} design points × "
+                            f"{len(scenario.arms)} arms × {scenario.replications} replications) "
+                            f"is more than the {MAX_RUNS:,} a scenario may have; use fewer "
+                            "levels, samples, arms or replications")
 
 
 def _check_design_against_arms(source: str, scenario: Scenario) -> None:
@@ -292,7 +429,7 @@ def _where(scenario: Scenario, key: str) -> str:
 def _problem(exc: ParamError) -> str:
     if exc.unknown:
         return f"unknown parameter{exc.hint}; expected {exc.allowed}"
-    return f"{exc.value!r} is not allowed; expected {exc.allowed}"
+    return f"{excerpt(exc.value)} is not allowed; expected {exc.allowed}"
 
 
 def _range_of(name: str) -> tuple[int, int]:
@@ -302,17 +439,19 @@ def _range_of(name: str) -> tuple[int, int]:
 
 def _integer(source: str, key: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(source, key, f"{value!r} is not allowed; expected a whole number "
+        raise ScenarioError(source, key, f"{excerpt(value)}"
+                            f" is not allowed; expected a whole number "
                             f"from {lo} to {hi}")
     if not lo <= value <= hi:
-        raise ScenarioError(source, key, f"{value!r} is out of range; expected a whole number "
+        raise ScenarioError(source, key, f"{excerpt(value)}"
+                            f" is out of range; expected a whole number "
                             f"from {lo} to {hi}")
     return value
 
 
 def _name(source: str, key: str, value: Any) -> str:
     if not isinstance(value, str) or not _NAME_RE.match(value):
-        raise ScenarioError(source, key, f"{value!r} is not allowed; expected 1–80 letters, "
+        raise ScenarioError(source, key, f"{excerpt(value)} is not allowed; expected 1–80 letters, "
                             "digits, '-', '_' or '.', starting with a letter or digit")
     return value
 
@@ -333,13 +472,16 @@ def _is_param(name: str) -> bool:
     return any(s.name == name for s in param_specs())
 
 
-def _overrides(source: str, key: str, value: Any) -> dict[str, Any]:
-    """Validate a mapping of parameter overrides (names and values)."""
+def validate_overrides(source: str, key: str, value: Any) -> dict[str, Any]:
+    """The one check of a mapping of parameter overrides (scenarios, targets, lessons): every
+    name known (with a "did you mean"), every value allowed. Nested mappings are flattened to
+    dotted names. Returns the flat overrides; raises :class:`ScenarioError` naming
+    ``key.<name>``."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ScenarioError(source, key, f"expected a mapping of parameter: value, got "
-                            f"{type(value).__name__}")
+        raise ScenarioError(source, key, f"{excerpt(value)} is not allowed; expected a mapping "
+                            f"of parameter: value, got {type(value).__name__}")
     flat = flatten(value)
     strategies = {k: v for k, v in flat.items() if k.startswith("strategies.")}
     plain = {k: v for k, v in flat.items() if k not in strategies}
@@ -377,7 +519,8 @@ def _strategies(source: str, key: str, value: Any) -> dict[str, Any]:
         if settings is None:
             settings = {}
         if not isinstance(settings, Mapping):
-            raise ScenarioError(source, where, f"{settings!r} is not allowed; expected true, "
+            raise ScenarioError(source, where, f"{excerpt(settings)}"
+                                f" is not allowed; expected true, "
                                 "false or a mapping of the strategy's settings")
         fields = strategy_params_group(strategy).model_fields
         flat[f"strategies.{strategy}.enabled"] = settings.get("enabled", True)
@@ -405,12 +548,13 @@ def _arms(source: str, value: Any) -> dict[str, dict[str, Any]]:
         name = _name(source, f"arms.{arm}", str(arm))
         overrides = overrides or {}
         if not isinstance(overrides, Mapping):
-            raise ScenarioError(source, f"arms.{arm}", f"{overrides!r} is not allowed; expected "
+            raise ScenarioError(source, f"arms.{arm}", f"{excerpt(overrides)}"
+                                f" is not allowed; expected "
                                 "a mapping of parameter: value")
         nested = overrides.get("strategies") if isinstance(overrides.get("strategies"), Mapping) \
             else None
         rest = {k: v for k, v in overrides.items() if not (k == "strategies" and nested)}
-        flat = _overrides(source, f"arms.{arm}", rest)
+        flat = validate_overrides(source, f"arms.{arm}", rest)
         if nested is not None:
             flat.update(_strategies(source, f"arms.{arm}.strategies", nested))
         arms[name] = flat
@@ -422,8 +566,9 @@ def _outputs(source: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ScenarioError(source, "outputs", "expected a mapping with keys: "
-                            + ", ".join(OUTPUT_KEYS))
+        raise ScenarioError(source, "outputs", f"{excerpt(value)} is not allowed; expected a "
+                            "mapping with keys " + ", ".join(OUTPUT_KEYS)
+                            + " (e.g. outputs: {series: false, outcomes: [adoption]})")
     out: dict[str, Any] = {}
     for key, val in value.items():
         if key not in OUTPUT_KEYS:
@@ -431,19 +576,27 @@ def _outputs(source: str, value: Any) -> dict[str, Any]:
                                 f"{suggest(str(key), OUTPUT_KEYS)}; allowed: "
                                 + ", ".join(OUTPUT_KEYS))
         if key in ("series", "events") and not isinstance(val, bool):
-            raise ScenarioError(source, f"outputs.{key}", f"{val!r} is not allowed; expected "
-                                "true or false")
+            raise ScenarioError(source, f"outputs.{key}", f"{excerpt(val)} is not allowed; "
+                                "expected true or false")
         if key == "outcomes":
-            from impl_sim.model.outcomes import OUTCOMES
-
-            if not isinstance(val, list) or not val:
-                raise ScenarioError(source, "outputs.outcomes", "expected a list of outcome names")
-            for o in val:
-                if o not in OUTCOMES:
-                    raise ScenarioError(source, "outputs.outcomes", f"unknown outcome {o!r}"
-                                        f"{suggest(str(o), list(OUTCOMES))}")
+            _outcome_names(source, val)
         out[key] = val
     return out
+
+
+def _outcome_names(source: str, value: Any) -> None:
+    """``outputs.outcomes``: a list of known outcome names; each unknown one is named."""
+    from impl_sim.model.outcomes import OUTCOMES  # numbers only: does not import Mesa
+
+    known = list(OUTCOMES)
+    if not isinstance(value, list) or not value:
+        raise ScenarioError(source, "outputs.outcomes", f"{excerpt(value)} is not allowed; "
+                            "expected a list of outcome names: " + ", ".join(known))
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or name not in OUTCOMES:
+            raise ScenarioError(source, f"outputs.outcomes[{i}]", f"unknown outcome "
+                                f"{excerpt(name)}{suggest(str(name), known)}; available: "
+                                + ", ".join(known))
 
 
 def _design(source: str, value: Any) -> DesignSpec:
@@ -457,7 +610,8 @@ def _design(source: str, value: Any) -> DesignSpec:
                                 + ", ".join(DESIGN_KEYS))
     method = value.get("method")
     if method not in DESIGN_METHODS:
-        raise ScenarioError(source, "design.method", f"{method!r} is not allowed; expected one "
+        raise ScenarioError(source, "design.method", f"{excerpt(method)}"
+                            f" is not allowed; expected one "
                             "of " + ", ".join(DESIGN_METHODS))
     samples = _integer(source, "design.samples", value.get("samples", 16), 1, 1_000_000)
     if method == "sobol" and samples & (samples - 1):
@@ -509,7 +663,7 @@ def _design_kinds(source: str, value: Any, parameters: Mapping[str, Any]) -> dic
                                 f"{suggest(name, list(parameters))}; allowed: "
                                 + ", ".join(parameters))
         if kind not in PARAMETER_KINDS:
-            raise ScenarioError(source, where, f"{kind!r} is not allowed; expected one of "
+            raise ScenarioError(source, where, f"{excerpt(kind)} is not allowed; expected one of "
                                 + ", ".join(PARAMETER_KINDS))
         kinds[name] = kind
     return kinds
@@ -517,13 +671,14 @@ def _design_kinds(source: str, value: Any, parameters: Mapping[str, Any]) -> dic
 
 def _design_values(source: str, where: str, spec, bounds: Any, method: str) -> list[Any]:
     if not isinstance(bounds, list | tuple) or not bounds:
-        raise ScenarioError(source, where, f"{bounds!r} is not allowed; expected [low, high]")
+        raise ScenarioError(source, where, f"{excerpt(bounds)}"
+                            f" is not allowed; expected [low, high]")
     if method == "grid" and (len(bounds) != 2 or not spec.is_numeric):
         for v in bounds:  # explicit levels
             try:
                 Params.from_overrides({spec.name: v})
             except ParamError:
-                raise ScenarioError(source, where, f"level {v!r} is not allowed; expected "
+                raise ScenarioError(source, where, f"level {excerpt(v)} is not allowed; expected "
                                     f"{spec.allowed()}") from None
         return list(bounds)
     if not spec.is_numeric:
@@ -531,7 +686,8 @@ def _design_values(source: str, where: str, spec, bounds: Any, method: str) -> l
                             "with explicit levels")
     if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool)
                                    for b in bounds):
-        raise ScenarioError(source, where, f"{list(bounds)!r} is not allowed; expected [low, "
+        raise ScenarioError(source, where, f"{excerpt(list(bounds))}"
+                            f" is not allowed; expected [low, "
                             "high] numbers")
     lo, hi = float(bounds[0]), float(bounds[1])
     if lo >= hi:
