@@ -299,10 +299,8 @@ class MonthlySeries:
     Besides the series, the service records feed the service outcomes and the service events:
     ``service_active`` (month × service: ≥ 1 CPP case worked on that month) and
     ``competent_since`` (per service, the first month with a certified therapist in post; −1 =
-    never). Series that follow from others (``DERIVED``) are filled in by :meth:`derive`.
+    never).
     """
-
-    DERIVED = ("services_delivering", "adopters_delivering_share", "staff_left_share")
 
     def __init__(self, horizon: int, n_services: int) -> None:
         self.horizon = horizon
@@ -311,10 +309,10 @@ class MonthlySeries:
         self.services_sustaining = self.values["services_sustaining"]
         self.service_active = np.zeros((horizon, n_services), dtype=bool)
         self.competent_since = np.full(n_services, -1, dtype=np.int64)
+        self._service_last_active = np.full(n_services, -10**6, dtype=np.int64)
         self._anyone_trained = False  # sustainment is undefined until then
         self._departures_seen = 0
         self._left = {"adopters": 0, "month0": 0, "trained": 0}
-        self._staff0 = 0  # posts at month 0 (set by the first record)
 
     def record_referrals(self, month: int, n: int) -> None:
         self.values["referrals"][month] = n
@@ -362,7 +360,11 @@ class MonthlySeries:
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
             np.bincount(pool.service[sustaining], minlength=n_services))
-        self.service_active[m, pool.service[model._caseload_delivered > 0]] = True
+        worked = pool.service[model._caseload_delivered > 0]
+        self.service_active[m, worked] = True
+        self._service_last_active[worked] = m
+        v["services_delivering"][m] = np.count_nonzero(
+            self._service_last_active > m - SUSTAINMENT_WINDOW)
         if trained_in_post and (self.competent_since < 0).any():
             newly = (self.competent_since < 0) & (np.bincount(
                 pool.service[pool.certified], minlength=n_services) > 0)
@@ -373,23 +375,12 @@ class MonthlySeries:
         v["adopters_total"][m] = np.count_nonzero(adopted) + self._left["adopters"]
         v["adopters_delivering"][m] = np.count_nonzero(adopted & delivered)
         v["month0_staff_left"][m] = self._left["month0"]
-        self._staff0 = pool.n
-
-    def derive(self) -> None:
-        """Fill in the series that follow from the others (cheaper once than every month)."""
-        v = self.values
-        active = np.cumsum(self.service_active, axis=0)
-        before = np.vstack((np.zeros((self.window, active.shape[1]), active.dtype),
-                            active))[: len(active)]
-        v["services_delivering"][:] = np.count_nonzero(active - before, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v["adopters_delivering_share"][:] = np.where(
-                v["adopters_total"] > 0, v["adopters_delivering"] / v["adopters_total"],
-                np.nan)
-        v["staff_left_share"][:] = v["month0_staff_left"] / max(self._staff0, 1)
+        total = v["adopters_total"][m]
+        v["adopters_delivering_share"][m] = v["adopters_delivering"][m] / total if total \
+            else float("nan")
+        v["staff_left_share"][m] = self._left["month0"] / pool.n
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        self.derive()
         return dict(self.values)
 
 
@@ -530,7 +521,6 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
     """End-of-run outcomes, one number each, in :data:`OUTCOMES` order (NaN where undefined:
     an empty denominator, or a month beyond the horizon)."""
     pool, cases, series = model.therapists, model.cases, model.series
-    series.derive()
     v = series.values
     people = _everyone(model)
     trained = people["completed_training"]
