@@ -99,8 +99,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        interrupted = _watch_ctrl_c()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            if interrupted:  # a Ctrl-C that Python swallowed (e.g. inside a weakref callback)
+                raise KeyboardInterrupt
+            return result
         except typer.Exit:
             raise
         except BrokenPipeError:
@@ -125,6 +129,28 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(EXIT_ERROR) from None
 
     return wrapper
+
+
+def _watch_ctrl_c() -> list[bool]:
+    """Remember every Ctrl-C (SIGINT) while a command runs, and still raise KeyboardInterrupt
+    as Python's default handler does. Python ignores an exception raised inside some callbacks
+    (weakref finalisers, ``__del__``), so an interrupt could otherwise be lost and the command
+    carry on as if nothing happened; the returned list becomes non-empty once one arrives."""
+    import signal
+    import threading
+
+    seen: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        return seen
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return seen  # ignored or handled by the caller: leave it alone
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        seen.append(True)
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
+    return seen
 
 
 def _closed_pipe() -> None:
