@@ -321,7 +321,9 @@ def run(
     """
     from impl_sim.analysis.summary import arm_table, paired_difference
     from impl_sim.experiment.runner import run_scenario
+    from impl_sim.experiment.threads import pin_threads
 
+    pin_threads(1)
     sc = _load(scenario)
     changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if changes:

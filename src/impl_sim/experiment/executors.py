@@ -27,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol
 
+from impl_sim.experiment.threads import pin_threads
+
 EXECUTORS = ("serial", "processes", "dask")
 DASK_ADDRESS_ENV = "IMPL_SIM_DASK_ADDRESS"
 DASK_WORKER_WAIT_ENV = "IMPL_SIM_DASK_WORKER_WAIT"
@@ -77,6 +79,7 @@ def _worker_setup(parent_pid: int) -> None:
     finished), so workers ignore it; and a worker exits when the parent dies (e.g. SIGKILL),
     which ProcessPoolExecutor's workers would otherwise not notice, idling forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pin_threads(1)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
 
 
