@@ -50,6 +50,7 @@ docs-site: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_engine.py
 
 validation: $(STAMP)
 	$(BIN)/impl-sim validate --markdown --workers 2 > docs/validation.md.tmp
