@@ -953,17 +953,19 @@ def _plausibility_table(checks: list) -> Table:
 def validate(
     targets: Annotated[Path | None, typer.Option(help="Targets YAML file (default: the "
                                                       "evidence targets).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: targets and "
+                                                          "plausibility rows.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown report.")]
     = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when a target fails.")]
     = False,
     replications: Annotated[int | None, typer.Option(min=1, help="Override every target's "
-                                                                 "replications.")] = None,
+                                                                 "replications (and the "
+                                                                 "plausibility rows').")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
     plausibility: Annotated[bool, typer.Option(
         help="Also show the plausibility table (inputs and intermediate quantities vs "
-        "published ranges; not with --json).")] = True,
+        "published ranges).")] = True,
 ) -> None:
     """Compare simulated outcomes with empirical targets: value, 95 % interval, met or not."""
     from impl_sim.analysis.validation import (
@@ -981,12 +983,15 @@ def validate(
     target_set = load_targets(path, replications=replications)
     results = run_validation(target_set.targets, workers=workers)
     checks = None
-    if plausibility and not as_json:
+    if plausibility:
         from impl_sim.analysis.plausibility import evaluate
 
-        checks = evaluate(workers=workers)
+        checks = (evaluate(workers=workers) if replications is None
+                  else evaluate(workers=workers, replications=replications))
     if as_json:
-        print(json.dumps([r.as_json() for r in results], indent=2))
+        print(json.dumps({"targets": [r.as_json() for r in results],
+                          "plausibility": None if checks is None
+                          else [c.as_json() for c in checks]}, indent=2))
     elif markdown:
         from impl_sim.analysis.plausibility import markdown_section
 

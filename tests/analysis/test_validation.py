@@ -72,14 +72,35 @@ def test_validate_json_is_identical_twice_and_strict_exits_1(tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(textwrap.dedent(SMALL))
     runner = CliRunner()
-    first = runner.invoke(app, ["validate", "--targets", str(path), "--json"])
-    second = runner.invoke(app, ["validate", "--targets", str(path), "--json", "--workers", "2"])
+    first = runner.invoke(app, ["validate", "--targets", str(path), "--json",
+                                "--no-plausibility"])
+    second = runner.invoke(app, ["validate", "--targets", str(path), "--json", "--workers", "2",
+                                 "--no-plausibility"])
     assert first.exit_code == 0, first.output
     assert first.stdout == second.stdout
-    records = json.loads(first.stdout)
+    document = json.loads(first.stdout)
+    assert document["plausibility"] is None
+    records = document["targets"]
     assert [r["id"] for r in records][:2] == ["right_direction", "wrong_direction"]
     assert {"id", "expected", "simulated", "lo", "hi", "passed"} <= set(records[0])
     assert [r["passed"] for r in records[:2]] == [True, False]
     strict = runner.invoke(app, ["validate", "--targets", str(path), "--strict"])
     assert strict.exit_code == 1
     assert "4 of 5 targets met" in " ".join(strict.stdout.split())
+
+
+def test_validate_json_carries_the_plausibility_table(tmp_path):
+    """Every plausibility row reaches the JSON with its value, range, flag and source."""
+    from impl_sim.analysis.plausibility_data import PLAUSIBILITY_ROWS
+
+    path = tmp_path / "small.yaml"
+    path.write_text(textwrap.dedent(SMALL))
+    result = CliRunner().invoke(app, ["validate", "--targets", str(path), "--json",
+                                      "--replications", "2"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["plausibility"]
+    assert [r["id"] for r in rows] == [r["id"] for r in PLAUSIBILITY_ROWS]
+    for row in rows:
+        low, high = row["range"]
+        assert row["source"] and row["url"].startswith("http")
+        assert row["outside"] == (row["model"] is None or not low <= row["model"] <= high)
