@@ -89,7 +89,7 @@ def test_options_the_docs_show_exist():
     from impl_sim.cli import app
 
     commands = typer.main.get_command(app).commands
-    options = {name: {o for p in c.params for o in p.opts} | {"--help"}
+    options = {name: {o for p in c.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
                for name, c in commands.items()}
     for doc in [ROOT / "README.md", *DOCS.rglob("*.md")]:
         for command, rest in re.findall(r"impl-sim (\w+)([^`#\n]*)", doc.read_text()):
