@@ -98,6 +98,11 @@ def national_run(services: int, per_service: int, horizon: int) -> tuple[float, 
     return seconds, peak / 2**20, rss
 
 
+def load_average_text() -> str:
+    """The 1-, 5- and 15-minute load averages, for the header every benchmark prints."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="runs per median (seed scale)")
@@ -105,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
 
     run_one(_params(4, 10, 60), seed=0)  # warm caches and imports
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average_text()
     print(f"impl-sim core benchmark (medians; one process; load average {load} on "
           f"{os.cpu_count()} CPUs — other work on the machine inflates wall-clock times)")
     for label, services, per_service, runs in (

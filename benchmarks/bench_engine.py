@@ -18,7 +18,7 @@ import resource
 import statistics
 import time
 
-from bench_core import _params, _TrivialModel
+from bench_core import _params, _TrivialModel, load_average_text
 from threadpoolctl import threadpool_limits
 
 from impl_sim import run_one
@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip 10,000 and the national run")
     args = parser.parse_args()
     run_one(_params(4, 10, 12), seed=0)  # warm imports and caches
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average_text()
     print(f"impl-sim engine benchmark (CPU time, one process; load average {load} on "
           f"{os.cpu_count()} CPUs)")
     scales = [(4, 10, 60, max(3, args.repeats * 4)), (100, 10, 60, args.repeats)]
