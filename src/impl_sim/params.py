@@ -82,14 +82,16 @@ class ServiceParams(_Group):
     """Services (clinics): size, referrals, workload and climate."""
 
     count: int = spec(
-        4, ge=1, le=1000, unit="services", kind="structure",
+        10, ge=1, le=1000, unit="services", kind="structure",
         description="Number of services whose therapists join the programme",
-        source="seed 000 (assumption: 40 therapists in 4 services)",
+        source="F1 (40 trainees) sent by 10 services, about 4 each — learning collaboratives "
+        "take agency teams of a few clinicians (F2); value assumed",
     )
     therapists_per_service: int = spec(
         10, ge=1, le=200, unit="therapists", kind="structure",
-        description="Therapist posts per service (vacancies are refilled at once)",
-        source="F1: 40 therapists in the studied cohort",
+        description="Therapist posts per service, trained or not (vacancies are refilled at "
+        "once); `training.enrolled_share` of them join the first cohort",
+        source="value assumed (a child mental health team of about ten clinicians)",
     )
     eligible_referrals_per_month: float = spec(
         1.5, ge=0.0, le=50.0, unit="families/month", key=True,
@@ -114,11 +116,12 @@ class ServiceParams(_Group):
         "case's 1.5 h at average pressure; value assumed",
     )
     referral_rate_cv: float = spec(
-        0.15, ge=0.0, le=2.0, unit="coefficient of variation",
+        0.6, ge=0.0, le=2.0, unit="coefficient of variation",
         description="How much services differ in their eligible-referral rate: each service's "
         "rate is the mean times a gamma-distributed factor with this spread (0 = all equal)",
-        source="seed 003 (regional disparities); value calibrated to F9b and F10a with "
-        "`impl-sim calibrate` (weakly identified: 0.14)",
+        source="seed 003 (regional disparities in access); value assumed — services differ "
+        "widely in catchment, intake and awareness (the targets F9–F10 identify it only "
+        "weakly, so it is set, not calibrated)",
     )
     climate_initial: float = spec(
         0.3, ge=0.0, le=1.0, unit="0–1",
@@ -219,9 +222,33 @@ class TherapistParams(_Group):
     annual_turnover: float = spec(
         0.30, ge=0.0, le=0.9, unit="share/year", key=True, label="Staff turnover per year",
         plain="Therapists leaving each year",
-        description="Share of therapists leaving per year at average pressure and climate; "
-        "leavers are replaced by untrained hires",
+        description="Yearly staff turnover rate as services report it — leavers per post per "
+        "year (posts are refilled at once) — at average pressure and climate, for staff not "
+        "in consultation. Turnover is concentrated early in tenure "
+        "(`early_tenure_hazard_ratio`), so the established staff's own hazard is lower than "
+        "this rate; the model solves for it (docs/odd.md §7.9)",
         source="F12 (25–50 %/year, typically 30–35 %)",
+    )
+    early_tenure_months: int = spec(
+        12, ge=0, le=60, unit="months", kind="structure",
+        description="Months after hire during which a therapist's turnover hazard is raised by "
+        "`early_tenure_hazard_ratio` (new staff leave more often than established staff)",
+        source="Griffeth, Hom & Gaertner 2000 (meta-analysis: tenure predicts lower turnover); "
+        "child-welfare and mental-health workforce studies (most leavers leave within their "
+        "first one to two years); value assumed",
+    )
+    early_tenure_hazard_ratio: float = spec(
+        2.0, ge=1.0, le=5.0, unit="hazard ratio",
+        description="Turnover hazard in the first `early_tenure_months` after hire relative to "
+        "established staff (1 = no tenure effect)",
+        source="Griffeth, Hom & Gaertner 2000 (tenure ρ ≈ −0.20 with turnover); value assumed",
+    )
+    initial_tenure_max_months: int = spec(
+        240, ge=1, le=600, unit="months", kind="structure",
+        description="Longest tenure a therapist in post at month 0 can have: the month-0 staff "
+        "are a stationary workforce, their tenure drawn from the tenure distribution that the "
+        "turnover hazards imply (truncated here)",
+        source="value assumed (20 years)",
     )
     turnover_pressure_effect: float = spec(
         0.8, ge=0.0, le=3.0, unit="log hazard ratio",
@@ -234,12 +261,14 @@ class TherapistParams(_Group):
         "hazard",
         source="Aarons & Sawitzky 2006 (climate → work attitudes → turnover); value assumed",
     )
-    trainee_turnover_ratio: float = spec(
-        0.3, ge=0.0, le=1.0, unit="hazard ratio",
-        description="Turnover hazard of a therapist in training relative to colleagues (leaving "
-        "the job during training is a separate hazard from dropping out of training)",
-        source="F9 (90 % of 124 enrolled completed, so few trainees leave their job); value "
-        "assumed",
+    consultation_turnover_ratio: float = spec(
+        0.6, ge=0.1, le=1.0, unit="hazard ratio",
+        description="Turnover hazard of a therapist receiving model consultation (the "
+        "programme's during training, a booster's afterwards) relative to colleagues — "
+        "supportive consultation and fidelity monitoring protect against leaving. Leaving the "
+        "job during training is a separate hazard from dropping out of training",
+        source="Aarons et al. 2009 (SafeCare with fidelity monitoring presented as supportive "
+        "consultation: greater staff retention over 29 months, 153 providers); value assumed",
     )
     self_leadership_intake_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="relative weight", kind="structure",
@@ -510,9 +539,18 @@ class TrainingParams(_Group):
         source="F2 (at least 4 training cases)",
     )
     enrolled_share: float = spec(
-        1.0, ge=0.0, le=1.0, unit="share of staff", kind="lever",
-        description="Share of each service's therapists enrolled in the first cohort",
-        source="F1 (the whole studied cohort trained)",
+        0.4, ge=0.0, le=1.0, unit="share of staff", kind="lever",
+        description="Share of each service's therapists enrolled in the first cohort (its CPP "
+        "team); established staff first (`min_tenure_months`)",
+        source="F1 (40 trainees), F2 (agencies send a team of a few clinicians): 4 of 10 posts; "
+        "value assumed",
+    )
+    min_tenure_months: int = spec(
+        12, ge=0, le=60, unit="months", kind="lever",
+        description="Services enrol in the first cohort therapists who have been in post at "
+        "least this long (fill remaining seats with newer staff only if too few qualify)",
+        source="F2 (learning collaboratives ask agencies to commit clinicians expected to stay "
+        "and deliver); value assumed",
     )
     annual_dropout: float = spec(
         0.05, ge=0.0, le=0.9, unit="share/year",
@@ -584,8 +622,9 @@ class TrainingParams(_Group):
     )
     hire_enrolment_share: float = spec(
         0.75, ge=0.0, le=1.0, unit="share of hires", kind="lever",
-        description="Share of new hires whose service nominates them for the next cohort (0 = "
-        "hires are never trained)",
+        description="Share of the hires who replace a member of the service's CPP team "
+        "(enrolled, trained or nominated) whom the service nominates for the next cohort (0 = "
+        "hires are never trained); hires into other posts are not nominated",
         source="S8 (trained capacity erodes unless new staff are trained); value assumed",
     )
 

@@ -208,7 +208,7 @@ def test_everyone_leaving_during_training_gives_completion_zero_and_in_post_unde
     monkeypatch.setattr(model_module, "turnover_hazard",
                         lambda params, climate, *rest: np.ones_like(climate))
     # no later cohorts (hires are not enrolled), so only the first cohort is in training
-    model = _run({"simulation.horizon_months": 30, "therapists.trainee_turnover_ratio": 1.0,
+    model = _run({"simulation.horizon_months": 30, "therapists.consultation_turnover_ratio": 1.0,
                   "training.hire_enrolment_share": 0.0})
     summary = summarise(model)
     assert summary["training_completion"] == 0.0

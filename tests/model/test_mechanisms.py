@@ -127,10 +127,6 @@ def _delivering_capacity(overrides: dict) -> float:
     return mean(ensemble(overrides), "delivering_therapists_24m")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue 11 left open): with the 0.2 "
-                   "mechanisms the realised turnover of month-0 staff is about 14 %/year (F12a/"
-                   "F12b miss too), so removing turnover adds slightly less capacity (2.9) than "
-                   "removing discontinuation (3.0); strict, so a fix shows up here")
 def test_turnover_is_the_largest_single_drain_on_delivery_capacity():  # S8
     base = _delivering_capacity({})
     without_drain = {

@@ -16,6 +16,7 @@ from ensembles import ensemble, mean, paired_difference
 
 from impl_sim import Params, run_one
 from impl_sim.experiment.runner import seed_for
+from impl_sim.model.constants import NEVER
 from impl_sim.model.effects import split_smd
 from impl_sim.model.leader import LeaderPool
 from impl_sim.model.model import ImplementationModel
@@ -162,7 +163,8 @@ def test_nominated_hires_are_enrolled_in_the_next_cohort():
     first_due = (pool.hired_month[later] // 12 + 1) * 12
     np.testing.assert_array_equal(pool.enrolled_month[later], first_due)
     # and every nominated hire still waiting was hired after the last cohort of the run
-    waiting = (pool.state == UNTRAINED) & (pool.hired_month > 0)
+    waiting = (pool.state == UNTRAINED) & (pool.nominated_month > NEVER)
+    assert waiting.any()
     assert (pool.hired_month[waiting] >= (model.horizon - 1) // 12 * 12).all()
 
 

@@ -16,8 +16,15 @@ Durations (:data:`DURATIONS`):
   while delivering counts as stopping, at the first month without a case) and
   ``delivering_leaving_censored`` (leaving the job censors the duration at the month after
   leaving).
+* ``delivering_first_to_last`` — months from the first CPP case to the last month with an
+  active case, as claims-based studies measure it (first to final claim; a gap does not end
+  it, leaving does); censored when the therapist is still in post with a case in the run's last
+  ``window`` months.
 * ``in_post_from_hire`` — months from the first month in post (month 0 for the staff in post at
   the start, which ignores their earlier tenure) to the month after leaving.
+* ``in_post_new_hires`` — the same for the therapists hired during the run only (the month-0
+  staff have been in post for a while and leave less: turnover falls with tenure), as
+  workforce studies follow a hiring cohort.
 * ``in_post_after_training`` — months from the month after completing training to the month
   after leaving.
 * ``first_case_after_enrolment`` — months from enrolment to the first CPP case; leaving the job
@@ -68,8 +75,15 @@ DURATIONS: dict[str, Duration] = {d.name: d for d in (
              "Months delivering CPP (leaving the job censors)",
              "adopters (therapists who started a CPP case)",
              "the first of 6 consecutive months without a CPP case"),
+    Duration("delivering_first_to_last", "therapist",
+             "Months from first to last CPP case (claims-style; leaving = stopping)",
+             "adopters (therapists who started a CPP case)",
+             "the last month with an active CPP case, when no case follows within the run "
+             "(censored if still delivering in the run's last 6 months)"),
     Duration("in_post_from_hire", "therapist", "Months in post from hire",
              "every therapist who held a post", "leaving the post"),
+    Duration("in_post_new_hires", "therapist", "Months in post of new hires",
+             "therapists hired during the run", "leaving the post"),
     Duration("in_post_after_training", "therapist", "Months in post after training",
              "therapists who completed training", "leaving the post"),
     Duration("first_case_after_enrolment", "therapist", "Months from enrolment to first case",
@@ -133,6 +147,23 @@ def _delivering(people: pd.DataFrame, horizon: int, window: int, leaving_is_stop
     return ep.assign(duration=end - ep["origin"], observed=observed.astype(bool))
 
 
+def _first_to_last(people: pd.DataFrame, horizon: int, window: int) -> pd.DataFrame:
+    """Claims-style delivery: from the first case's start to the last month any case was
+    active (gaps do not end it); leaving ends it; still in post with a case active in the
+    last ``window`` months of the run is censored (as a claim near the end of a study's window
+    would be)."""
+    keys = [*GROUP_KEYS, "id"]
+    starts = people[people["event"] == "case_started"][[*keys, "value", "month"]]
+    ends = people[people["event"].isin(CASE_END)][["task", "value", "month"]]
+    cases = starts.merge(ends, on=["task", "value"], how="left", suffixes=("", "_end"))
+    cases["last"] = cases["month_end"].fillna(horizon - 1).astype(np.int64)
+    per = cases.groupby(keys, observed=True).agg(origin=("month", "min"), last=("last", "max"))
+    left = _first(people, "left", keys).reindex(per.index)
+    censored = left.isna() & (per["last"] >= horizon - window)
+    per = per.assign(duration=per["last"] + 1 - per["origin"], observed=~censored)
+    return per.reset_index()
+
+
 def _from_to(people: pd.DataFrame, origin: pd.Series, end: pd.Series,
              censor: list[pd.Series], horizon: int, end_offset: int = 0) -> pd.DataFrame:
     """Duration from ``origin`` to ``end`` (+ ``end_offset``); censored at the earliest of
@@ -189,7 +220,10 @@ def durations(events: pd.DataFrame, horizon: int, window: int = SUSTAINMENT_WIND
             lambda: _delivering(people, horizon, window, leaving_is_stop=True),
         "delivering_leaving_censored":
             lambda: _delivering(people, horizon, window, leaving_is_stop=False),
+        "delivering_first_to_last": lambda: _first_to_last(people, horizon, window),
         "in_post_from_hire": lambda: _from_to(people, first_month, left, [], horizon, 1),
+        "in_post_new_hires": lambda: _from_to(
+            people, first_month[hired["detail"] != "in post at start"], left, [], horizon, 1),
         "in_post_after_training": lambda: _from_to(
             people, _first(people, "completed_training", keys) + 1, left, [], horizon, 1),
         "first_case_after_enrolment": lambda: _from_to(

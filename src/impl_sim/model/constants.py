@@ -31,3 +31,4 @@ SCHEDULE_CACHE_SIZE = 64  # gathering schedules kept in memory
 SEED_BOUND = np.iinfo(np.int64).max  # bound of integers drawn to seed a child generator
 NETWORK_SEED_BOUND = np.iinfo(np.int32).max  # networkx wants a 32-bit seed
 TIE_DRAW_BLOCK = 4  # candidate draws per wanted co-trainee tie taken at once
+BISECTION_STEPS = 60  # halvings when solving for a hazard (precision far below float noise)

@@ -27,6 +27,7 @@ from impl_sim.model.routing import route_families
 from impl_sim.model.service import (
     ServicePool,
     climate_target,
+    initial_tenures,
     monthly_hazard,
     turnover_hazard,
 )
@@ -77,6 +78,8 @@ class ImplementationModel(mesa.Model):
         self.therapists = TherapistPool(n_services * per_service, per_service)
         self.therapists.hire(np.arange(self.therapists.n), p, self.rngs["world"], 0, 0,
                              nominate=False)
+        # the month-0 staff are a stationary workforce: each has been in post a while
+        self.therapists.hired_month -= initial_tenures(p, self.therapists.n, self.rngs["hires"])
         self.next_person_id = self.therapists.n
         self.departures: list[dict[str, Any]] = []
         self.leaders = LeaderPool(n_services, p, self.rngs["leaders"])
@@ -351,11 +354,12 @@ class ImplementationModel(mesa.Model):
         of_post = pool.service
         hazard = turnover_hazard(p, self.services.climate[of_post],
                                  self.leaders.turnover_log_ratio()[of_post],
-                                 pool.state == IN_TRAINING,
+                                 self._consultation > 0, self.month - pool.hired_month,
                                  self.services.production_pressure[of_post])
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
             return
+        on_team = pool.on_cpp_team()[leaving]  # read before the hires reset the posts
         closed = self.cases.end_for_leavers(leaving)
         pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
         for strategy in self.strategies:
@@ -364,7 +368,8 @@ class ImplementationModel(mesa.Model):
         self.events.left(self, leaving)
         for slot in leaving:
             pool.agent[slot].remove()
-        pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id)
+        pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id,
+                  nominate=on_team)
         self.next_person_id += len(leaving)
         for slot in leaving.tolist():
             pool.agent[slot] = Therapist(self, slot)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from impl_sim.model.cases import COMPLETED, DROPPED
+from impl_sim.model.constants import MONTHS_PER_YEAR
 from impl_sim.model.effects import effect_sizes
 from impl_sim.model.states import DISCONTINUED, IN_TRAINING, State
 
@@ -121,12 +122,25 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("adopters_delivering_36m", "Adopters still delivering at 36 months", "share",
             "As adopters_delivering_24m, 36 months after training ended", share=True,
             denominator=ADOPTERS),
+    Outcome("adopters_in_post_delivering_36m", "Adopters in post still delivering at 36 months",
+            "share",
+            "Share of the adopters still in post who delivered CPP in the last 6 months, 36 "
+            "months after training ended (as surveys of employed therapists ask 'do you "
+            "currently use it?')", share=True, denominator="adopters in post"),
     Outcome("staff_left_24m", "Month-0 staff who left by month 24", "share",
             "Share of the therapists in post at month 0 who had left their post by month 24",
             share=True, higher_is_better=False, denominator=MONTH0_STAFF),
     Outcome("staff_left_60m", "Month-0 staff who left by month 60", "share",
             "As staff_left_24m, by month 60", share=True, higher_is_better=False,
             denominator=MONTH0_STAFF),
+    Outcome("cohort_left_24m", "First cohort: left the post by 24 months", "share",
+            "Share of the first cohort's enrolled therapists who had left their post 24 months "
+            "after the cohort started (trainee turnover as trial cohorts report it)",
+            share=True, higher_is_better=False, denominator=COHORT),
+    Outcome("staff_turnover_rate", "Staff turnover rate", "leavers/post-year",
+            "Therapists who left their post during the run per post and year (posts are "
+            "refilled at once): the yearly turnover rate as services report it (F12)",
+            higher_is_better=False, denominator="post-years of the run"),
     Outcome("service_sustainment_24m", "Services sustaining at 24 months", "share",
             "Share of services with at least one sustaining therapist, 24 months after training "
             "ended", share=True, denominator=SERVICES),
@@ -184,6 +198,11 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             share=True, higher_is_better=False, denominator=ENROLLED),
     Outcome("delivering_at_training_end", "Delivering at training end", "share",
             "Share of the first cohort's enrolled therapists sustaining when its training ends",
+            share=True, denominator=COHORT),
+    Outcome("certified_enrolled", "Certified (of enrolled)", "share",
+            "Share of the first cohort's enrolled therapists who completed training and met "
+            "the training-case requirement — F9's 'rostered' (met the mastery and fidelity "
+            "requirements); job leavers and programme quitters count as not certified",
             share=True, denominator=COHORT),
     Outcome("certified_share", "Certified", "share",
             "Share of trained therapists who met the training-case requirement", share=True,
@@ -535,7 +554,9 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
     cost = implementation + delivery
     cohort_size = len(model._first_cohort)
     # the first cohort's people have the person ids of their month-0 posts
-    cohort_trained = int((trained & np.isin(people["person_id"], model._first_cohort)).sum())
+    in_cohort = np.isin(people["person_id"], model._first_cohort)
+    cohort_ids = set(model._first_cohort.tolist())
+    cohort_trained = int((trained & in_cohort).sum())
     before_end = _mean_in(v["delivering"], end - 6, end)
     month0 = np.full(len(v["month0_staff_left"]), float(pool.n))
     values = {
@@ -557,8 +578,15 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
                                              end + 24),
         "adopters_delivering_36m": _share_at(v["adopters_delivering"], v["adopters_total"],
                                              end + 36),
+        "adopters_in_post_delivering_36m": _share_at(v["adopters_delivering"],
+                                                     v["adopted_ever"], end + 36),
         "staff_left_24m": _share_at(v["month0_staff_left"], month0, 23),
         "staff_left_60m": _share_at(v["month0_staff_left"], month0, 59),
+        "cohort_left_24m": _safe_div(sum(
+            d["month"] < model.cohort_start + 24 and d["person_id"] in cohort_ids
+            for d in model.departures), cohort_size),
+        "staff_turnover_rate": _safe_div(_at(v["leavers_cumulative"], model.horizon - 1),
+                                         pool.n * model.horizon / MONTHS_PER_YEAR),
         "service_sustainment_24m": _at(series.services_sustaining, end + 24) / model.services.n,
         "service_sustainment_36m": _at(series.services_sustaining, end + 36) / model.services.n,
         **_service_histories(model),
@@ -569,6 +597,8 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "adopters_total": float((people["first_case_month"] >= 0).sum()),
         **_training_funnel(people, model),
         "delivering_at_training_end": _safe_div(_at(v["sustaining"], end), cohort_size),
+        "certified_enrolled": _safe_div(int((trained & people["certified"] & in_cohort).sum()),
+                                        cohort_size),
         "certified_share": _safe_div(int((trained & people["certified"]).sum()), trained_total),
         "cases_started": float(model.tally["cpp_starts"]),
         "cases_completed": float(completed),

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-from impl_sim.model.constants import MONTHS_PER_YEAR, SEED_BOUND
+from impl_sim.model.constants import (
+    BISECTION_STEPS,
+    MONTHS_PER_YEAR,
+    SCHEDULE_CACHE_SIZE,
+    SEED_BOUND,
+)
 from impl_sim.model.numeric import bounded, clip01
 from impl_sim.params import Params
 
@@ -100,23 +107,75 @@ def monthly_hazard(annual: float) -> float:
     return 1.0 - (1.0 - annual) ** (1.0 / MONTHS_PER_YEAR)
 
 
-def turnover_hazard(params: Params, climate: np.ndarray, support_log_ratio: np.ndarray,
-                    in_training: np.ndarray, pressure: np.ndarray | float | None = None,
-                    ) -> np.ndarray:
-    """Monthly leaving hazard per post, from its service's climate and leader's support and
-    whether the post's holder is in training.
+def mean_tenure(established: float, early_ratio: float, early_months: int) -> float:
+    """Mean completed tenure in months when the monthly leaving hazard is ``established``,
+    raised to ``early_ratio`` × that in the first ``early_months`` months after hire."""
+    early = min(early_ratio * established, 1.0)
+    stay_early = (1.0 - early) ** early_months
+    first = early_months if early == 0.0 else (1.0 - stay_early) / early
+    return first + (stay_early / established if established > 0.0 else np.inf)
 
-    Pressure (the service's, default ``services.production_pressure``) raises it; climate and a
-    supportive leader lower it (F12, S8; support: Fukui et
-    al. 2019); trainees leave less (``therapists.trainee_turnover_ratio``, F9).
+
+@lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
+def established_hazard(annual_rate: float, early_ratio: float, early_months: int) -> float:
+    """The established staff's monthly hazard that gives ``annual_rate`` leavers per post and
+    year in a stationary workforce whose posts are refilled at once (renewal theory: leavers
+    per post-month = 1 / mean tenure), docs/odd.md §7.9. Solved by bisection."""
+    if annual_rate <= 0.0:
+        return 0.0
+    target = MONTHS_PER_YEAR / annual_rate
+    low, high = 0.0, 1.0 / early_ratio
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (low + high)
+        if mean_tenure(mid, early_ratio, early_months) > target:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
+
+
+def tenure_survival(params: Params, months: int) -> np.ndarray:
+    """Probability of still being in post ``a`` months after hire, a = 0 … months − 1, at the
+    average hazards (no climate, pressure or consultation effects)."""
+    t = params.therapists
+    base = established_hazard(t.annual_turnover, t.early_tenure_hazard_ratio,
+                              t.early_tenure_months)
+    tenure = np.arange(months)
+    hazard = np.where(tenure < t.early_tenure_months,
+                      min(base * t.early_tenure_hazard_ratio, 1.0), base)
+    return np.concatenate(([1.0], np.cumprod(1.0 - hazard)[:-1]))
+
+
+def initial_tenures(params: Params, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Months in post at month 0 of ``n`` therapists of a stationary workforce: tenure ``a``
+    with probability ∝ S(a), the chance a post-holder stays ``a`` months (a renewal process in
+    equilibrium), truncated at ``therapists.initial_tenure_max_months``."""
+    survival = tenure_survival(params, params.therapists.initial_tenure_max_months)
+    cdf = np.cumsum(survival)
+    return np.searchsorted(cdf / cdf[-1], _child_rng(rng).random(n), side="right")
+
+
+def turnover_hazard(params: Params, climate: np.ndarray, support_log_ratio: np.ndarray,
+                    consulted: np.ndarray, tenure: np.ndarray,
+                    pressure: np.ndarray | float | None = None) -> np.ndarray:
+    """Monthly leaving hazard per post, from its service's climate and leader's support, the
+    holder's months in post and whether the holder receives model consultation.
+
+    The established hazard is solved from the reported yearly rate (``established_hazard``);
+    the first ``therapists.early_tenure_months`` after hire raise it; pressure (the service's,
+    default ``services.production_pressure``) raises it; climate and a supportive leader lower
+    it (F12, S8; support: Fukui et al. 2019); consultation lowers it
+    (``therapists.consultation_turnover_ratio``, Aarons et al. 2009).
     """
     t = params.therapists
-    base = monthly_hazard(t.annual_turnover)
+    base = established_hazard(t.annual_turnover, t.early_tenure_hazard_ratio,
+                              t.early_tenure_months)
     climate_term = params.mechanisms.climate_to_turnover * t.turnover_climate_effect * (
         climate - 0.5)
     if pressure is None:
         pressure = params.services.production_pressure
     log_ratio = (t.turnover_pressure_effect * (pressure - 0.5)
                  - climate_term + support_log_ratio)
-    ratio = np.where(in_training, t.trainee_turnover_ratio, 1.0)
+    ratio = (np.where(consulted, t.consultation_turnover_ratio, 1.0)
+             * np.where(tenure < t.early_tenure_months, t.early_tenure_hazard_ratio, 1.0))
     return bounded(base * np.exp(log_ratio) * ratio)

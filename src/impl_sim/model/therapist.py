@@ -78,12 +78,13 @@ class TherapistPool:
     # -- hiring ----------------------------------------------------------------------------
 
     def hire(self, slots: np.ndarray, params: Params, rng: np.random.Generator, month: int,
-             first_person_id: int, *, nominate: bool = True) -> None:
+             first_person_id: int, *, nominate: bool | np.ndarray = True) -> None:
         """Fill ``slots`` with new, untrained therapists drawn from the population.
 
         Motivation, readiness, autonomy preference and self-leadership are independent normals
         clipped to [0, 1]; everything else starts afresh (no competence, no cases, no events).
-        With ``nominate``, each hire is nominated for the next training cohort with probability
+        Each hire that ``nominate`` allows (True, False, or one flag per slot: the posts of the
+        service's CPP team) is nominated for the next training cohort with probability
         ``training.hire_enrolment_share`` (docs/odd.md §7.1).
         """
         t = params.therapists
@@ -103,14 +104,18 @@ class TherapistPool:
         self._counts[:, slots] = 0
         self._months[:, slots] = NEVER
         self._flags[:, slots] = False
-        if nominate:
-            self.nominated_month[slots[nominated]] = month
+        self.nominated_month[slots[nominated & np.asarray(nominate, dtype=bool)]] = month
 
     # -- derived views ---------------------------------------------------------------------
 
     def can_deliver(self) -> np.ndarray:
         """Posts whose holder may take a CPP case (in training or trained, not given up)."""
         return CAN_DELIVER[self.state]
+
+    def on_cpp_team(self) -> np.ndarray:
+        """Posts whose holder is on the service's CPP team: ever enrolled or nominated for
+        training (a service replaces them with a hire it nominates, ``hire``)."""
+        return (self.enrolled_month > NEVER) | (self.nominated_month > NEVER)
 
     def has_case(self) -> np.ndarray:
         return self.cpp_caseload > 0

@@ -51,13 +51,18 @@ def later_cohort(pool: TherapistPool, params: Params, funded: np.ndarray) -> np.
     return np.sort(waiting[order][: t.cohort_seats])
 
 
-def first_cohort(pool: TherapistPool, params: Params, rng: np.random.Generator) -> np.ndarray:
-    """Choose the enrolled share of each service's posts for the first cohort."""
-    share = params.training.enrolled_share
-    chosen = [
-        slots[rng.permutation(len(slots))[: round(share * len(slots))]]
-        for slots in np.split(np.arange(pool.n), np.unique(pool.service, return_index=True)[1][1:])
-    ]
+def first_cohort(pool: TherapistPool, params: Params, rng: np.random.Generator,
+                 month: int = 0) -> np.ndarray:
+    """Choose the enrolled share of each service's posts for the first cohort: staff in post at
+    least ``training.min_tenure_months`` first (in random order), newer staff only for the
+    seats left (services send staff they expect to stay, F2)."""
+    t = params.training
+    established = (month - pool.hired_month) >= t.min_tenure_months
+    chosen = []
+    for slots in np.split(np.arange(pool.n), np.unique(pool.service, return_index=True)[1][1:]):
+        shuffled = slots[rng.permutation(len(slots))]
+        ranked = shuffled[np.argsort(~established[shuffled], kind="stable")]
+        chosen.append(ranked[: round(t.enrolled_share * len(slots))])
     return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
 
 
