@@ -630,9 +630,20 @@ def report(
     out: Annotated[Path | None, typer.Option(
         help="Report file (default: RESULTS_DIR/report.html or report.md).")] = None,
     outcome: Annotated[str, typer.Option(
-        help="Outcome plotted against the design parameters.")] = "sustainment_24m",
+        help="Outcome plotted against the design parameters and in the attribution "
+        "waterfall.")] = "sustainment_24m",
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Also run the mechanism attribution of the first two arms (new "
+        "simulations; saved in RESULTS_DIR/explain and reused by later reports).")] = False,
+    replications: Annotated[int | None, typer.Option(
+        min=2, help="--explain: replications per arm and combination (default: the "
+        "results').")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="--explain: parallel worker processes.")]
+    = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Write a self-contained report: figures, tables and provenance."""
+    """Write a self-contained report: figures, tables and provenance; with two or more arms,
+    why they differ (attribution: --explain, or one saved beside the results)."""
     from impl_sim.experiment.manifest import check_results_folder
 
     check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
@@ -646,7 +657,11 @@ def report(
 
         raise BadInput(f"--outcome: {outcome!r} is not an outcome{suggest(outcome, list(OUTCOMES))}"
                        f"; expected one of {', '.join(OUTCOMES)}")
-    path = write_report(results_dir, fmt, out, outcome)
+    if replications is not None and not explain:
+        raise BadInput("--replications: only with --explain (the attribution's runs)")
+    with _progress(explain and not quiet, "explaining") as progress:
+        path = write_report(results_dir, fmt, out, outcome, explain=explain,
+                            replications=replications, workers=workers, progress=progress)
     out_console.print(f"report: {path}")
 
 
@@ -1149,7 +1164,9 @@ def explain(
     replications: Annotated[int | None, typer.Option(min=2, help="Override replications.")]
     = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
-    out: Annotated[Path, typer.Option(help="Folder for the table, JSON and waterfall figure.")]
+    out: Annotated[Path, typer.Option(help="Results folder: the table, JSON and waterfall go to "
+                                           "OUT/<scenario>-<hash>/explain, beside the "
+                                           "scenario's runs (impl-sim report reuses them).")]
     = Path("results"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
@@ -1166,14 +1183,18 @@ def explain(
             raise BadInput(f"--outcome: {name!r} is not an outcome"
                            f"{suggest(name, list(OUTCOMES))}; expected one of "
                            + ", ".join(OUTCOMES))
+    from impl_sim.analysis.report import EXPLAIN_FOLDER
+    from impl_sim.experiment.store import results_dir_for
+
     sc = _load(scenario)
+    folder = results_dir_for(sc, out) / EXPLAIN_FOLDER  # beside the scenario's own results
     if replications is not None:
         sc = sc.with_changes(replications=replications)
     outcomes = list(outcome or ATTRIBUTION_OUTCOMES)
     with _progress(not quiet and not as_json, f"explaining {sc.name}") as progress:
         result = run_explain(sc, arms=list(arms) if arms else None, outcomes=outcomes,
                              workers=workers, progress=progress)
-    files = write_outputs(result, out / f"{sc.name}-{sc.hash()}" / "explain", outcomes[0])
+    files = write_outputs(result, folder, outcomes[0])
     if as_json:
         print(json.dumps(result.as_json() | {"files": [str(f) for f in files]}, indent=2))
         return
