@@ -1124,13 +1124,15 @@ def _print_abc(abc: Any) -> None:
     out_console.print(f"{abc.evaluations} particles evaluated ({abc.cache_hits} from the cache), "
                       f"{abc.runs} runs simulated, {abc.cpu_seconds:.0f} s CPU in this process, "
                       f"{abc.wall_seconds:.0f} s wall", markup=False)
-    grid = Table(title="posterior: median [90 % credible interval] (prior range)",
+    grid = Table(title="posterior: median [90 % credible interval] (prior)",
                  title_justify="left")
     for col in ("parameter", "median [90 %]", "prior"):
         grid.add_column(col, justify="left" if col == "parameter" else "right")
     for name, ci in abc.intervals.items():
+        prior = abc.priors.get(name)
         grid.add_row(name, f"{ci['median']:.3g} [{ci['lo']:.3g}, {ci['hi']:.3g}]",
-                     f"{ci['prior_low']:g}–{ci['prior_high']:g}")
+                     prior.text() if prior is not None
+                     else f"uniform on {ci['prior_low']:g}–{ci['prior_high']:g}")
     out_console.print(grid)
     ppc = Table(title=f"posterior predictive check ({abc.settings.ppc_draws} posterior draws, "
                 "fresh seeds): statistic median [5 %, 95 %] and share of draws meeting the "
