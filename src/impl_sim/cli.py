@@ -185,6 +185,7 @@ def _load(path: Path):
     """Load a scenario file; a missing ``NAME.yaml`` or ``scenarios/NAME.yaml`` that ships with
     impl-sim is taken from the package (said on stderr), so the README's commands work from any
     directory."""
+    from impl_sim.model.outcomes import OUTCOMES  # numbers only: does not import Mesa
     from impl_sim.scenario.loader import load_scenario
 
     if not path.exists() and (len(path.parts) == 1 or path.parts[0] == "scenarios"):
@@ -197,7 +198,7 @@ def _load(path: Path):
         else:
             err_console.print(f"({path} is not here; using the shipped {shipped})", markup=False)
             path = shipped
-    return load_scenario(path)
+    return load_scenario(path, outcome_names=OUTCOMES)
 
 
 def _progress(enabled: bool, description: str):

@@ -406,7 +406,7 @@ def _setting(check: _Checker, item: Mapping, defaults: Mapping, base_dir: Path,
             if not full.exists():
                 check.fail("scenario", f"file {str(full)!r} not found (paths are relative to the "
                            "targets file)")
-            scenario = load_scenario(full)
+            scenario = load_scenario(full, outcome_names=OUTCOMES)
             base = {**_mapping(check, "defaults.base", defaults.get("base")), **scenario.base,
                     **_mapping(check, "base", item.get("base"))}
             strategies = {**nest_strategies(scenario.strategies),
@@ -423,7 +423,7 @@ def _setting(check: _Checker, item: Mapping, defaults: Mapping, base_dir: Path,
                    "strategies": {**_mapping(check, "defaults.strategies",
                                              defaults.get("strategies")),
                                   **_mapping(check, "strategies", item.get("strategies"))} or None}
-            scenario = parse_scenario(doc, where)
+            scenario = parse_scenario(doc, where, outcome_names=OUTCOMES)
     except ScenarioError as exc:
         key = exc.key.removeprefix(f"{where}: ") if exc.source == where else exc.key
         raise TargetsError(check.source, check.target, key,
