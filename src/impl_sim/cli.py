@@ -840,30 +840,16 @@ def discover(
     if step is not None and min_density is not None:
         raise BadInput("choose one of --step and --min-density")
     check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
-    from impl_sim.analysis.discovery import QUASI_P_NOTE, plot_tradeoff
+    from impl_sim.analysis.discovery import QUASI_P_NOTE, write_outputs
     from impl_sim.analysis.discovery import discover as run_discovery
-    from impl_sim.experiment.store import Results
-    from impl_sim.model.outcomes import OUTCOMES
-    from impl_sim.params import suggest
 
     try:
-        results = Results.load(results_dir)
-    except FileNotFoundError as exc:
-        raise BadInput(str(exc)) from None
-    if outcome not in results.summary.columns:
-        raise BadInput(f"--outcome {outcome!r}: not in {results_dir}"
-                       f"{suggest(outcome, list(OUTCOMES))}; available: "
-                       + ", ".join(results.outcomes))
-    if not results.parameters:
-        raise BadInput(f"{results_dir}: these results have no design parameters to explain "
-                       "with; run a scenario with a design block (impl-sim sweep)")
-    try:
-        found = run_discovery(results, outcome, below=below, above=above, n_boxes=boxes,
+        found = run_discovery(results_dir, outcome, below=below, above=above, n_boxes=boxes,
                               resamples=resamples, seed=seed, alpha=alpha, min_mass=min_mass,
                               min_density=min_density, step=step, prune=prune,
                               max_p=None if max_p >= 1 else max_p)
-    except ValueError as exc:
-        raise BadInput(f"--step: {exc}") from None
+    except (ValueError, FileNotFoundError) as exc:  # outcome, design or --step the folder lacks
+        raise BadInput(f"{results_dir}: {exc}") from None
     if as_json:
         print(json.dumps(found.as_json(), indent=2))
         return
@@ -871,20 +857,15 @@ def discover(
     if found.boxes and found.boxes[0].restricted:
         out_console.print(_discovery_table(found, resamples))
         out_console.print(QUASI_P_NOTE, markup=False)
-    if not found.boxes:
-        return
-    main_box = found.boxes[0]
-    if trajectory:
-        out_console.print(main_box.trajectory_frame().drop(columns="restricted")
+    if found.boxes and trajectory:
+        out_console.print(found.trajectory().drop(columns="restricted")
                           .to_string(index=False, float_format=lambda x: f"{x:.3f}"),
                           markup=False)
-    path = plot_tradeoff(main_box, found.condition,
-                         plot or Path(results_dir) / f"discovery-{outcome}.png")
-    table_path = path.with_name(path.stem + "-trajectory.csv")
-    main_box.trajectory_frame().to_csv(table_path, index=False)
-    out_console.print(f"trade-off plot: {path}", markup=False)
-    out_console.print(f"peeling trajectory: {table_path} (pick a box with --step N)",
-                      markup=False)
+    files = write_outputs(found, plot)
+    if files:
+        out_console.print(f"trade-off plot: {files[0]}", markup=False)
+        out_console.print(f"peeling trajectory: {files[1]} (pick a box with --step N)",
+                          markup=False)
 
 
 def _discovery_table(found: Any, resamples: int) -> Table:
