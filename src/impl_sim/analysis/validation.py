@@ -4,9 +4,9 @@ A targets file is YAML::
 
     name: evidence
     defaults:                       # optional; apply to every target
-      replications: 20
-      seed: 20261123
-      horizon_months: 60
+      replications: 10              # default: impl_sim.defaults.DEFAULT_REPLICATIONS
+      seed: 7                       # default: impl_sim.defaults.DEFAULT_SEED
+      horizon_months: 48            # default: the schema's simulation.horizon_months
       base: {services.count: 4}
     targets:
       - id: S1

@@ -16,9 +16,9 @@ Format (DESIGN §6)::
 
     name: leadership-vs-support
     description: ...
-    horizon_months: 60
-    replications: 50
-    seed: 20261123
+    horizon_months: 48                   # default: impl_sim.defaults (from the schema)
+    replications: 50                     # default: impl_sim.defaults.DEFAULT_REPLICATIONS
+    seed: 7                              # default: impl_sim.defaults.DEFAULT_SEED
     base: {services.count: 4}            # dotted keys, or nested mappings
     arms:                                # named alternatives, common random numbers
       passive_support: {leaders.style: passive_support}
