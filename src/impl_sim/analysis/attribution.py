@@ -377,15 +377,23 @@ def sentence(result: OutcomeAttribution, attribution: Attribution) -> str:
                 "value in every combination), so there is nothing to attribute.")
     if abs(result.difference) < 1e-12:
         return f"{label}: {b} and {a} do not differ, so there is nothing to attribute."
-    ranked = sorted(result.paths, key=lambda p: -abs(p.share) if math.isfinite(p.share) else 0)
-    top = ranked[0]
-    text = (f"{label} ({b} − {a} = {result.difference:.3g}): "
-            f"{share_words(top.share)} of the difference comes from "
-            f"{_mid_sentence(attribution.labels.get(top.path, top.path))}")
-    if len(ranked) > 1 and math.isfinite(ranked[1].share) and abs(ranked[1].share) >= 0.1:
-        second = ranked[1]
-        text += (f", {share_words(second.share)} from "
-                 f"{_mid_sentence(attribution.labels.get(second.path, second.path))}")
+    def named(share: PathShare) -> str:
+        return _mid_sentence(attribution.labels.get(share.path, share.path))
+
+    defined = [p for p in result.paths if math.isfinite(p.share)]
+    carrying = sorted((p for p in defined if p.share > 0), key=lambda p: -p.share)
+    against = sorted((p for p in defined if p.share <= -0.1), key=lambda p: p.share)
+    text = f"{label} ({b} − {a} = {result.difference:.3g}): "
+    if carrying:
+        text += (f"{share_words(carrying[0].share)} of the difference comes from "
+                 f"{named(carrying[0])}")
+        if len(carrying) > 1 and carrying[1].share >= 0.1:
+            text += f", {share_words(carrying[1].share)} from {named(carrying[1])}"
+    else:
+        text += "no named path carries any of the difference"
+    if against:
+        text += (f"; {named(against[0])} works against it (about "
+                 f"{_pct(abs(against[0].share))} of the difference the other way)")
     residual_share = result.residual / result.difference
     if abs(residual_share) >= 0.1:
         text += f"; {share_words(residual_share)} is carried by no named path"
