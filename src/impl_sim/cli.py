@@ -1062,14 +1062,22 @@ def calibrate(
     ex = make_executor(executor, workers=workers, dask_address=dask_address)
     if method == "abc":
         from impl_sim.analysis.abc import AbcSettings, calibrate_abc
+        from impl_sim.analysis.priors import unused_priors
 
         settings = AbcSettings(population=population, generations=generations,
                                ppc_draws=ppc_draws)
+        unused = unused_priors(free_params, target_set.priors)
+        if unused:
+            err_console.print(f"(priors in {targets} not used, their parameters are not "
+                              f"--free: {', '.join(unused)})", markup=False)
         with _progress(not quiet, "ABC-SMC") as progress:
             abc = calibrate_abc(sc, target_set, free_params, settings=settings, workers=workers,
                                 executor=ex, out=out, progress=progress)
         _print_abc(abc)
         return
+    if target_set.priors:
+        err_console.print(f"(the priors in {targets} are for --method abc; --method de "
+                          "searches the --free ranges)", markup=False)
     with _progress(not quiet, "calibrating") as progress:
         result = run_calibration(sc, target_set, free_params, budget=budget, workers=workers,
                                  executor=ex, cache_dir=out, progress=progress)

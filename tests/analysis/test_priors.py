@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from impl_sim.analysis.abc import AbcSettings, calibrate_abc, prior_proposals
 from impl_sim.analysis.calibration import parse_free
-from impl_sim.analysis.priors import PriorError, apply_priors, parse_priors
+from impl_sim.analysis.priors import PriorError, apply_priors, parse_priors, unused_priors
 from impl_sim.analysis.validation import parse_targets
 from impl_sim.cli import app
 from impl_sim.scenario.loader import parse_scenario
@@ -86,11 +86,14 @@ def test_cli_exits_2_without_a_traceback_on_a_bad_prior(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_a_prior_for_a_parameter_that_is_not_free_is_refused():
+def test_a_prior_for_a_parameter_that_is_not_free_is_not_used_and_named():
     targets = parse_targets(targets_doc({"training.annual_dropout": {
         "distribution": "uniform", "low": 0.1, "high": 0.2}}), "t.yaml")
-    with pytest.raises(PriorError, match=r"not a free parameter.*--free training\.annual_dropout"):
-        apply_priors(parse_free([PARAM], scenario()), targets.priors, targets.source)
+    free = parse_free([PARAM], scenario())
+    narrowed, built = apply_priors(free, targets.priors, targets.source)
+    assert narrowed == free and list(built) == [PARAM]
+    assert built[PARAM].distribution == "uniform"
+    assert unused_priors(free, targets.priors) == ["training.annual_dropout"]
 
 
 def test_uniform_and_beta_priors_narrow_the_range_and_the_default_stays_uniform():

@@ -22,7 +22,8 @@ scenario's design range, else the schema's). Every location and bound must be a 
 schema allows for the parameter (checked by the shared override validator,
 :func:`impl_sim.scenario.loader.validate_overrides`); every prior is *truncated* to the free
 parameter's range, and a uniform or beta prior narrows the range to its own ``low``–``high``. A
-free parameter without an entry keeps the default: uniform over its range. Priors are used by
+free parameter without an entry keeps the default: uniform over its range; an entry for a
+parameter the calibration does not free is not used (the command says so). Priors are used by
 ``impl-sim calibrate --method abc`` (prior draws of generation 0 and the importance weights);
 ``--method de`` searches the ranges and ignores them.
 """
@@ -179,13 +180,8 @@ def _number(source: str, key: str, raw: Any, name: str, setting: str) -> float:
 def apply_priors(free: list[FreeParameter], priors: Mapping[str, Mapping[str, Any]],
                  source: str) -> tuple[list[FreeParameter], dict[str, Prior]]:
     """The free parameters with each uniform/beta prior's range laid over theirs, and a
-    :class:`Prior` per free parameter (uniform over its range where none is declared)."""
-    names = [f.name for f in free]
-    for name in priors:
-        if name not in names:
-            raise PriorError(source, f"priors.{name}", "not a free parameter of this "
-                             f"calibration; add --free {name} or remove the prior (free: "
-                             + ", ".join(names) + ")")
+    :class:`Prior` per free parameter (uniform over its range where none is declared). Priors
+    of parameters that are not free are not used (:func:`unused_priors` names them)."""
     out_free, out_priors = [], {}
     for f in free:
         entry = dict(priors.get(f.name) or {"distribution": "uniform"})
@@ -203,3 +199,9 @@ def apply_priors(free: list[FreeParameter], priors: Mapping[str, Mapping[str, An
         out_free.append(replace(f, low=low, high=high))
         out_priors[f.name] = prior
     return out_free, out_priors
+
+
+def unused_priors(free: list[FreeParameter], priors: Mapping[str, Any]) -> list[str]:
+    """Parameters with a declared prior that this calibration does not free."""
+    names = {f.name for f in free}
+    return [name for name in priors if name not in names]
