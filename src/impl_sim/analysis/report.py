@@ -422,7 +422,7 @@ def build_report(results: Results, outcome: str | None = None,
         if {"cost_total", "cases_completed"} <= set(results.summary.columns):
             sections.append(cost_section(results))
         if attribution is not None:
-            sections.append(attribution_section(attribution, outcome))
+            sections.append(attribution_section(attribution, outcome, results.arms))
     if results.events is not None:
         sections.append(survival_section(results))
     if results.parameters:
@@ -513,7 +513,7 @@ def attribution_note(results: Results, *, explain: bool = False,
                            "in, and the report will include it.")
 
 
-def attribution_section(note: AttributionNote, outcome: str) -> Section:
+def attribution_section(note: AttributionNote, outcome: str, arms: list[str]) -> Section:
     """The section "Why the arms differ": how it was obtained, one sentence per outcome, the
     table and the waterfall of ``outcome`` (else of the first outcome that differs)."""
     import tempfile
@@ -530,6 +530,9 @@ def attribution_section(note: AttributionNote, outcome: str) -> Section:
     section = Section("Why the arms differ", [note.origin])
     if found is None:
         return section
+    if len(arms) > 2:
+        section.paragraphs.append(f"Compared: {found.arm_b} against {found.arm_a}; for other "
+                                  "pairs run impl-sim explain SCENARIO --arms A B.")
     section.paragraphs += [
         f"Which causal path carries {found.arm_b} − {found.arm_a}? Each mechanism path of the "
         "model is switched off in both arms, alone and together; a path's share is its Shapley "
