@@ -8,14 +8,11 @@ A targets file may carry a top-level ``priors:`` mapping, one entry per free par
       therapists.annual_turnover: {distribution: lognormal, median: 0.2, sigma: 0.4}
       decision.intercept: {distribution: uniform, low: -3, high: -1}
 
-=============  ===========================  ===============================================
-distribution   keys                         density
-=============  ===========================  ===============================================
-uniform        ``low``, ``high``            flat between them
-normal         ``mean``, ``sd``             Gaussian
-lognormal      ``median``, ``sigma``        log-normal: log(x) ~ N(log median, sigma²)
-beta           ``a``, ``b`` [, low, high]   Beta(a, b) stretched over low–high
-=============  ===========================  ===============================================
+* ``uniform`` — ``low``, ``high``: flat between them;
+* ``normal`` — ``mean``, ``sd``: Gaussian;
+* ``lognormal`` — ``median``, ``sigma``: log(x) ~ N(log median, sigma²);
+* ``beta`` — ``a``, ``b`` (and optionally ``low``, ``high``): Beta(a, b) stretched over
+  low–high.
 
 ``low`` and ``high`` default to the free parameter's range (``--free NAME=LOW:HIGH``, else the
 scenario's design range, else the schema's). Every location and bound must be a value the
