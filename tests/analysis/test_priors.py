@@ -134,3 +134,17 @@ def test_a_narrow_normal_prior_pulls_the_posterior_towards_its_centre():
     assert abs(narrow_ci["median"] - centre) < 0.02
     assert narrow_ci["hi"] - narrow_ci["lo"] < 0.5 * (flat_ci["hi"] - flat_ci["lo"])
     assert len(narrow.generations) == 2  # the weights of generation 1 carried the prior
+
+
+def test_the_priors_example_in_the_analysis_guide_is_valid():
+    from pathlib import Path
+
+    guide = Path(__file__).resolve().parents[2] / "docs" / "guide-analysis.md"
+    blocks = guide.read_text(encoding="utf-8").split("```yaml\n")[1:]
+    examples = [yaml.safe_load(b.split("```")[0]) for b in blocks
+                if b.startswith("priors:")]
+    assert examples, "the guide shows a priors: example"
+    for example in examples:
+        parsed = parse_priors(example["priors"], "guide-analysis.md")
+        assert {p["distribution"] for p in parsed.values()} == set(
+            ["uniform", "normal", "lognormal", "beta"])
