@@ -1179,9 +1179,14 @@ def explain(
     from impl_sim.experiment.store import results_dir_for
 
     sc = _load(scenario)
-    folder = results_dir_for(sc, out) / EXPLAIN_FOLDER  # beside the scenario's own results
+    original = sc
     if replications is not None:
         sc = sc.with_changes(replications=replications)
+    # beside the scenario's runs, so that `impl-sim report` finds it: the folder of a run with
+    # the same --replications, else the scenario's own folder, else a new one like the former
+    candidates = [results_dir_for(sc, out), results_dir_for(original, out)]
+    home = next((c for c in candidates if (c / "manifest.json").exists()), candidates[0])
+    folder = home / EXPLAIN_FOLDER
     outcomes = list(outcome or ATTRIBUTION_OUTCOMES)
     with _progress(not quiet and not as_json, f"explaining {sc.name}") as progress:
         result = run_explain(sc, arms=list(arms) if arms else None, outcomes=outcomes,

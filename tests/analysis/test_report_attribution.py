@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from impl_sim.analysis.attribution import path_labels
@@ -111,3 +112,20 @@ def test_explain_is_refused_for_a_design_sweep(tmp_path):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert not (directory / "explain").exists()
+
+
+def test_explain_writes_into_the_scenario_results_folder_and_report_reuses_it(tmp_path):
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump({**TWO_ARMS, "name": "cli-two"}))
+    directory = sweep(path, out=tmp_path / "results").directory
+    # more replications than the run: still written beside the run's results
+    done = CliRunner().invoke(app, ["explain", str(path), "--replications", "3", "--out",
+                                    str(tmp_path / "results"), "--quiet",
+                                    "--outcome", "penetration"])
+    assert done.exit_code == 0, done.output
+    saved = directory / "explain" / "attribution.json"
+    assert json.loads(saved.read_text(encoding="utf-8"))["replications"] == 3
+    text = write_report(directory, "md").read_text(encoding="utf-8")
+    section = _section(text)
+    assert "Reused from" in section and "3 replications per arm and combination" in section
+    assert "| penetration | mechanisms." in section
