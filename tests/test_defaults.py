@@ -34,6 +34,17 @@ def test_default_seed_literal_is_in_the_defaults_module_only():
     assert holding == ["src/impl_sim/defaults.py"]
 
 
+def test_default_seed_is_not_restated_in_package_text_either():
+    """Docstrings, YAML examples and dashboard files of the package do not spell the seed out
+    (they name ``impl_sim.defaults.DEFAULT_SEED``); shipped scenario files may set it."""
+    package = ROOT / "src" / "impl_sim"
+    holding = sorted(str(p.relative_to(ROOT)) for p in package.rglob("*")
+                     if p.is_file() and p.suffix in (".py", ".vue", ".yaml", ".md")
+                     and "scenarios" not in p.relative_to(package).parts
+                     and str(defaults.DEFAULT_SEED) in p.read_text(encoding="utf-8"))
+    assert holding == ["src/impl_sim/defaults.py"]
+
+
 def test_the_scanner_sees_a_seed_written_as_a_number(tmp_path):
     code = tmp_path / "x.py"
     code.write_text(f"SEED = {defaults.DEFAULT_SEED:_}\ntext = '{defaults.DEFAULT_SEED}'\n")

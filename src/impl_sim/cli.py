@@ -185,6 +185,7 @@ def _load(path: Path):
     """Load a scenario file; a missing ``NAME.yaml`` or ``scenarios/NAME.yaml`` that ships with
     impl-sim is taken from the package (said on stderr), so the README's commands work from any
     directory."""
+    from impl_sim.model.outcomes import OUTCOMES  # numbers only: does not import Mesa
     from impl_sim.scenario.loader import load_scenario
 
     if not path.exists() and (len(path.parts) == 1 or path.parts[0] == "scenarios"):
@@ -197,7 +198,7 @@ def _load(path: Path):
         else:
             err_console.print(f"({path} is not here; using the shipped {shipped})", markup=False)
             path = shipped
-    return load_scenario(path)
+    return load_scenario(path, outcome_names=OUTCOMES)
 
 
 def _progress(enabled: bool, description: str):
@@ -630,9 +631,20 @@ def report(
     out: Annotated[Path | None, typer.Option(
         help="Report file (default: RESULTS_DIR/report.html or report.md).")] = None,
     outcome: Annotated[str, typer.Option(
-        help="Outcome plotted against the design parameters.")] = "sustainment_24m",
+        help="Outcome plotted against the design parameters and in the attribution "
+        "waterfall.")] = "sustainment_24m",
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Also run the mechanism attribution of the first two arms (new "
+        "simulations; saved in RESULTS_DIR/explain and reused by later reports).")] = False,
+    replications: Annotated[int | None, typer.Option(
+        min=2, help="--explain: replications per arm and combination (default: the "
+        "results').")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="--explain: parallel worker processes.")]
+    = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Write a self-contained report: figures, tables and provenance."""
+    """Write a self-contained report: figures, tables and provenance; with two or more arms,
+    why they differ (attribution: --explain, or one saved beside the results)."""
     from impl_sim.experiment.manifest import check_results_folder
 
     check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
@@ -646,7 +658,11 @@ def report(
 
         raise BadInput(f"--outcome: {outcome!r} is not an outcome{suggest(outcome, list(OUTCOMES))}"
                        f"; expected one of {', '.join(OUTCOMES)}")
-    path = write_report(results_dir, fmt, out, outcome)
+    if replications is not None and not explain:
+        raise BadInput("--replications: only with --explain (the attribution's runs)")
+    with _progress(explain and not quiet, "explaining") as progress:
+        path = write_report(results_dir, fmt, out, outcome, explain=explain,
+                            replications=replications, workers=workers, progress=progress)
     out_console.print(f"report: {path}")
 
 
@@ -824,30 +840,16 @@ def discover(
     if step is not None and min_density is not None:
         raise BadInput("choose one of --step and --min-density")
     check_results_folder(results_dir)  # a bad folder is refused before the heavy imports
-    from impl_sim.analysis.discovery import QUASI_P_NOTE, plot_tradeoff
+    from impl_sim.analysis.discovery import QUASI_P_NOTE, write_outputs
     from impl_sim.analysis.discovery import discover as run_discovery
-    from impl_sim.experiment.store import Results
-    from impl_sim.model.outcomes import OUTCOMES
-    from impl_sim.params import suggest
 
     try:
-        results = Results.load(results_dir)
-    except FileNotFoundError as exc:
-        raise BadInput(str(exc)) from None
-    if outcome not in results.summary.columns:
-        raise BadInput(f"--outcome {outcome!r}: not in {results_dir}"
-                       f"{suggest(outcome, list(OUTCOMES))}; available: "
-                       + ", ".join(results.outcomes))
-    if not results.parameters:
-        raise BadInput(f"{results_dir}: these results have no design parameters to explain "
-                       "with; run a scenario with a design block (impl-sim sweep)")
-    try:
-        found = run_discovery(results, outcome, below=below, above=above, n_boxes=boxes,
+        found = run_discovery(results_dir, outcome, below=below, above=above, n_boxes=boxes,
                               resamples=resamples, seed=seed, alpha=alpha, min_mass=min_mass,
                               min_density=min_density, step=step, prune=prune,
                               max_p=None if max_p >= 1 else max_p)
-    except ValueError as exc:
-        raise BadInput(f"--step: {exc}") from None
+    except (ValueError, FileNotFoundError) as exc:  # outcome, design or --step the folder lacks
+        raise BadInput(f"{results_dir}: {exc}") from None
     if as_json:
         print(json.dumps(found.as_json(), indent=2))
         return
@@ -855,20 +857,15 @@ def discover(
     if found.boxes and found.boxes[0].restricted:
         out_console.print(_discovery_table(found, resamples))
         out_console.print(QUASI_P_NOTE, markup=False)
-    if not found.boxes:
-        return
-    main_box = found.boxes[0]
-    if trajectory:
-        out_console.print(main_box.trajectory_frame().drop(columns="restricted")
+    if found.boxes and trajectory:
+        out_console.print(found.trajectory().drop(columns="restricted")
                           .to_string(index=False, float_format=lambda x: f"{x:.3f}"),
                           markup=False)
-    path = plot_tradeoff(main_box, found.condition,
-                         plot or Path(results_dir) / f"discovery-{outcome}.png")
-    table_path = path.with_name(path.stem + "-trajectory.csv")
-    main_box.trajectory_frame().to_csv(table_path, index=False)
-    out_console.print(f"trade-off plot: {path}", markup=False)
-    out_console.print(f"peeling trajectory: {table_path} (pick a box with --step N)",
-                      markup=False)
+    files = write_outputs(found, plot)
+    if files:
+        out_console.print(f"trade-off plot: {files[0]}", markup=False)
+        out_console.print(f"peeling trajectory: {files[1]} (pick a box with --step N)",
+                          markup=False)
 
 
 def _discovery_table(found: Any, resamples: int) -> Table:
@@ -1065,14 +1062,22 @@ def calibrate(
     ex = make_executor(executor, workers=workers, dask_address=dask_address)
     if method == "abc":
         from impl_sim.analysis.abc import AbcSettings, calibrate_abc
+        from impl_sim.analysis.priors import unused_priors
 
         settings = AbcSettings(population=population, generations=generations,
                                ppc_draws=ppc_draws)
+        unused = unused_priors(free_params, target_set.priors)
+        if unused:
+            err_console.print(f"(priors in {targets} not used, their parameters are not "
+                              f"--free: {', '.join(unused)})", markup=False)
         with _progress(not quiet, "ABC-SMC") as progress:
             abc = calibrate_abc(sc, target_set, free_params, settings=settings, workers=workers,
                                 executor=ex, out=out, progress=progress)
         _print_abc(abc)
         return
+    if target_set.priors:
+        err_console.print(f"(the priors in {targets} are for --method abc; --method de "
+                          "searches the --free ranges)", markup=False)
     with _progress(not quiet, "calibrating") as progress:
         result = run_calibration(sc, target_set, free_params, budget=budget, workers=workers,
                                  executor=ex, cache_dir=out, progress=progress)
@@ -1109,13 +1114,15 @@ def _print_abc(abc: Any) -> None:
     out_console.print(f"{abc.evaluations} particles evaluated ({abc.cache_hits} from the cache), "
                       f"{abc.runs} runs simulated, {abc.cpu_seconds:.0f} s CPU in this process, "
                       f"{abc.wall_seconds:.0f} s wall", markup=False)
-    grid = Table(title="posterior: median [90 % credible interval] (prior range)",
+    grid = Table(title="posterior: median [90 % credible interval] (prior)",
                  title_justify="left")
     for col in ("parameter", "median [90 %]", "prior"):
         grid.add_column(col, justify="left" if col == "parameter" else "right")
     for name, ci in abc.intervals.items():
+        prior = abc.priors.get(name)
         grid.add_row(name, f"{ci['median']:.3g} [{ci['lo']:.3g}, {ci['hi']:.3g}]",
-                     f"{ci['prior_low']:g}–{ci['prior_high']:g}")
+                     prior.text() if prior is not None
+                     else f"uniform on {ci['prior_low']:g}–{ci['prior_high']:g}")
     out_console.print(grid)
     ppc = Table(title=f"posterior predictive check ({abc.settings.ppc_draws} posterior draws, "
                 "fresh seeds): statistic median [5 %, 95 %] and share of draws meeting the "
@@ -1149,7 +1156,9 @@ def explain(
     replications: Annotated[int | None, typer.Option(min=2, help="Override replications.")]
     = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel worker processes.")] = 1,
-    out: Annotated[Path, typer.Option(help="Folder for the table, JSON and waterfall figure.")]
+    out: Annotated[Path, typer.Option(help="Results folder: the table, JSON and waterfall go to "
+                                           "OUT/<scenario>-<hash>/explain, beside the "
+                                           "scenario's runs (impl-sim report reuses them).")]
     = Path("results"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
@@ -1166,14 +1175,23 @@ def explain(
             raise BadInput(f"--outcome: {name!r} is not an outcome"
                            f"{suggest(name, list(OUTCOMES))}; expected one of "
                            + ", ".join(OUTCOMES))
+    from impl_sim.analysis.report import EXPLAIN_FOLDER
+    from impl_sim.experiment.store import results_dir_for
+
     sc = _load(scenario)
+    original = sc
     if replications is not None:
         sc = sc.with_changes(replications=replications)
+    # beside the scenario's runs, so that `impl-sim report` finds it: the folder of a run with
+    # the same --replications, else the scenario's own folder, else a new one like the former
+    candidates = [results_dir_for(sc, out), results_dir_for(original, out)]
+    home = next((c for c in candidates if (c / "manifest.json").exists()), candidates[0])
+    folder = home / EXPLAIN_FOLDER
     outcomes = list(outcome or ATTRIBUTION_OUTCOMES)
     with _progress(not quiet and not as_json, f"explaining {sc.name}") as progress:
         result = run_explain(sc, arms=list(arms) if arms else None, outcomes=outcomes,
                              workers=workers, progress=progress)
-    files = write_outputs(result, out / f"{sc.name}-{sc.hash()}" / "explain", outcomes[0])
+    files = write_outputs(result, folder, outcomes[0])
     if as_json:
         print(json.dumps(result.as_json() | {"files": [str(f) for f in files]}, indent=2))
         return

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -94,10 +95,17 @@ def test_outputs_hold_posterior_predictive_check_for_every_target(recovered):
     _, targets, settings, _, result = recovered
     files = {p.name for p in result.files}
     assert {"posterior.parquet", "populations.parquet", "abc.json", "marginals.png",
-            "pairs.png"} <= files
+            "pairs.png", "posterior_predictive.csv", "predictive.png"} <= files
     summary = json.loads((result.directory / "abc.json").read_text())
     assert [r["id"] for r in summary["posterior_predictive"]] == [t.id for t in targets.targets]
     assert all(r["draws"] == settings.ppc_draws for r in summary["posterior_predictive"])
+    assert all(len(r["simulated_draws"]) == settings.ppc_draws
+               for r in summary["posterior_predictive"])
+    table = pd.read_csv(result.directory / "posterior_predictive.csv")
+    assert table["id"].tolist() == [t.id for t in targets.targets]
+    assert set(table["role"]) == {"calibration", "validation"}  # held-back targets included
+    for name in ("marginals.png", "pairs.png", "predictive.png"):
+        assert (result.directory / name).read_bytes()[:4] == b"\x89PNG"
     posterior = pd.read_parquet(result.directory / "posterior.parquet")
     assert len(posterior) == len(result.posterior.particles)
     assert set(TRUTH) <= set(posterior.columns)
@@ -109,16 +117,28 @@ def test_rerun_takes_every_particle_from_the_cache_and_gives_the_same_posterior(
                           out=out)
     assert again.cache_hits == again.evaluations == first.evaluations
     pd.testing.assert_frame_equal(again.posterior_frame(), first.posterior_frame())
+    # more posterior predictive draws: the same sampler, so every particle is reused
+    more = calibrate_abc(scenario, targets, parse_free(FREE, scenario), out=out,
+                         settings=replace(settings, ppc_draws=settings.ppc_draws + 2))
+    assert more.directory == first.directory and more.cache_hits == first.evaluations
+    assert all(r["draws"] == settings.ppc_draws + 2 for r in more.predictive)
 
 
-def test_same_posterior_on_one_and_two_workers():
+@pytest.fixture(scope="module")
+def small_serial():
     scenario = world_scenario()
     targets = parse_targets(synthetic_targets(replications=2), "synthetic.yaml")
     free = parse_free(FREE, scenario)
     settings = AbcSettings(population=8, generations=2, ppc_draws=2)
-    serial = calibrate_abc(scenario, targets, free, settings=settings, out=None)
+    return scenario, targets, free, settings, calibrate_abc(scenario, targets, free,
+                                                            settings=settings, out=None)
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_same_posterior_on_one_and_two_workers_and_on_dask(small_serial, executor):
+    scenario, targets, free, settings, serial = small_serial
     parallel = calibrate_abc(scenario, targets, free, settings=settings, out=None,
-                             executor=make_executor("processes", workers=2), workers=2)
+                             executor=make_executor(executor, workers=2), workers=2)
     pd.testing.assert_frame_equal(serial.posterior_frame(), parallel.posterior_frame())
     assert serial.predictive == parallel.predictive
 

@@ -122,6 +122,22 @@ def test_outputs_table_sentence_and_waterfall(tmp_path):
     assert files[2].stat().st_size > 1000
 
 
+def test_a_path_working_against_the_difference_is_named_as_such():
+    from impl_sim.analysis.attribution import Attribution
+
+    paths = ["routing", "turnover"]
+    diffs = synthetic_differences(
+        paths, lambda off: 0.4 * ("routing" not in off) - 0.1 * ("turnover" not in off))
+    result = attribute_outcome("adoption", paths, diffs)
+    holder = Attribution(toy_scenario(), "today", "dearer", paths,
+                         {"routing": "Leaders route families", "turnover": "Support keeps staff"},
+                         {"adoption": result}, 4, 0, True)
+    text = sentence(result, holder)
+    assert "of the difference comes from the path “leaders route families”" in text
+    assert "the path “support keeps staff” works against it" in text
+    assert "negative share" not in text
+
+
 def test_share_words():
     assert share_words(0.66) == "about two thirds"
     assert share_words(0.5) == "about half"

@@ -4,10 +4,14 @@ Where ``impl-sim calibrate --method de`` returns one best point, ABC returns a *
 parameter values consistent with every calibration target at once, how wide and how correlated,
 and predictions that carry that uncertainty.
 
-*Prior.* Uniform over each free parameter's range (``--free NAME=LOW:HIGH``, else the scenario's
-design range, else the schema range; :func:`impl_sim.analysis.calibration.parse_free`).
+*Prior.* The targets file's ``priors:`` entry of a free parameter (uniform, normal, log-normal
+or beta, truncated to its range; :mod:`impl_sim.analysis.priors`), else uniform over its range
+(``--free NAME=LOW:HIGH``, else the scenario's design range, else the schema range;
+:func:`impl_sim.analysis.calibration.parse_free`). Generation 0 draws from it; the importance
+weights carry it.
 
-*Distance.* The same as the optimiser's: the sum over the calibration targets of the squared
+*Distance.* The same as the optimiser's (one function,
+:func:`impl_sim.analysis.validation.distance`): the sum over the calibration targets of the squared
 miss, each miss in the target's own tolerance (0 inside a band or on the stated side of a
 direction), so no figure dominates and a particle that meets every target has distance 0. Unlike
 the optimiser, every particle gets *fresh* random numbers (its own seed, drawn from the
@@ -18,9 +22,9 @@ them all. Generation *t* accepts a proposal when its distance is at most ε_t, t
 (default 0.5) of the distances of generation *t − 1* (Del Moral et al. 2012's adaptive schedule):
 each generation keeps the better half of the previous one's fit. Proposals come from the previous
 population, picked by weight and moved by a Gaussian kernel with twice its weighted covariance
-(Beaumont et al. 2009), in coordinates scaled to each range; moves outside the prior are drawn
-again (they cost no simulation). Weights are prior / Σ_j w_j K(θ | θ_j). A generation proposes
-in batches of ``population`` until ``population`` particles are accepted or ``max_batches``
+(Beaumont et al. 2009), in coordinates scaled to each range; moves outside the prior's range are
+drawn again (they cost no simulation). Weights are prior(θ) / Σ_j w_j K(θ | θ_j). A generation
+proposes in batches of ``population`` until ``population`` particles are accepted or ``max_batches``
 batches are spent; the search stops after ``generations`` generations, when ε reaches 0 (every
 target met), or when a generation accepts too few (then the previous generation stands).
 
@@ -32,8 +36,8 @@ and continues where it stopped (a run killed mid-batch redoes only that batch).
 *Outputs* (``out/calibration/<scenario>-abc-<fingerprint>/``): ``posterior.parquet`` (the last
 population: values, weight, distance, seed), ``populations.parquet`` (every generation),
 ``abc.json`` (settings, schedule, credible intervals, posterior predictive check, provenance),
-``marginals.png`` and ``pairs.png``. Runs go through :func:`impl_sim.experiment.runner.run_tasks`
-on any executor (dask too).
+``posterior_predictive.csv``, ``marginals.png``, ``pairs.png`` and ``predictive.png``. Runs go
+through :func:`impl_sim.experiment.runner.run_tasks` on any executor (dask too).
 
 Why not pyabc: it installs on 3.11 and 3.12, but brings its own samplers, storage (SQLAlchemy),
 redis and about 60 packages; a calibration would run through its loop, not through our executors
@@ -58,12 +62,12 @@ from impl_sim.analysis.calibration import (
     CalibrationCache,
     Evaluation,
     FreeParameter,
-    distance,
     fingerprint,
     point_values,
     scenario_under,
 )
-from impl_sim.analysis.validation import Target, TargetSet, judge, simulate
+from impl_sim.analysis.priors import Prior, apply_priors
+from impl_sim.analysis.validation import DISTANCE_TEXT, Target, TargetSet, judge, simulate
 from impl_sim.defaults import DEFAULT_SEED
 from impl_sim.scenario.loader import Scenario, ScenarioError
 
@@ -145,6 +149,7 @@ class AbcResult:
     wall_seconds: float
     stopped: str
     files: list[Path] = field(default_factory=list)
+    priors: dict[str, Prior] = field(default_factory=dict)
 
     @property
     def posterior(self) -> Generation:
@@ -181,16 +186,25 @@ def _gauss(diff: np.ndarray, cov: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * np.einsum("ij,jk,ik->i", diff, inv, diff))
 
 
+def prior_density(free: list[FreeParameter], priors: dict[str, Prior] | None,
+                  values: dict[str, Any]) -> float:
+    """Π_i prior_i(θ_i); 1 inside the ranges when every prior is the default uniform."""
+    if not priors:
+        return 1.0
+    return float(np.prod([priors[f.name].density(float(values[f.name])) for f in free]))
+
+
 def weights(free: list[FreeParameter], new: list[Particle], old: list[Particle],
-            cov: np.ndarray) -> np.ndarray:
-    """Importance weights prior(θ) / Σ_j w_j K(θ | θ_j) (the prior is uniform), normalised."""
+            cov: np.ndarray, priors: dict[str, Prior] | None = None) -> np.ndarray:
+    """Importance weights prior(θ) / Σ_j w_j K(θ | θ_j), normalised."""
     u_old = np.array([_unit(free, p.values) for p in old])
     w_old = np.array([p.weight for p in old])
     w_old = w_old / w_old.sum()
     out = []
     for p in new:
         density = float(np.sum(w_old * _gauss(_unit(free, p.values) - u_old, cov)))
-        out.append(1.0 / density if density > 0 else 0.0)
+        prior = prior_density(free, priors, p.values)
+        out.append(prior / density if density > 0 else 0.0)
     w = np.array(out)
     return w / w.sum() if w.sum() > 0 else np.full(len(new), 1.0 / len(new))
 
@@ -203,10 +217,21 @@ def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**31 - 1))
 
 
-def prior_proposals(free: list[FreeParameter], n: int, seed: int) -> list[tuple[dict, int]]:
-    """Generation 0: ``n`` points drawn uniformly from the prior, each with its own seed."""
+def prior_proposals(free: list[FreeParameter], n: int, seed: int,
+                    priors: dict[str, Prior] | None = None) -> list[tuple[dict, int]]:
+    """Generation 0: ``n`` points drawn from the prior (uniform over the ranges without
+    ``priors``), each with its own seed."""
     rng = _rng(seed, 0, 0)
-    return [(_from_unit(free, rng.random(len(free))), _seed(rng)) for _ in range(n)]
+    out = []
+    for _ in range(n):
+        u = rng.random(len(free))
+        if priors:
+            x = np.array([float(priors[f.name].sample(ui)) for f, ui in
+                          zip(free, u, strict=True)])
+            out.append((point_values(free, x), _seed(rng)))
+        else:
+            out.append((_from_unit(free, u), _seed(rng)))
+    return out
 
 
 def kernel_proposals(free: list[FreeParameter], old: list[Particle], cov: np.ndarray, n: int,
@@ -258,10 +283,7 @@ class ParticleEvaluator:
             self.runs += sum(len(next(iter(v.values()), [])) for v in sim.values.values())
             for v, (values, seed) in enumerate(todo):
                 results = [judge(t, sim, setting[(v, t.id)], seed=seed) for t in self.targets]
-                self.cache.add(Evaluation(values={**values, SEED_KEY: seed},
-                                          distance=distance(results),
-                                          met=sum(r.passed for r in results),
-                                          results=[r.as_json() for r in results]))
+                self.cache.add(Evaluation.of({**values, SEED_KEY: seed}, results))
         self.evaluated += len(proposals)
         if self.progress:
             self.progress(self.evaluated, max(self.expected, self.evaluated))
@@ -277,19 +299,27 @@ class ParticleEvaluator:
 
 
 def abc_fingerprint(scenario: Scenario, targets: list[Target], free: list[FreeParameter],
-                    settings: AbcSettings) -> str:
-    """Identifies an ABC problem and its settings: a change gets a fresh output folder."""
-    blob = json.dumps([fingerprint(scenario, targets, free), asdict(settings)], sort_keys=True)
+                    settings: AbcSettings, priors: dict[str, Prior] | None = None) -> str:
+    """Identifies an ABC problem, its priors and the sampler's settings: a change gets a fresh
+    output folder. ``ppc_draws`` is left out (the check runs after the sampler, so asking for
+    more draws reuses every particle); default uniform priors add nothing."""
+    sampler = {k: v for k, v in asdict(settings).items() if k != "ppc_draws"}
+    parts: list[Any] = [fingerprint(scenario, targets, free), sampler]
+    declared = {n: p.text() for n, p in (priors or {}).items() if p.distribution != "uniform"}
+    if declared:
+        parts.append(declared)
+    blob = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def run_generations(free: list[FreeParameter], settings: AbcSettings,
                     evaluator: ParticleEvaluator,
                     on_generation: Callable[[list[Generation]], None] | None = None,
+                    priors: dict[str, Prior] | None = None,
                     ) -> tuple[list[Generation], str]:
     """The SMC loop; returns the generations and why it stopped."""
     n = settings.population
-    first = evaluator.evaluate(prior_proposals(free, n, settings.seed))
+    first = evaluator.evaluate(prior_proposals(free, n, settings.seed, priors))
     for p in first:
         p.weight = 1.0 / n
     generations = [Generation(0, math.inf, n, first)]
@@ -313,7 +343,7 @@ def run_generations(free: list[FreeParameter], settings: AbcSettings,
             stopped = (f"generation {t} accepted {len(accepted)} of {proposed} proposals "
                        f"(ε = {epsilon:.3g}); generation {t - 1} stands")
             break
-        for p, w in zip(accepted, weights(free, accepted, old, cov), strict=True):
+        for p, w in zip(accepted, weights(free, accepted, old, cov, priors), strict=True):
             p.weight = float(w)
         generations.append(Generation(t, epsilon, proposed, accepted))
         if on_generation:
@@ -335,7 +365,8 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[fl
 
 def credible_intervals(free: list[FreeParameter], gen: Generation,
                        level: float = CREDIBLE) -> dict[str, dict[str, float]]:
-    """Weighted mean, median and the central ``level`` interval of each parameter."""
+    """Weighted mean, median and the central ``level`` interval of each parameter (with the
+    prior's range)."""
     w = np.array([p.weight for p in gen.particles])
     out = {}
     tail = (1 - level) / 2
@@ -377,11 +408,14 @@ def posterior_predictive(scenario: Scenario, target_set: TargetSet, gen: Generat
         defined = stats[np.isfinite(stats)]
         lo, median, hi = (np.quantile(defined, [0.05, 0.5, 0.95]) if len(defined)
                           else (math.nan,) * 3)
+        band = t.expectation.band()
         rows.append({"id": t.id, "role": t.role, "quantity": t.label,
-                     "expected": t.expectation.text, "median": float(median),
-                     "lo": float(lo), "hi": float(hi),
+                     "expected": t.expectation.text,
+                     "expected_band": [_finite(b) if b is not None else None for b in band],
+                     "median": float(median), "lo": float(lo), "hi": float(hi),
                      "met_share": float(np.mean([r.passed for r in judged])),
-                     "draws": len(judged)})
+                     "draws": len(judged),
+                     "simulated_draws": [_finite(float(x)) for x in stats]})
     return rows
 
 
@@ -395,13 +429,14 @@ def calibrate_abc(scenario: Scenario, target_set: TargetSet, free: list[FreePara
 
     settings = settings or AbcSettings()
     settings.check()
+    free, priors = apply_priors(free, target_set.priors, target_set.source)
     targets = target_set.with_role("calibration")
     if not targets:
         raise ScenarioError(target_set.source, "targets", "no target has role: calibration; "
                             "mark the targets to fit with role: calibration")
     directory = None
     if out is not None:
-        name = f"{scenario.name}-abc-{abc_fingerprint(scenario, targets, free, settings)}"
+        name = f"{scenario.name}-abc-{abc_fingerprint(scenario, targets, free, settings, priors)}"
         directory = Path(out) / "calibration" / name
         directory.mkdir(parents=True, exist_ok=True)
     cache = CalibrationCache(directory / "evaluations.jsonl" if directory else None)
@@ -412,13 +447,13 @@ def calibrate_abc(scenario: Scenario, target_set: TargetSet, free: list[FreePara
                                       cache=cache, progress=progress)
         evaluator.expected = settings.population * (2 * settings.generations - 1)
         save = (lambda gens: _write_populations(directory, gens)) if directory else None
-        generations, stopped = run_generations(free, settings, evaluator, save)
+        generations, stopped = run_generations(free, settings, evaluator, save, priors)
         predictive = posterior_predictive(scenario, target_set, generations[-1], settings,
                                           executor=ex, workers=workers)
     result = AbcResult(free, settings, generations, credible_intervals(free, generations[-1]),
                        predictive, directory, evaluator.evaluated, evaluator.cache_hits,
                        evaluator.runs, time.process_time() - cpu, time.perf_counter() - wall,
-                       stopped)
+                       stopped, priors=priors)
     if directory is not None:
         result.files = write_outputs(result, scenario, target_set)
     return result
@@ -435,7 +470,8 @@ def _write_populations(directory: Path, generations: list[Generation]) -> None:
 
 
 def write_outputs(result: AbcResult, scenario: Scenario, target_set: TargetSet) -> list[Path]:
-    """posterior.parquet, populations.parquet, abc.json, marginals.png, pairs.png."""
+    """posterior.parquet, populations.parquet, abc.json, posterior_predictive.csv,
+    marginals.png, pairs.png, predictive.png."""
     from impl_sim.experiment.provenance import provenance
     from impl_sim.experiment.store import atomic_write_bytes
 
@@ -449,8 +485,10 @@ def write_outputs(result: AbcResult, scenario: Scenario, target_set: TargetSet) 
         "scenario": scenario.name, "scenario_hash": scenario.hash(),
         "targets": target_set.source,
         "calibration_targets": [t.id for t in target_set.with_role("calibration")],
-        "free": [asdict(f) for f in result.free], "prior": "uniform over each range",
-        "distance": "sum over calibration targets of (miss / tolerance)^2",
+        "free": [asdict(f) for f in result.free],
+        "prior": {f.name: result.priors[f.name].text() if f.name in result.priors
+                  else f"uniform on {f.low:g}–{f.high:g}" for f in result.free},
+        "distance": DISTANCE_TEXT,
         "settings": asdict(result.settings), "stopped": result.stopped,
         "schedule": [{"generation": g.index, "epsilon": _finite(g.epsilon),
                       "proposed": g.proposed, "accepted": len(g.particles),
@@ -464,13 +502,64 @@ def write_outputs(result: AbcResult, scenario: Scenario, target_set: TargetSet) 
     }
     summary_path = directory / "abc.json"
     atomic_write_bytes(summary_path, json.dumps(summary, indent=2, default=str).encode())
-    return [posterior, directory / "populations.parquet", summary_path,
+    table = directory / "posterior_predictive.csv"
+    columns = ["id", "role", "quantity", "expected", "median", "lo", "hi", "met_share", "draws"]
+    atomic_write_bytes(table, pd.DataFrame(result.predictive)[columns]
+                       .to_csv(index=False).encode())
+    return [posterior, directory / "populations.parquet", summary_path, table,
             plot_marginals(result, directory / "marginals.png"),
-            plot_pairs(result, directory / "pairs.png")]
+            plot_pairs(result, directory / "pairs.png"),
+            plot_predictive(result, directory / "predictive.png")]
 
 
 def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
+
+
+def plot_predictive(result: AbcResult, path: Path) -> Path:
+    """The posterior predictive check: per target, the simulated statistic at each posterior
+    draw against what the study saw (its band, or the side of ``than``)."""
+    from impl_sim.analysis.figures import pyplot, save_with_caption
+
+    plt = pyplot()
+    rows = result.predictive
+    cols = min(3, len(rows))
+    n_rows = math.ceil(len(rows) / cols)
+    fig, axes = plt.subplots(n_rows, cols, figsize=(3.6 * cols, 2.3 * n_rows + 0.9),
+                             squeeze=False)
+    for ax in axes.ravel()[len(rows):]:
+        ax.set_visible(False)
+    rng = np.random.default_rng(0)  # vertical jitter only; fixed so figures are reproducible
+    for ax, row in zip(axes.ravel(), rows, strict=False):
+        lo, hi = row["expected_band"]
+        values = np.array([v for v in row["simulated_draws"] if v is not None], dtype=float)
+        shown = [v for v in (lo, hi, *values) if v is not None]
+        span = (max(shown) - min(shown)) or 1.0
+        left, right = min(shown) - 0.15 * span, max(shown) + 0.15 * span
+        ax.axvspan(lo if lo is not None else left, hi if hi is not None else right,
+                   color="tab:green", alpha=0.18, label="expected")
+        ax.scatter(values, rng.uniform(-0.3, 0.3, len(values)), s=14, color="tab:blue",
+                   alpha=0.7, label="posterior draws")
+        ax.axvline(row["median"], color="tab:blue", lw=1)
+        ax.set_xlim(left, right)
+        ax.set_ylim(-1, 1)
+        ax.set_yticks([])
+        ax.tick_params(labelsize=7)
+        colour = "black" if row["role"] == "calibration" else "tab:purple"
+        ax.set_title(f"{row['id']} ({row['role']}): met in {row['met_share']:.0%}",
+                     fontsize=8, color=colour)
+        ax.set_xlabel(row["quantity"][:48], fontsize=7)
+    axes.ravel()[0].legend(fontsize=6, loc="upper left")
+    fig.suptitle(f"Posterior predictive check ({result.settings.ppc_draws} posterior draws, "
+                 "fresh seeds)")
+    caption = ("Each dot is the statistic a target compares, simulated at one posterior draw "
+               "(vertical position: jitter only); the line is their median; green: the range "
+               "the study's figure allows (a band, or one side of a threshold). Calibration "
+               "targets were fitted; validation ones (purple titles) were held back. A "
+               "direction target passes only when its whole 95 % interval lies on the stated "
+               "side, so 'met in' can be lower than the dots suggest.")
+    return save_with_caption(fig, path, caption, width=110, bottom=0.7 / (2.3 * n_rows + 0.9),
+                             fontsize=7, dpi=110)
 
 
 def plot_marginals(result: AbcResult, path: Path) -> Path:
@@ -488,12 +577,20 @@ def plot_marginals(result: AbcResult, path: Path) -> Path:
         ci = result.intervals[f.name]
         ax.axvspan(ci["lo"], ci["hi"], color="tab:orange", alpha=0.2)
         ax.axvline(ci["median"], color="tab:orange")
+        prior = result.priors.get(f.name)
+        if prior is not None:  # the prior's density, scaled to the histogram's total weight
+            grid = np.linspace(f.low, f.high, 200)
+            width = (f.high - f.low) / 15
+            ax.plot(grid, [prior.density(x) * width for x in grid], color="black", lw=1,
+                    ls="--", label="prior")
+            ax.set_title(prior.text(), fontsize=7)
         ax.set_xlim(f.low, f.high)
         ax.set_xlabel(f.name, fontsize=8)
         ax.set_yticks([])
-    fig.suptitle("Posterior of the free parameters (prior: uniform over the axis)")
+    fig.suptitle("Posterior of the free parameters, against their prior")
     caption = ("Bars: posterior weight (last ABC-SMC generation); shaded: 90 % credible "
-               "interval; line: median.")
+               "interval; line: median; dashed: the prior density (same scale as the bars; "
+               "flat for the default uniform prior).")
     return save_with_caption(fig, path, caption, width=100, bottom=0.22, fontsize=7.5, dpi=110)
 
 
@@ -513,18 +610,23 @@ def plot_pairs(result: AbcResult, path: Path) -> Path:
             if i == j:
                 ax.hist(frame[fi.name], bins=15, range=(fi.low, fi.high),
                         weights=frame["weight"], color="tab:blue", alpha=0.7)
+                ci = result.intervals[fi.name]
+                ax.axvspan(ci["lo"], ci["hi"], color="tab:orange", alpha=0.2)
                 ax.set_yticks([])
+                ax.set_title(f"{fi.name}: posterior", fontsize=7)
             else:
                 ax.scatter(frame[fj.name], frame[fi.name], s=size, alpha=0.5, color="tab:blue")
                 ax.set_ylim(fi.low, fi.high)
-            ax.set_xlim(fj.low, fj.high)
-            if i == n - 1:
-                ax.set_xlabel(fj.name, fontsize=7)
-            if j == 0 and i != j:
                 ax.set_ylabel(fi.name, fontsize=7)
+            ax.set_xlim(fj.low, fj.high)
+            ax.set_xlabel(fj.name, fontsize=7)
+            ax.tick_params(labelsize=7)
     fig.suptitle("Posterior pairs (point size: weight)")
-    return save_with_caption(fig, path, "Each point is a particle of the last generation.",
-                             width=100, bottom=0.08, fontsize=7.5, dpi=110)
+    caption = ("Off the diagonal: each point is a particle of the last generation, sized by its "
+               "weight (a tilted cloud: the two parameters trade off). On the diagonal: the "
+               "weighted marginal with its 90 % credible interval shaded. Axes span the prior "
+               "ranges.")
+    return save_with_caption(fig, path, caption, width=100, bottom=0.1, fontsize=7.5, dpi=110)
 
 
 # --- predictions with parameter uncertainty --------------------------------------------------

@@ -185,7 +185,7 @@ def attribute_outcome(outcome: str, paths: list[str],
     for i, p in enumerate(paths):
         after = before | {p}
         cumulative = (float(np.mean(carried(after) - carried(before)))
-                      if after in delta and before in delta else math.nan)
+                      if after in delta and before in delta and len(full) else math.nan)
         before = after
         columns = np.column_stack([phi[p], full]) if len(full) else np.empty((0, 2))
         share_lo, share_hi = bootstrap_interval(
@@ -372,45 +372,84 @@ def sentence(result: OutcomeAttribution, attribution: Attribution) -> str:
 
     label = OUTCOMES[result.outcome].label if result.outcome in OUTCOMES else result.outcome
     a, b = attribution.arm_a, attribution.arm_b
-    if not math.isfinite(result.difference) or abs(result.difference) < 1e-12:
+    if not math.isfinite(result.difference):
+        return (f"{label}: undefined in these runs (no replication where both arms have a "
+                "value in every combination), so there is nothing to attribute.")
+    if abs(result.difference) < 1e-12:
         return f"{label}: {b} and {a} do not differ, so there is nothing to attribute."
-    ranked = sorted(result.paths, key=lambda p: -abs(p.share) if math.isfinite(p.share) else 0)
-    top = ranked[0]
-    text = (f"{label} ({b} − {a} = {result.difference:.3g}): "
-            f"{share_words(top.share)} of the difference comes from "
-            f"{_mid_sentence(attribution.labels.get(top.path, top.path))}")
-    if len(ranked) > 1 and math.isfinite(ranked[1].share) and abs(ranked[1].share) >= 0.1:
-        second = ranked[1]
-        text += (f", {share_words(second.share)} from "
-                 f"{_mid_sentence(attribution.labels.get(second.path, second.path))}")
+    def named(share: PathShare) -> str:
+        return _mid_sentence(attribution.labels.get(share.path, share.path))
+
+    defined = [p for p in result.paths if math.isfinite(p.share)]
+    carrying = sorted((p for p in defined if p.share > 0), key=lambda p: -p.share)
+    against = sorted((p for p in defined if p.share <= -0.1), key=lambda p: p.share)
+    text = f"{label} ({b} − {a} = {result.difference:.3g}): "
+    if carrying:
+        text += (f"{share_words(carrying[0].share)} of the difference comes from "
+                 f"{named(carrying[0])}")
+        if len(carrying) > 1 and carrying[1].share >= 0.1:
+            text += f", {share_words(carrying[1].share)} from {named(carrying[1])}"
+    else:
+        text += "no named path carries any of the difference"
+    if against:
+        text += (f"; {named(against[0])} works against it (about "
+                 f"{_pct(abs(against[0].share))} of the difference the other way)")
     residual_share = result.residual / result.difference
     if abs(residual_share) >= 0.1:
         text += f"; {share_words(residual_share)} is carried by no named path"
     return text + "."
 
 
+TABLE_COLUMNS = ("path", "carries [95 %]", "share of the difference [95 %]", "alone",
+                 "cumulative")
+
+
+def table_rows(result: OutcomeAttribution, totals: bool = False
+               ) -> list[tuple[str, str, str, str, str]]:
+    """The rows of one outcome's table (:data:`TABLE_COLUMNS`), as text: shared by the
+    Markdown table and the report. ``totals`` adds the difference left with every path off
+    and the whole difference (the rows add up to it)."""
+    rows = [(p.path, f"{_num(p.shapley)} [{_num(p.lo)}, {_num(p.hi)}]",
+             f"{_pct(p.share)} [{_pct(p.share_lo)}, {_pct(p.share_hi)}]",
+             _num(p.alone), _num(p.cumulative)) for p in result.paths]
+    if totals:
+        share = result.residual / result.difference if result.difference else math.nan
+        rows += [("(every path off)", f"{_num(result.residual)} [{_num(result.residual_lo)}, "
+                  f"{_num(result.residual_hi)}]", _pct(share), "", ""),
+                 ("(whole difference)", f"{_num(result.difference)} "
+                  f"[{_num(result.difference_lo)}, {_num(result.difference_hi)}]",
+                  _pct(1.0) if math.isfinite(share) else "–", "", "")]
+    return rows
+
+
+def difference_text(result: OutcomeAttribution, attribution: Attribution) -> str:
+    """The difference B − A and the part left with every path off, with intervals."""
+    return (f"Difference {attribution.arm_b} − {attribution.arm_a}: "
+            f"{_num(result.difference)} [{_num(result.difference_lo)}, "
+            f"{_num(result.difference_hi)}]; with every path off: "
+            f"{_num(result.residual)} [{_num(result.residual_lo)}, "
+            f"{_num(result.residual_hi)}].")
+
+
+def method_text(attribution: Attribution) -> str:
+    """How the attribution was computed, in one sentence."""
+    return (f"{attribution.scenario.replications} replications per arm and combination, "
+            f"common random numbers; {attribution.coalitions} combinations of switched-off "
+            f"paths, {attribution.runs} runs; "
+            + ("exact Shapley values." if attribution.exact else
+               f"Shapley values from {SAMPLED_ORDERS} sampled orders."))
+
+
 def markdown_table(attribution: Attribution) -> str:
     """One table per outcome: path, Shapley value [95 %], share [95 %], alone, cumulative."""
     lines = [f"# Why {attribution.arm_b} differs from {attribution.arm_a}: "
-             f"{attribution.scenario.name}", "",
-             f"{attribution.scenario.replications} replications per arm and combination, "
-             f"common random numbers; {attribution.coalitions} combinations of switched-off "
-             f"paths, {attribution.runs} runs; "
-             + ("exact Shapley values." if attribution.exact else
-                f"Shapley values from {SAMPLED_ORDERS} sampled orders."), ""]
+             f"{attribution.scenario.name}", "", method_text(attribution), ""]
     for result in attribution.outcomes.values():
         lines += [f"## {result.outcome}", "", sentence(result, attribution), "",
-                  f"Difference {attribution.arm_b} − {attribution.arm_a}: "
-                  f"{_num(result.difference)} [{_num(result.difference_lo)}, "
-                  f"{_num(result.difference_hi)}]; with every path off: "
-                  f"{_num(result.residual)} [{_num(result.residual_lo)}, "
-                  f"{_num(result.residual_hi)}].", "",
-                  "| path | carries [95 %] | share of the difference [95 %] | alone | "
-                  "cumulative |", "|---|---:|---:|---:|---:|"]
-        for p in result.paths:
-            lines.append(f"| `{p.path}` | {_num(p.shapley)} [{_num(p.lo)}, {_num(p.hi)}] | "
-                         f"{_pct(p.share)} [{_pct(p.share_lo)}, {_pct(p.share_hi)}] | "
-                         f"{_num(p.alone)} | {_num(p.cumulative)} |")
+                  difference_text(result, attribution), "",
+                  "| " + " | ".join(TABLE_COLUMNS) + " |", "|---|---:|---:|---:|---:|"]
+        for row in table_rows(result):
+            lines.append(f"| `{row[0]}` | " + " | ".join(row[1:]) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -425,37 +464,82 @@ def _pct(x: float) -> str:
 
 def plot_waterfall(attribution: Attribution, outcome: str, path: Path) -> Path:
     """Waterfall: the difference left with every path off, then what each path adds (with
-    its 95 % interval), ending at the full difference B − A."""
+    its 95 % interval), ending at the full difference B − A. Paths are named on the left."""
+    import textwrap
+
     from impl_sim.analysis.figures import pyplot, save_with_caption
 
     plt = pyplot()
     result = attribution.outcomes[outcome]
-    steps = [("every path off", result.residual, None)] + [
+    steps = [("every path off (residual)", result.residual, None)] + [
         (attribution.labels.get(p.path, p.path), p.shapley, (p.lo, p.hi))
         for p in result.paths]
-    fig, ax = plt.subplots(figsize=(8, 1.4 + 0.5 * len(steps)))
+    height = 1.6 + 0.42 * (len(steps) + 1)
+    fig, ax = plt.subplots(figsize=(9, height))
     level = 0.0
+    names = []
     for i, (name, value, interval) in enumerate(steps):
         y = len(steps) - i
+        value = value if math.isfinite(value) else 0.0
         start = level if i else 0.0
         ax.barh(y, value, left=start, color="tab:gray" if i == 0 else
                 ("tab:blue" if value >= 0 else "tab:red"), height=0.6)
         if interval is not None and all(math.isfinite(v) for v in interval):
             centre = start + value
-            ax.errorbar(centre, y, xerr=[[value - interval[0]], [interval[1] - value]],
+            ax.errorbar(centre, y, xerr=[[max(value - interval[0], 0.0)],
+                                         [max(interval[1] - value, 0.0)]],
                         color="black", capsize=3, lw=1)
         level = start + value
-        ax.text(0, y, f"  {name[:60]}", va="center", ha="left", fontsize=7)
-    ax.barh(0, result.difference, color="tab:green", height=0.6)
-    ax.text(0, 0, f"  {attribution.arm_b} − {attribution.arm_a}", va="center", fontsize=7)
+        names.append((y, textwrap.shorten(name, 70, placeholder=" …")))
+    whole = result.difference if math.isfinite(result.difference) else 0.0
+    ax.barh(0, whole, color="tab:green", height=0.6)
+    names.append((0, f"whole difference {attribution.arm_b} − {attribution.arm_a}"))
+    ax.set_yticks([y for y, _ in names],
+                  ["\n".join(textwrap.wrap(n, 38)) for _, n in names], fontsize=7.5)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks([])
+    ax.grid(axis="x", alpha=0.3)
     ax.set_xlabel(f"{outcome}: contribution to {attribution.arm_b} − {attribution.arm_a}")
     ax.set_title(f"What carries the difference in {outcome}?")
     caption = ("Grey: the difference left with every named path switched off in both arms. "
                "Blue/red: each path's Shapley contribution (95 % bootstrap interval over "
                "replications). Green: the whole difference; the bars add up to it.")
-    return save_with_caption(fig, path, caption, width=110, bottom=0.16, fontsize=7.5, dpi=110)
+    return save_with_caption(fig, path, caption, width=120, bottom=0.75 / height,
+                             fontsize=7.5, dpi=110)
+
+
+def load_attribution(path: Path, scenario: Scenario) -> Attribution:
+    """Read an ``attribution.json`` written by :func:`write_outputs` back into an
+    :class:`Attribution` of ``scenario`` (its replications set to those of the file); raises
+    :class:`ScenarioError` when the file is unreadable or belongs to another scenario."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data["scenario"] != scenario.name:
+            raise ScenarioError(str(path), "scenario", f"{data['scenario']!r} is not the "
+                                f"scenario of these results ({scenario.name!r})")
+        outcomes = {name: _outcome_from_json(item) for name, item in data["outcomes"].items()}
+        arm_a, arm_b = data["arms"]
+        runs_like = scenario.with_changes(replications=int(data["replications"]))
+        return Attribution(runs_like, arm_a, arm_b, list(data["paths"]), dict(data["labels"]),
+                           outcomes, int(data["coalitions"]), int(data["runs"]),
+                           str(data["method"]).startswith("exact"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        raise ScenarioError(str(path), "attribution", f"not a readable attribution "
+                            f"({type(exc).__name__}: {exc}); rerun impl-sim explain") from None
+
+
+def _float(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _outcome_from_json(item: Mapping[str, Any]) -> OutcomeAttribution:
+    paths = [PathShare(p["path"], *(_float(p[k]) for k in (
+        "shapley", "lo", "hi", "share", "share_lo", "share_hi", "alone", "cumulative")))
+        for p in item["paths"]]
+    return OutcomeAttribution(item["outcome"], *(_float(item[k]) for k in (
+        "difference", "difference_lo", "difference_hi", "residual", "residual_lo",
+        "residual_hi")), paths, int(item["replications"]))
 
 
 def write_outputs(attribution: Attribution, directory: Path, outcome: str) -> list[Path]:

@@ -1,8 +1,9 @@
 """Calibration: fit free parameters to several targets at once (pattern-oriented modelling).
 
-The distance of a parameter point is the sum over the *calibration* targets of the squared miss,
-each miss measured in the target's own tolerance (0 inside the band or on the right side), so no
-single figure dominates and a point that meets every target scores 0. Every evaluation runs the
+The distance of a parameter point is :func:`impl_sim.analysis.validation.distance` (shared with
+ABC): the sum over the *calibration* targets of the squared miss, each miss measured in the
+target's own tolerance (0 inside the band or on the right side), so no single figure dominates
+and a point that meets every target scores 0. Every evaluation runs the
 targets' settings with their fixed seeds (common random numbers), so the distance is a
 deterministic function of the parameters.
 
@@ -31,6 +32,7 @@ from impl_sim.analysis.validation import (
     Target,
     TargetResult,
     TargetSet,
+    distance,
     judge,
     setting_key,
     simulate,
@@ -103,11 +105,6 @@ def point_values(free: list[FreeParameter], x: np.ndarray) -> dict[str, Any]:
             for f, v in zip(free, x, strict=True)}
 
 
-def distance(results: list[TargetResult]) -> float:
-    """Sum of squared misses, each in the target's tolerance."""
-    return float(sum(r.miss ** 2 for r in results))
-
-
 @dataclass
 class Evaluation:
     """One evaluated point."""
@@ -116,6 +113,13 @@ class Evaluation:
     distance: float
     met: int
     results: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, values: dict[str, Any], results: list[TargetResult]) -> Evaluation:
+        """A point scored by the one calibration distance
+        (:func:`impl_sim.analysis.validation.distance`), for ``de`` and ``abc`` alike."""
+        return cls(values=values, distance=distance(results),
+                   met=sum(r.passed for r in results), results=[r.as_json() for r in results])
 
 
 class CalibrationCache:
@@ -194,10 +198,7 @@ class Objective:
             for v, values in enumerate(todo):
                 results = [judge(t, sim, keys[(v, t.id)], seed=t.scenario.seed)
                            for t in self.targets]
-                self.cache.add(Evaluation(
-                    values=values, distance=distance(results),
-                    met=sum(r.passed for r in results),
-                    results=[r.as_json() for r in results]))
+                self.cache.add(Evaluation.of(values, results))
         found = [self.cache.get(values) for values in points]
         self.evaluated.extend(e for e in found if e is not None)
         if self.progress:

@@ -706,7 +706,10 @@ def discover(results: Any, outcome: str, *, below: float | None = None,
         raise ValueError(f"above ({above:g}) must be less than below ({below:g}): runs between "
                          "them are of interest")
     if outcome not in results.summary.columns:
-        raise ValueError(f"outcome {outcome!r} is not in these results; available: "
+        from impl_sim.params import suggest
+
+        raise ValueError(f"--outcome {outcome!r}: not in these results"
+                         f"{suggest(outcome, list(results.outcomes))}; available: "
                          + ", ".join(results.outcomes))
     names = results.parameters
     if not names:
@@ -721,6 +724,22 @@ def discover(results: Any, outcome: str, *, below: float | None = None,
                            boxes=boxes, n_runs=len(summary), n_of_interest=int(hits.sum()),
                            left_out=len(results.summary) - len(summary),
                            directory=results.directory)
+
+
+def write_outputs(found: DiscoveryReport, plot: str | Path | None = None) -> list[Path]:
+    """The main box's trade-off plot (``plot``, default ``RESULTS_DIR/discovery-OUTCOME.png``)
+    and its peeling trajectory as CSV beside it; nothing when no box was found."""
+    if not found.boxes:
+        return []
+    if plot is None:
+        if found.directory is None:
+            raise ValueError("give a path for the trade-off plot (the results have no folder)")
+        plot = found.directory / f"discovery-{found.outcome}.png"
+    main_box = found.boxes[0]
+    path = plot_tradeoff(main_box, found.condition, plot)
+    table = path.with_name(path.stem + "-trajectory.csv")
+    main_box.trajectory_frame().to_csv(table, index=False)
+    return [path, table]
 
 
 def plot_tradeoff(result: PrimResult, condition: str, path: str | Path) -> Path:

@@ -8,6 +8,12 @@ What a report shows, in order:
 3. outcome distributions per arm, with a table of means and 95 % intervals;
 4. differences between arms paired by design point and replication (common random numbers),
    with 95 % intervals;
+4b. with two or more arms, "Why the arms differ": mechanism attribution of the first two arms
+   (:mod:`impl_sim.analysis.attribution`) — table, waterfall, one sentence per outcome. It needs
+   new simulations, so it is opt-in: ``write_report(..., explain=True)`` (``impl-sim report
+   --explain``) runs it and saves it in ``RESULTS_DIR/explain/``; without it, an attribution
+   already saved there (by ``--explain`` or ``impl-sim explain --out``) is reused, else the
+   section only says how to get one;
 5. for designs: each outcome against each design parameter (levers and uncertainties);
 6. provenance (package, commit, dependencies, seeds, sessions).
 
@@ -380,9 +386,12 @@ def _num(x: float) -> str:
 # --- the report -----------------------------------------------------------------------------------
 
 
-def build_report(results: Results, outcome: str | None = None) -> list[Section]:
+def build_report(results: Results, outcome: str | None = None,
+                 attribution: AttributionNote | None = None) -> list[Section]:
     """Every section of the report of ``results`` (``outcome``: the one plotted against the
-    design parameters; default ``sustainment_24m``)."""
+    design parameters and in the attribution waterfall; default ``sustainment_24m``;
+    ``attribution``: from :func:`attribution_note`, shown when the results have two or more
+    arms)."""
     m = results.manifest
     names = [o for o in KEY_OUTCOMES if o in results.summary.columns]
     outcome = outcome or "sustainment_24m"
@@ -412,6 +421,8 @@ def build_report(results: Results, outcome: str | None = None) -> list[Section]:
             "Paired differences", diffs.round(4))], figures=[difference_figure(results, diffs)]))
         if {"cost_total", "cases_completed"} <= set(results.summary.columns):
             sections.append(cost_section(results))
+        if attribution is not None:
+            sections.append(attribution_section(attribution, outcome, results.arms))
     if results.events is not None:
         sections.append(survival_section(results))
     if results.parameters:
@@ -425,6 +436,135 @@ def build_report(results: Results, outcome: str | None = None) -> list[Section]:
             sections.append(found)
     sections.append(Section("Provenance", tables=[("Provenance", provenance_table(results))]))
     return sections
+
+
+# --- why the arms differ (attribution) -------------------------------------------------------
+
+EXPLAIN_FOLDER = "explain"
+
+
+@dataclass
+class AttributionNote:
+    """An attribution for the report and where it came from (or, without one, how to get it)."""
+
+    attribution: Any  # impl_sim.analysis.attribution.Attribution | None
+    origin: str
+
+
+def scenario_of(results: Results) -> Any:
+    """The scenario that produced ``results``, rebuilt from the manifest's canonical copy."""
+    from impl_sim.scenario.loader import nest_strategies, parse_scenario
+
+    canonical = dict(results.manifest.get("scenario") or {})
+    if not canonical:
+        raise ValueError(f"{results.directory}: the manifest holds no scenario")
+    doc = {k: v for k, v in canonical.items() if not (k == "design" and v is None)}
+    doc["strategies"] = nest_strategies(canonical.get("strategies") or {})
+    return parse_scenario(doc, str(results.manifest.get("source") or results.directory))
+
+
+def explain_folder(results: Results) -> Path | None:
+    """Where a results folder's attribution is kept: ``RESULTS_DIR/explain``."""
+    return None if results.directory is None else results.directory / EXPLAIN_FOLDER
+
+
+def attribution_note(results: Results, *, explain: bool = False,
+                     replications: int | None = None, workers: int = 1, executor: Any = None,
+                     outcome: str = "sustainment_24m",
+                     progress: Any = None) -> AttributionNote | None:
+    """The attribution of the first two arms for the report (None with fewer than two arms).
+
+    ``explain``: run it now (``replications`` per arm and combination, default the results'
+    own) and save it beside the results; else reuse ``RESULTS_DIR/explain/attribution.json``
+    when there is one."""
+    from impl_sim.analysis import attribution as attr
+    from impl_sim.scenario.loader import ScenarioError
+
+    if len(results.arms) < 2:
+        return None
+    folder = explain_folder(results)
+    saved = folder / "attribution.json" if folder is not None else None
+    if explain:
+        if results.parameters or results.manifest.get("posterior"):
+            raise ScenarioError(str(results.directory), "--explain", "attribution switches "
+                                "paths off in two fixed arms; these results vary parameters "
+                                "(a design or a posterior), so explain a scenario without a "
+                                "design block with impl-sim explain")
+        scenario = scenario_of(results)
+        if replications is not None:
+            scenario = scenario.with_changes(replications=replications)
+        outcomes = list(dict.fromkeys([outcome, *attr.ATTRIBUTION_OUTCOMES]))
+        found = attr.explain(scenario, arms=results.arms[:2], outcomes=outcomes,
+                             workers=workers, executor=executor, progress=progress)
+        where = ""
+        if folder is not None:
+            attr.write_outputs(found, folder, outcome)
+            where = f"; saved in {folder} for the next report"
+        return AttributionNote(found, "Computed for this report (impl-sim report --explain): "
+                               f"{found.runs} new runs{where}.")
+    if saved is not None and saved.exists():
+        found = attr.load_attribution(saved, scenario_of(results))
+        return AttributionNote(found, f"Reused from {saved} (written by impl-sim explain or "
+                               "report --explain; rerun with --explain to recompute it).")
+    return AttributionNote(None, "Not computed: attribution needs new simulations (every "
+                           "combination of mechanism paths switched off, in both arms). Run "
+                           "impl-sim report RESULTS_DIR --explain [--replications N], or "
+                           "impl-sim explain SCENARIO --out with the folder these results are "
+                           "in, and the report will include it.")
+
+
+def attribution_section(note: AttributionNote, outcome: str, arms: list[str]) -> Section:
+    """The section "Why the arms differ": how it was obtained, one sentence per outcome, the
+    table and the waterfall of ``outcome`` (else of the first outcome that differs)."""
+    import tempfile
+
+    from impl_sim.analysis.attribution import (
+        TABLE_COLUMNS,
+        method_text,
+        plot_waterfall,
+        sentence,
+        table_rows,
+    )
+
+    found = note.attribution
+    section = Section("Why the arms differ", [note.origin])
+    if found is None:
+        return section
+    if len(arms) > 2:
+        section.paragraphs.append(f"Compared: {found.arm_b} against {found.arm_a}; for other "
+                                  "pairs run impl-sim explain SCENARIO --arms A B.")
+    section.paragraphs += [
+        f"Which causal path carries {found.arm_b} − {found.arm_a}? Each mechanism path of the "
+        "model is switched off in both arms, alone and together; a path's share is its Shapley "
+        "value (its average contribution over the orders of switching paths off), so the "
+        "shares and the difference left with every path off add up to the whole difference. "
+        "Intervals: 95 % bootstrap over replications. " + method_text(found),
+        *(sentence(item, found) for item in found.outcomes.values())]
+    rows = [(item.outcome, *row) for item in found.outcomes.values()
+            for row in table_rows(item, totals=True)]
+    section.tables.append((f"What each path carries of {found.arm_b} − {found.arm_a}",
+                           pd.DataFrame(rows, columns=["outcome", *TABLE_COLUMNS])))
+    shown = _waterfall_outcome(found, outcome)
+    with tempfile.TemporaryDirectory() as folder:
+        path = plot_waterfall(found, shown, Path(folder) / "waterfall.png")
+        section.figures.append(ReportFigure(
+            "attribution", f"Attribution waterfall: {OUTCOMES[shown].label}",
+            f"Waterfall of {found.arm_b} − {found.arm_a} in {shown}: the difference left with "
+            "every path off, then each path's Shapley contribution with its 95 % interval, "
+            "ending at the whole difference.", path.read_bytes()))
+    return section
+
+
+def _waterfall_outcome(found: Any, outcome: str) -> str:
+    """``outcome`` when its difference is a non-zero number, else the first outcome whose
+    difference is (else ``outcome`` or the first one, to show the empty waterfall)."""
+    def differs(name: str) -> bool:
+        d = found.outcomes[name].difference
+        return math.isfinite(d) and abs(d) > 1e-12
+
+    order = [outcome] if outcome in found.outcomes else []
+    order += [name for name in found.outcomes if name != outcome]
+    return next((name for name in order if differs(name)), order[0])
 
 
 def discovery_section(results: Results, outcome: str) -> Section | None:
@@ -552,18 +692,24 @@ def _markdown_table(table: pd.DataFrame) -> str:
 
 
 def write_report(results_dir: str | Path, fmt: str = "html", out: str | Path | None = None,
-                 outcome: str | None = None) -> Path:
+                 outcome: str | None = None, *, explain: bool = False,
+                 replications: int | None = None, workers: int = 1, executor: Any = None,
+                 progress: Any = None) -> Path:
     """Write the report of a results directory; returns the file written.
 
     Default file: ``RESULTS_DIR/report.html`` (or ``report.md``, with its figures in
-    ``report_figures/`` beside it).
+    ``report_figures/`` beside it). ``explain`` runs the attribution of the first two arms
+    (:func:`attribution_note`; ``replications``, ``workers``, ``executor`` are for its runs).
     """
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not allowed; expected one of {', '.join(FORMATS)}")
     results = Results.load(results_dir)
     path = Path(out) if out is not None else Path(results_dir) / f"report.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    sections = build_report(results, outcome)
+    note = attribution_note(results, explain=explain, replications=replications,
+                            workers=workers, executor=executor,
+                            outcome=outcome or "sustainment_24m", progress=progress)
+    sections = build_report(results, outcome, note)
     if fmt == "html":
         text = render_html(results, sections)
     else:

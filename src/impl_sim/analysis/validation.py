@@ -4,9 +4,9 @@ A targets file is YAML::
 
     name: evidence
     defaults:                       # optional; apply to every target
-      replications: 20
-      seed: 20261123
-      horizon_months: 60
+      replications: 10              # default: impl_sim.defaults.DEFAULT_REPLICATIONS
+      seed: 7                       # default: impl_sim.defaults.DEFAULT_SEED
+      horizon_months: 48            # default: the schema's simulation.horizon_months
       base: {services.count: 4}
     targets:
       - id: S1
@@ -43,7 +43,13 @@ of ``|x|``); ``direction: greater | less`` with ``than`` (default 0 for differen
 inverted U, 1 for ratios; required for values). A band target passes when the simulated mean lies
 in the band; a direction target passes only when the whole 95 % interval lies on the stated side.
 
-Every problem raises one :class:`TargetsError` naming the file, the target id and the key.
+*Priors* (optional, top level ``priors:``) for ``impl-sim calibrate --method abc``: one entry
+per free parameter, ``{distribution: uniform|normal|lognormal|beta, ...}``
+(:mod:`impl_sim.analysis.priors`); without one a free parameter's prior is uniform over its
+range.
+
+Every problem raises one :class:`TargetsError` naming the file, the target id and the key (a
+bad prior: a :class:`~impl_sim.analysis.priors.PriorError` naming ``priors.NAME.KEY``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from impl_sim.analysis.priors import parse_priors
 from impl_sim.defaults import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from impl_sim.model.outcomes import OUTCOMES, SERIES
 from impl_sim.params import Params, suggest
@@ -71,7 +78,7 @@ from impl_sim.scenario.loader import (
 )
 from impl_sim.textsafe import excerpt
 
-FILE_KEYS = ("name", "description", "defaults", "targets")
+FILE_KEYS = ("name", "description", "defaults", "priors", "targets")
 DEFAULT_KEYS = ("replications", "seed", "horizon_months", "base", "strategies", "role")
 SETTING_KEYS = ("scenario", "base", "arms", "strategies", "horizon_months", "replications", "seed")
 QUANTITY_KEYS = ("outcome", "compare", "arm", "reference", "reference_outcome", "order")
@@ -282,6 +289,8 @@ class TargetSet:
     description: str
     source: str
     targets: tuple[Target, ...]
+    #: ``priors:`` of the file, checked (:func:`impl_sim.analysis.priors.parse_priors`)
+    priors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def with_role(self, role: str) -> list[Target]:
         return [t for t in self.targets if t.role == role]
@@ -342,8 +351,9 @@ def parse_targets(doc: Any, source: str = "<targets>", *, base_dir: Path | None 
         seen.add(target.id)
         targets.append(target)
     name = doc.get("name") or Path(source).stem
+    priors = parse_priors(doc.get("priors"), source)
     return TargetSet(str(name), str(doc.get("description") or "").strip(), source,
-                     tuple(targets))
+                     tuple(targets), priors)
 
 
 def _unknown_keys(check: _Checker, prefix: str, mapping: Mapping, allowed: Iterable[str]) -> None:
@@ -396,7 +406,7 @@ def _setting(check: _Checker, item: Mapping, defaults: Mapping, base_dir: Path,
             if not full.exists():
                 check.fail("scenario", f"file {str(full)!r} not found (paths are relative to the "
                            "targets file)")
-            scenario = load_scenario(full)
+            scenario = load_scenario(full, outcome_names=OUTCOMES)
             base = {**_mapping(check, "defaults.base", defaults.get("base")), **scenario.base,
                     **_mapping(check, "base", item.get("base"))}
             strategies = {**nest_strategies(scenario.strategies),
@@ -413,7 +423,7 @@ def _setting(check: _Checker, item: Mapping, defaults: Mapping, base_dir: Path,
                    "strategies": {**_mapping(check, "defaults.strategies",
                                              defaults.get("strategies")),
                                   **_mapping(check, "strategies", item.get("strategies"))} or None}
-            scenario = parse_scenario(doc, where)
+            scenario = parse_scenario(doc, where, outcome_names=OUTCOMES)
     except ScenarioError as exc:
         key = exc.key.removeprefix(f"{where}: ") if exc.source == where else exc.key
         raise TargetsError(check.source, check.target, key,
@@ -721,6 +731,19 @@ def judge(target: Target, sim: Simulated, setting: str, seed: int = DEFAULT_SEED
     expectation = target.expectation
     return TargetResult(target, mean, lo, hi, expectation.passed(mean, lo, hi),
                         expectation.miss(mean, lo, hi), len(columns[0]))
+
+
+#: How a calibration scores a parameter point (both ``--method de`` and ``--method abc``).
+DISTANCE_TEXT = ("sum over the calibration targets of miss², each miss in the target's "
+                 "tolerance (band: distance outside the band ÷ tolerance, default half the "
+                 "band's width; direction: how far the 95 % interval crosses `than` ÷ "
+                 "tolerance); 0 when every target is met; 10 for an undefined quantity")
+
+
+def distance(results: Iterable[TargetResult]) -> float:
+    """The one calibration distance: Σ miss², each miss in the target's own tolerance
+    (:meth:`Expectation.miss`), so no figure dominates and meeting every target scores 0."""
+    return float(sum(r.miss ** 2 for r in results))
 
 
 def validate(targets: Iterable[Target], *, workers: int = 1, executor: Any = None,

@@ -117,7 +117,7 @@ class WhatIf:
             "seed": self.seed,
             "arms": {id_a: dict(self.a.overrides), id_b: dict(self.b.overrides)},
         }
-        return parse_scenario(doc, f"{self.name}.yaml")
+        return parse_scenario(doc, f"{self.name}.yaml", outcome_names=OUTCOMES)
 
     def _describe(self) -> str:
         return (f"What-if made in the impl-sim dashboard. A: {self.label('a')}. "
@@ -172,7 +172,8 @@ def import_yaml(text: str | bytes, source: str) -> WhatIf:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise ScenarioError(source, "", "cannot read file (not UTF-8 text)") from None
-    return whatif_from_scenario(parse_scenario(parse_yaml_text(text, source), source))
+    return whatif_from_scenario(parse_scenario(parse_yaml_text(text, source), source,
+                                               outcome_names=OUTCOMES))
 
 
 # --- running ------------------------------------------------------------------------------------

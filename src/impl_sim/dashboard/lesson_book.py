@@ -16,9 +16,9 @@ File format::
     task: ...
     hints: [..., ...]
     scenario:
-      horizon_months: 60        # optional; default from the schema
+      horizon_months: 48        # optional; default from the schema
       replications: 12
-      seed: 20261123            # optional
+      seed: 7                   # optional; default impl_sim.defaults.DEFAULT_SEED
       a: {name: passive_support, overrides: {leaders.style: passive_support}}
       b: {name: your_plan, overrides: {leaders.style: passive_support}}
     check:

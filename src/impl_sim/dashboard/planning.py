@@ -28,7 +28,7 @@ from scipy.stats import qmc
 
 from impl_sim.analysis.summary import mean_interval
 from impl_sim.dashboard.datafile import DataFileError
-from impl_sim.defaults import DEFAULT_SEED
+from impl_sim.defaults import DEFAULT_HORIZON_MONTHS, DEFAULT_SEED
 from impl_sim.experiment.executors import Executor
 from impl_sim.experiment.runner import Task, TaskCache, run_tasks
 from impl_sim.params import ParamError, Params, param_spec
@@ -133,7 +133,7 @@ class PlanRequest:
     futures: int = 8
     seed: int = DEFAULT_SEED
     base: Mapping[str, Any] = field(default_factory=dict)  # today's settings (side A)
-    horizon_months: int = 60
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from impl_sim.model.model import ImplementationModel
-from impl_sim.model.outcomes import summarise
+from impl_sim.model.outcomes import OUTCOMES, summarise
 from impl_sim.params import ParamError, Params
 from impl_sim.scenario.design import design_points
 from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario
@@ -330,7 +330,8 @@ def sweep(scenario: Scenario | str | Path, *, samples: int | None = None,
     :func:`run_scenario` (``out``, ``workers``, ``executor``, ``dask_address``, ``progress``,
     ``resume``). Returns the :class:`Results`.
     """
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(
+        scenario, outcome_names=OUTCOMES)
     sc = with_overrides(sc, samples=samples, replications=replications)
     return run_scenario(sc, **run_options)
 

@@ -16,9 +16,9 @@ Format (DESIGN §6)::
 
     name: leadership-vs-support
     description: ...
-    horizon_months: 60
-    replications: 50
-    seed: 20261123
+    horizon_months: 48                   # default: impl_sim.defaults (from the schema)
+    replications: 50                     # default: impl_sim.defaults.DEFAULT_REPLICATIONS
+    seed: 7                              # default: impl_sim.defaults.DEFAULT_SEED
     base: {services.count: 4}            # dotted keys, or nested mappings
     arms:                                # named alternatives, common random numbers
       passive_support: {leaders.style: passive_support}
@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -368,13 +368,20 @@ def _yaml_error_position(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
     return where, problem
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file."""
-    return parse_scenario(read_yaml(path), str(path))
+def load_scenario(path: str | Path, *, outcome_names: Collection[str] | None = None
+                  ) -> Scenario:
+    """Load and validate a scenario file (``outcome_names``: see :func:`parse_scenario`)."""
+    return parse_scenario(read_yaml(path), str(path), outcome_names=outcome_names)
 
 
-def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
-    """Validate a parsed YAML document into a :class:`Scenario`."""
+def parse_scenario(doc: Any, source: str = "<scenario>", *,
+                   outcome_names: Collection[str] | None = None) -> Scenario:
+    """Validate a parsed YAML document into a :class:`Scenario`.
+
+    ``outcome_names``: the model's outcomes, to check ``outputs.outcomes`` against (the
+    scenario package does not import the model; the CLI, the runner, the targets loader and the
+    dashboard pass ``impl_sim.model.outcomes.OUTCOMES``). Without it only the list's shape is
+    checked."""
     if doc is None:
         raise ScenarioError(source, "", "the file is empty; expected a mapping with at least "
                             "'name'")
@@ -401,7 +408,7 @@ def parse_scenario(doc: Any, source: str = "<scenario>") -> Scenario:
     base = validate_overrides(source, "base", doc.get("base"))
     strategies = _strategies(source, "strategies", doc.get("strategies"))
     arms = _arms(source, doc.get("arms"))
-    outputs = _outputs(source, doc.get("outputs"))
+    outputs = _outputs(source, doc.get("outputs"), outcome_names)
     scenario = Scenario(
         name=name, description=description.strip(), horizon_months=horizon,
         replications=replications, seed=seed, base=base, arms=arms, design=None,
@@ -589,7 +596,8 @@ def _arms(source: str, value: Any) -> dict[str, dict[str, Any]]:
     return arms
 
 
-def _outputs(source: str, value: Any) -> dict[str, Any]:
+def _outputs(source: str, value: Any, outcome_names: Collection[str] | None
+             ) -> dict[str, Any]:
     """Validated ``outputs``; ``series`` is filled in by :func:`parse_scenario`."""
     if value is None:
         return {}
@@ -607,21 +615,24 @@ def _outputs(source: str, value: Any) -> dict[str, Any]:
             raise ScenarioError(source, f"outputs.{key}", f"{excerpt(val)} is not allowed; "
                                 "expected true or false")
         if key == "outcomes":
-            _outcome_names(source, val)
+            _outcome_names(source, val, outcome_names)
         out[key] = val
     return out
 
 
-def _outcome_names(source: str, value: Any) -> None:
-    """``outputs.outcomes``: a list of known outcome names; each unknown one is named."""
-    from impl_sim.model.outcomes import OUTCOMES  # numbers only: does not import Mesa
-
-    known = list(OUTCOMES)
+def _outcome_names(source: str, value: Any, outcome_names: Collection[str] | None) -> None:
+    """``outputs.outcomes``: a list of outcome names; with ``outcome_names`` each unknown one
+    is named (with a "did you mean")."""
+    known = list(outcome_names or [])
+    listing = ": " + ", ".join(known) if known else ""
     if not isinstance(value, list) or not value:
         raise ScenarioError(source, "outputs.outcomes", f"{excerpt(value)} is not allowed; "
-                            "expected a list of outcome names: " + ", ".join(known))
+                            f"expected a list of outcome names{listing}")
     for i, name in enumerate(value):
-        if not isinstance(name, str) or name not in OUTCOMES:
+        if not isinstance(name, str) or not name:
+            raise ScenarioError(source, f"outputs.outcomes[{i}]", f"{excerpt(name)} is not "
+                                f"allowed; expected an outcome name{listing}")
+        if outcome_names is not None and name not in outcome_names:
             raise ScenarioError(source, f"outputs.outcomes[{i}]", f"unknown outcome "
                                 f"{excerpt(name)}{suggest(str(name), known)}; available: "
                                 + ", ".join(known))
