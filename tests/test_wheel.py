@@ -30,7 +30,9 @@ def test_shipped_scenarios_are_found_through_the_package(tmp_path):
     with pytest.raises(FileNotFoundError, match="shipped: baseline"):
         scenario_path("no_such_scenario")
     written = copy_scenarios(tmp_path)
-    assert len(written) == len(on_disk) + 1  # and targets/evidence.yaml
+    targets = list((ROOT / "scenarios" / "targets").glob("*.yaml"))  # evidence, community
+    assert len(targets) >= 2
+    assert len(written) == len(on_disk) + len(targets)
     (tmp_path / "baseline.yaml").write_text("edited", encoding="utf-8")
     assert tmp_path / "baseline.yaml" not in copy_scenarios(tmp_path)  # kept
     assert (tmp_path / "baseline.yaml").read_text(encoding="utf-8") == "edited"

@@ -592,6 +592,14 @@ class TrainingParams(_Group):
         source="F2 (learning collaboratives: agencies commit a team and time); RBUP (course "
         "participation anchored at the workplace); value assumed",
     )
+    training_case_routing: float = spec(
+        0.5, ge=0.0, le=1.0, unit="share of referrals", kind="lever",
+        description="Share of eligible referrals a service routes to a therapist who can deliver "
+        "CPP and has room while its therapists are in training (the agency's commitment to find "
+        "training cases); afterwards only the leader's routing remains",
+        source="F2 (learning collaboratives: agencies commit to identify and assign training "
+        "cases); value assumed",
+    )
     reference_sessions_per_month: float = spec(
         2.0, ge=0.5, le=8.0, unit="sessions/month", kind="structure",
         description="Consultation dose that counts as intensity 1 (fortnightly)",

@@ -167,7 +167,8 @@ def test_with_every_mechanism_path_off_leadership_and_passive_support_coincide()
     assert {**groups["first_half"], **groups["second_half"]} == everything
     scenario = parse_scenario({
         "name": "leaders", "horizon_months": 36, "replications": 3, "seed": 2,
-        "base": {"services.count": 2, "services.therapists_per_service": 5},
+        "base": {"services.count": 2, "services.therapists_per_service": 5,
+                 "training.enrolled_share": 1.0},
         "arms": {"passive_support": {"leaders.style": "passive_support"},
                  "implementation_leadership": {"leaders.style": "implementation_leadership"}}},
         "leaders.yaml")

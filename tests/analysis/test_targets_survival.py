@@ -58,6 +58,7 @@ def test_time_in_post_follows_turnover():
     assert _simulated(steady, "survival_at(in_post_from_hire, 24)") == 1.0
     assert math.isnan(_simulated(steady, "median(in_post_from_hire)"))  # never reached
     assert _simulated(steady, "staff_left_share@40") == 0.0
-    churning = "{therapists.annual_turnover: 0.9}"
+    # a constant hazard (no early-tenure effect), so the month-0 staff leave as fast as hires
+    churning = "{therapists.annual_turnover: 0.9, therapists.early_tenure_hazard_ratio: 1.0}"
     assert _simulated(churning, "median(in_post_from_hire)") < 12
     assert _simulated(churning, "staff_left_share@40") > 0.8

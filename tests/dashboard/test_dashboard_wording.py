@@ -120,8 +120,9 @@ def test_losing_funding_in_year_3_means_every_service_loses_it_at_month_24():
     ens = run_ensemble(whatif)
     b = ens.arms[1]
     funded = ens.series_of(b, "funded_services")
-    assert (funded[:, :24] == 4).all() and (funded[:, 24:] == 0).all()
-    assert ens.outcome(b, "funding_losses").tolist() == [4.0, 4.0]
+    n = Params().services.count
+    assert (funded[:, :24] == n).all() and (funded[:, 24:] == 0).all()
+    assert ens.outcome(b, "funding_losses").tolist() == [float(n), float(n)]
     assert whatif.label("b") == "today + funding lost in year 3"
 
 
@@ -204,7 +205,7 @@ def test_every_share_names_its_group():
     text = dict(zip(KEY_SENTENCES, sentences(ens), strict=False))
     assert "% of the trained therapists still in post with B" in text["sustainment_24m"]
     assert "% of the therapists who completed training with B" in text["adoption"]
-    assert " of 4 services with B" in text["service_sustainment_24m"]
+    assert f" of {Params().services.count} services with B" in text["service_sustainment_24m"]
     assert " of 40 therapist posts with B" in text["delivering_therapists_24m"]
     assert outcome_words("sustainment_24m").denominator == "trained therapists still in post"
 
@@ -297,6 +298,7 @@ def test_the_why_chart_has_a_bar_per_mechanism_path():
 def test_the_share_of_those_who_started_training_names_the_first_cohort():
     whatif = replace(WhatIf(b=Arm("", {"training.enrolled_share": 0.5})), **SMALL)
     text = dict(zip(KEY_SENTENCES, sentences(run_ensemble(whatif)), strict=False))
-    # B enrols half of its 40 posts in the first cohort: 20 started training
-    assert " of the 20 therapists who started training in the first cohort with B" in text[
-        "sustainment_enrolled_24m"]
+    # B enrols half of its posts in the first cohort
+    posts = Params().services.count * Params().services.therapists_per_service
+    assert f" of the {posts // 2} therapists who started training in the first cohort with B" \
+        in text["sustainment_enrolled_24m"]

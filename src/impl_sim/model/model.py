@@ -190,8 +190,10 @@ class ImplementationModel(mesa.Model):
             funded, 1.0, p.context.unfunded_agenda_share)
         services.protected_hours = funded * np.maximum(
             leaders.protected_hours(), self.levers.get("protected_hours_per_week"))
-        services.routed_share = funded * np.maximum(leaders.routed_share(),
-                                                    self.levers.get("routed_share"))
+        # while the programme runs, the agency finds training cases for its trainees (F2)
+        training_routing = p.training.training_case_routing * self._training_running
+        services.routed_share = funded * np.maximum(
+            np.maximum(leaders.routed_share(), self.levers.get("routed_share")), training_routing)
         services.follow_up_probability = leaders.follow_up_probability()
         rng = self.rngs["leaders"]
         leaving = rng.random(leaders.n) < monthly_hazard(p.leaders.annual_turnover)
