@@ -98,3 +98,53 @@ def take_case_log_odds(motivation, readiness, competence, structure_fit, caseloa
         value = value - w_caseload * caseload[i]
         out[i] = value
     return out
+
+
+@njit(cache=True)
+def progress_cases(active, slot, therapist_fidelity, barrier_reduction, fidelity_sum,
+                   months_delivered, planned_months, barrier, resistance, improve_draw,
+                   cumulative_hazard, status, improved, hazard_terms, improvement_terms, codes):
+    """As :meth:`impl_sim.model.cases.CaseBook.progress`, one loop over the active cases.
+
+    ``hazard_terms``: base dropout hazard, barrier hazard ratio − 1, engagement effect and the
+    retention-support factor; ``improvement_terms``: base and per-fidelity improvement;
+    ``codes``: the ACTIVE, COMPLETED and DROPPED status codes. Returns the completed, improved,
+    dropped and still-active case indices.
+    """
+    base, excess0, engagement, support = hazard_terms
+    improve_base, improve_per_fidelity = improvement_terms
+    active_code, completed_code, dropped_code = codes
+    n = active.shape[0]
+    finished = np.empty(n, dtype=np.int64)
+    better = np.empty(n, dtype=np.int64)
+    dropped = np.empty(n, dtype=np.int64)
+    still = np.empty(n, dtype=np.int64)
+    n_finished = n_better = n_dropped = n_still = 0
+    for k in range(n):
+        case = active[k]
+        post = slot[case]
+        fid = therapist_fidelity[post]
+        fidelity_sum[case] += fid
+        months_delivered[case] += 1
+        excess = excess0 * (1.0 - barrier_reduction[post])
+        ratio = 1.0 + excess if barrier[case] else 1.0
+        cumulative_hazard[case] += base * ratio * (1.0 - engagement * fid) * support
+        if cumulative_hazard[case] > resistance[case]:
+            dropped[n_dropped] = case
+            n_dropped += 1
+            status[case] = dropped_code
+        elif months_delivered[case] >= planned_months[case]:
+            finished[n_finished] = case
+            n_finished += 1
+            status[case] = completed_code
+            mean_fid = fidelity_sum[case] / months_delivered[case]
+            p_improve = min(max(improve_base + improve_per_fidelity * mean_fid, 0.0), 1.0)
+            if improve_draw[case] < p_improve:
+                better[n_better] = case
+                n_better += 1
+                improved[case] = True
+        else:
+            still[n_still] = case
+            n_still += 1
+            status[case] = active_code
+    return finished[:n_finished], better[:n_better], dropped[:n_dropped], still[:n_still]

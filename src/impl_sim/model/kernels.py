@@ -4,7 +4,8 @@ Two implementations of the same arithmetic, in the same order, so they give the 
 bit for bit (``tests/model/test_kernels.py`` compares them):
 
 * :func:`route_families` — the family-by-family routing and yes/no of ``routing.py``;
-* :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop.
+* :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop;
+* :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``).
 
 Which one runs is chosen by the environment variable ``IMPL_SIM_KERNELS``:
 
@@ -32,6 +33,7 @@ from impl_sim.model.states import IN_TRAINING
 from impl_sim.model.therapist import take_case_log_odds as reference_log_odds
 
 if TYPE_CHECKING:
+    from impl_sim.model.cases import CaseBook
     from impl_sim.model.therapist import TherapistPool
     from impl_sim.params import Params
 
@@ -133,3 +135,29 @@ def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: 
     return reference_log_odds(pool, params, available_hours=available_hours,
                               opportunity=opportunity, climate=climate, peer_norm=peer_norm,
                               consultation=consultation)
+
+
+def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarray,
+                   barrier_reduction: np.ndarray | None) -> tuple[np.ndarray, ...] | None:
+    """The compiled :meth:`CaseBook.progress` (updates ``book``; returns the completed,
+    improved and dropped case indices), or ``None`` when the numpy backend is selected (the
+    caller then runs the reference)."""
+    if backend() != "numba":
+        return None
+    from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
+
+    c = params.cases
+    if barrier_reduction is None:  # excess × (1 − 0) is the excess itself, bit for bit
+        barrier_reduction = np.zeros(len(therapist_fidelity))
+    hazard = (float(c.dropout_hazard), float(c.caregiver_barrier_hazard_ratio - 1.0),
+              float(c.engagement_effect),
+              float(1.0 - c.retention_support_max_reduction * c.retention_support))
+    improvement = (float(c.improvement_base), float(c.improvement_per_fidelity))
+    finished, improved, dropped, still = _compiled().progress_cases(
+        book.active, book.slot, np.asarray(therapist_fidelity, np.float64),
+        np.ascontiguousarray(barrier_reduction, dtype=np.float64), book.fidelity_sum,
+        book.months_delivered, book.planned_months, book.barrier, book.resistance,
+        book.improve_draw, book.cumulative_hazard, book.status, book.improved, hazard,
+        improvement, (int(ACTIVE), int(COMPLETED), int(DROPPED)))
+    book.active = still
+    return finished, improved, dropped
