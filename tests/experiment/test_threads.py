@@ -19,3 +19,23 @@ def test_pin_threads_sets_the_limit_in_this_process() -> None:
     assert blas_threads() <= 2
     pin_threads(1)
     assert blas_threads() == 1
+
+
+def test_every_dask_worker_reports_one_blas_and_one_numba_thread() -> None:
+    from impl_sim.experiment.executors import DaskExecutor
+    from impl_sim.experiment.threads import numba_threads
+
+    # dask's nanny already sets OMP/OpenBLAS threads to 1 in a LocalCluster's workers; numba's
+    # count is what only the plugin sets (None without it)
+    with DaskExecutor(2) as executor:
+        blas = list(executor.map_unordered(blas_threads, [0, 1, 2, 3]))
+        numba = list(executor.map_unordered(numba_threads, [0, 1, 2, 3]))
+    assert blas == [1, 1, 1, 1]
+    assert numba == [1, 1, 1, 1]
+
+
+def test_a_worker_process_pins_numba_too() -> None:
+    from impl_sim.experiment.threads import numba_threads
+
+    with ProcessExecutor(2) as executor:
+        assert list(executor.map_unordered(numba_threads, [0, 1])) == [1, 1]
