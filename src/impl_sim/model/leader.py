@@ -30,8 +30,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _mean_of(*rows: np.ndarray) -> np.ndarray:
     """Element-wise mean of a few rows: the same numbers as ``np.mean(rows, axis=0)`` (summed
     in order, divided by the count) without stacking them into a new array first."""
-    total = rows[0] + rows[1]
-    for row in rows[2:]:
+    total = rows[0].copy()
+    for row in rows[1:]:
         total += row
     total /= len(rows)
     return total
