@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from impl_sim.defaults import DEFAULT_ENGINE, ENGINES
+from impl_sim.experiment.threads import one_blas_thread
 from impl_sim.model.model import ImplementationModel
 from impl_sim.model.outcomes import summarise
 from impl_sim.params import ParamError, Params
@@ -68,15 +69,16 @@ def run_one(params: Params, seed: int = 0, replication: int = 0, *,
 
 def _run_world(params: Params, seed: int, replication: int, keep_series: bool,
                keep_events: bool, digest: str) -> RunResult:
-    model = ImplementationModel(params, seed_for(seed, replication), events=keep_events)
-    model.run_model()
-    return RunResult(
-        summary=summarise(model),
-        series=model.series.as_dict() if keep_series else None,
-        params_digest=digest, seed=seed, replication=replication,
-        costs=dict(model.costs),
-        events=model.events.columns(model) if keep_events else None,
-    )
+    with one_blas_thread():  # the numbers must not depend on the caller's BLAS threads
+        model = ImplementationModel(params, seed_for(seed, replication), events=keep_events)
+        model.run_model()
+        return RunResult(
+            summary=summarise(model),
+            series=model.series.as_dict() if keep_series else None,
+            params_digest=digest, seed=seed, replication=replication,
+            costs=dict(model.costs),
+            events=model.events.columns(model) if keep_events else None,
+        )
 
 
 def run_stack(params_list: Sequence[Params], seeds: Sequence[int],

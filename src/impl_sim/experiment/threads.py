@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
 
 NUMBA_THREADS_ENV = "NUMBA_NUM_THREADS"
 _LIMITS: Any = None  # keeps the limit object alive for the life of the process
+_CONTROLLER: ThreadpoolController | None = None  # made on first use (libraries loaded by then)
 
 
 def pin_threads(threads: int = 1) -> None:
@@ -49,3 +52,19 @@ def numba_threads(_item: object = None) -> int | None:
         return int(numba.get_num_threads())
     value = os.environ.get(NUMBA_THREADS_ENV)
     return int(value) if value and value.isdigit() else None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """This process's BLAS/OpenMP pools limited to one thread for the duration (restored after).
+
+    Every run is computed inside it (``runner.run_one``, ``run_stack``): a multi-threaded BLAS
+    splits a long dot product between threads and sums the pieces in another order, so a
+    national-size run's last bits depended on the caller's thread settings (a serial sweep in
+    an unpinned process vs pinned workers). Costs a few µs per run (one cached controller).
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1):
+        yield

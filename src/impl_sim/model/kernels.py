@@ -45,9 +45,17 @@ class KernelError(RuntimeError):
     """The requested kernel backend is unknown or not installed."""
 
 
+@lru_cache(maxsize=1)
 def numba_available() -> bool:
-    """Whether numba can be imported (without importing it)."""
-    return importlib.util.find_spec("numba") is not None
+    """Whether numba is installed and imports (a numba too old for this numpy fails to
+    import: then the numpy kernels run, and ``IMPL_SIM_KERNELS=numba`` is refused)."""
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def backend() -> str:
@@ -64,8 +72,8 @@ def _resolve(choice: str) -> str:
         raise KernelError(f"{KERNELS_ENV}={choice!r} is not allowed; expected one of "
                           f"auto, {', '.join(BACKENDS)}")
     if choice == "numba" and not numba_available():
-        raise KernelError(f"{KERNELS_ENV}=numba but numba is not installed "
-                          "(pip install impl-sim[fast]), or unset it to use numpy")
+        raise KernelError(f"{KERNELS_ENV}=numba but numba is not installed or does not import "
+                          "(pip install impl-sim[fast]); unset it to use numpy")
     return choice
 
 
