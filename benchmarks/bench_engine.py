@@ -7,8 +7,9 @@ one thread as in the workers; interleaved repeats, medians):
   therapists: per run (``run_one``) and stacked (``run_stack`` of a stack of replications);
 * the kernels: per run with ``IMPL_SIM_KERNELS=numpy`` ÷ ``numba`` (same results, see
   tests/experiment/test_kernels.py);
-* CPU seconds and peak RSS of one national run (10,200 therapists × 120 months) with BLAS
-  threads unpinned and pinned to one (threadpoolctl);
+* CPU seconds and peak RSS of one national run (10,200 therapists × 120 months) called with
+  BLAS threads unpinned and pinned to one (threadpoolctl; every run pins itself since issue 16,
+  so the two should agree);
 * the dashboard's What-if compute: 2 sides × 20 futures at seed scale, cold cache;
 * a Sobol projection: CPU per run of a sample of the shipped sensitivity study's runs, projected
   to the 20-parameter, N = 512, 5-replication, 2-arm study (112,640 runs) on 2 cores;
@@ -174,9 +175,9 @@ def main() -> None:
     if national is not None:
         free, pinned = national
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        print(f"  national run (10,200 therapists × 120 months): {free:.2f} s CPU with BLAS "
-              f"threads unpinned, {pinned:.2f} s pinned to 1 ({free / pinned:.2f}×); "
-              f"peak RSS of this process {rss:.0f} MiB")
+        print(f"  national run (10,200 therapists × 120 months): {free:.2f} s CPU called with "
+              f"BLAS threads unpinned, {pinned:.2f} s pinned to 1 ({free / pinned:.2f}×; runs "
+              f"pin themselves, so ≈ 1); peak RSS of this process {rss:.0f} MiB")
     print(f"  What-if 2 × 20 futures (seed scale, cold cache, serial): "
           f"{whatif_cpu(max(1, args.repeats // 2)):.2f} s CPU (target 0.2 s)")
     per_run_s, n_params = sobol_cpu_per_run(40)
