@@ -29,6 +29,7 @@ CASEBOOK_CAPACITY = 256  # initial case-record capacity
 CASEBOOK_GROWTH = 2  # capacity grows by this factor when full
 SCHEDULE_CACHE_SIZE = 64  # gathering schedules kept in memory
 LEVER_CACHE_SIZE = 64  # constant lever arrays (value, length) kept in memory
+PARAMS_CACHE_SIZE = 64  # parameter sets whose kernel constants are kept (model/kernels.py)
 SEED_BOUND = np.iinfo(np.int64).max  # bound of integers drawn to seed a child generator
 NETWORK_SEED_BOUND = np.iinfo(np.int32).max  # networkx wants a 32-bit seed
 TIE_DRAW_BLOCK = 4  # candidate draws per wanted co-trainee tie taken at once

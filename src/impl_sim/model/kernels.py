@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from impl_sim.model.constants import PARAMS_CACHE_SIZE
 from impl_sim.model.states import IN_TRAINING
 from impl_sim.model.therapist import take_case_log_odds as reference_log_odds
 
@@ -127,19 +128,44 @@ def decision_weights(params: Params) -> tuple[float, ...]:
         w.consultation_weight, w.training_requirement_weight, w.caseload_weight))
 
 
+_CONSTANTS: dict[int, tuple[Params, dict[str, Any]]] = {}
+
+
+def _constants(params: Params) -> dict[str, Any]:
+    """The numbers the compiled kernels take from ``params``, derived once per parameter set
+    (``Params`` is frozen) instead of every month; a small cache, cleared when full."""
+    hit = _CONSTANTS.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    c = params.cases
+    values = {
+        "weights": decision_weights(params),
+        "hours_per_case": float(c.hours_per_case_per_week),
+        "cases_required": int(params.training.training_cases_required),
+        "hazard": (float(c.dropout_hazard), float(c.caregiver_barrier_hazard_ratio - 1.0),
+                   float(c.engagement_effect),
+                   float(1.0 - c.retention_support_max_reduction * c.retention_support)),
+        "improvement": (float(c.improvement_base), float(c.improvement_per_fidelity)),
+    }
+    if len(_CONSTANTS) >= PARAMS_CACHE_SIZE:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(params)] = (params, values)  # holding params keeps its id from being reused
+    return values
+
+
 def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: np.ndarray,
                        opportunity: np.ndarray, climate: np.ndarray, peer_norm: np.ndarray,
                        consultation: np.ndarray) -> np.ndarray:
     """:func:`impl_sim.model.therapist.take_case_log_odds` through the selected backend."""
     if backend() == "numba":
+        const = _constants(params)
         return _compiled().take_case_log_odds(
             pool.motivation, pool.readiness, pool.competence, pool.structure_fit,
             pool.cpp_caseload, pool.state, pool.training_cases,
             np.asarray(available_hours, dtype=np.float64), np.asarray(opportunity, np.float64),
             np.asarray(climate, np.float64), np.asarray(peer_norm, np.float64),
-            np.asarray(consultation, np.float64), decision_weights(params),
-            float(params.cases.hours_per_case_per_week),
-            int(params.training.training_cases_required), int(IN_TRAINING))
+            np.asarray(consultation, np.float64), const["weights"], const["hours_per_case"],
+            const["cases_required"], int(IN_TRAINING))
     return reference_log_odds(pool, params, available_hours=available_hours,
                               opportunity=opportunity, climate=climate, peer_norm=peer_norm,
                               consultation=consultation)
@@ -154,18 +180,14 @@ def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarra
         return None
     from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
 
-    c = params.cases
+    const = _constants(params)
     if barrier_reduction is None:  # excess × (1 − 0) is the excess itself, bit for bit
         barrier_reduction = np.zeros(len(therapist_fidelity))
-    hazard = (float(c.dropout_hazard), float(c.caregiver_barrier_hazard_ratio - 1.0),
-              float(c.engagement_effect),
-              float(1.0 - c.retention_support_max_reduction * c.retention_support))
-    improvement = (float(c.improvement_base), float(c.improvement_per_fidelity))
     finished, improved, dropped, still = _compiled().progress_cases(
         book.active, book.slot, np.asarray(therapist_fidelity, np.float64),
         np.ascontiguousarray(barrier_reduction, dtype=np.float64), book.fidelity_sum,
         book.months_delivered, book.planned_months, book.barrier, book.resistance,
-        book.improve_draw, book.cumulative_hazard, book.status, book.improved, hazard,
-        improvement, (int(ACTIVE), int(COMPLETED), int(DROPPED)))
+        book.improve_draw, book.cumulative_hazard, book.status, book.improved,
+        const["hazard"], const["improvement"], (int(ACTIVE), int(COMPLETED), int(DROPPED)))
     book.active = still
     return finished, improved, dropped
