@@ -7,6 +7,7 @@ Public API::
 
     params = Params.from_overrides({"leaders.style": "implementation_leadership"})
     result = run_one(params, seed=1)          # one run: result.summary, result.series
+    results = run_stack([params] * 20, [1] * 20, range(20))  # a stack of worlds, same results
     scenario = load_scenario(scenario_path("leadership_vs_support"))  # shipped, from any dir
     results = run_scenario(scenario, out=None)  # all arms × replications, in memory
     results.summary                            # pandas DataFrame, one row per run
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Params": "impl_sim.params", "param_specs": "impl_sim.params",
     "RunResult": "impl_sim.experiment.runner", "run_one": "impl_sim.experiment.runner",
+    "run_stack": "impl_sim.experiment.runner",
     "run_scenario": "impl_sim.experiment.runner", "sweep": "impl_sim.experiment.runner",
     "Results": "impl_sim.experiment.store", "ResultsError": "impl_sim.experiment.store",
     "Scenario": "impl_sim.scenario.loader", "ScenarioError": "impl_sim.scenario.loader",
@@ -50,13 +52,14 @@ __all__ = [
     "parse_scenario",
     "run_one",
     "run_scenario",
+    "run_stack",
     "scenario_path",
     "sweep",
 ]
 
 if TYPE_CHECKING:
     from impl_sim.analysis.discovery import discover
-    from impl_sim.experiment.runner import RunResult, run_one, run_scenario, sweep
+    from impl_sim.experiment.runner import RunResult, run_one, run_scenario, run_stack, sweep
     from impl_sim.experiment.store import Results, ResultsError
     from impl_sim.params import Params, param_specs
     from impl_sim.scenario.loader import Scenario, ScenarioError, load_scenario, parse_scenario

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from impl_sim.defaults import KEY_OUTCOMES
+from impl_sim.defaults import DEFAULT_ENGINE, ENGINES, KEY_OUTCOMES
 from impl_sim.params import ParamError
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ class BadInput(Exception):
 # file is refused without loading pandas, scipy or Mesa.
 _BAD_INPUT_ERRORS = (
     ("impl_sim.scenario.loader", "ScenarioError"),
+    ("impl_sim.model.kernels", "KernelError"),
     ("impl_sim.analysis.validation", "TargetsError"),
     ("impl_sim.experiment.manifest", "ResultsError"),
     ("impl_sim.experiment.lock", "FolderBusy"),
@@ -581,6 +582,10 @@ def sweep(
     force_new: Annotated[bool, typer.Option("--force-new", help=FORCE_NEW_HELP)] = False,
     wait: Annotated[bool, typer.Option("--wait", help=WAIT_HELP)] = False,
     yes: Annotated[bool, typer.Option("--yes", help=YES_HELP)] = False,
+    engine: Annotated[str, typer.Option(
+        help="stacked | per-run: workers run each chunk of tasks as one stack of worlds "
+        "(stacked) or one run at a time (per-run, the reference); the results are identical."
+    )] = DEFAULT_ENGINE,
 ) -> None:
     """Run a scenario's design × arms × replications into a resumable results folder.
 
@@ -592,12 +597,15 @@ def sweep(
     if executor is not None and executor not in EXECUTORS:
         raise BadInput(f"--executor: {executor!r} is not allowed; expected one of "
                        + ", ".join(EXECUTORS))
+    if engine not in ENGINES:
+        raise BadInput(f"--engine: {engine!r} is not allowed; expected one of "
+                       + ", ".join(ENGINES))
     sc = with_overrides(_load(scenario), samples=samples, replications=replications)
     _confirm_size(scenario, sc, workers, yes)
     with _progress(not quiet, sc.name) as progress:
         results = run_scenario(sc, out=out, workers=workers, executor=executor,
                                dask_address=dask_address, progress=progress,
-                               force_new=force_new, wait=wait)
+                               force_new=force_new, wait=wait, engine=engine)
     _print_sweep_summary(results)
 
 

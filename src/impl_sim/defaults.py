@@ -24,6 +24,12 @@ DEFAULT_REPLICATIONS: int = 20
 #: Months per run when a scenario names none: the schema's default.
 DEFAULT_HORIZON_MONTHS: int = int(param_spec("simulation.horizon_months").default)
 
+#: How runs are computed: ``stacked`` (workers run chunks of tasks as stacks of worlds,
+#: :func:`impl_sim.experiment.runner.run_stack`) or ``per-run`` (one ``run_one`` per task, the
+#: reference). Both give byte-for-byte the same results; ``impl-sim sweep --engine`` overrides.
+ENGINES: tuple[str, ...] = ("stacked", "per-run")
+DEFAULT_ENGINE: str = "stacked"
+
 #: The outcomes shown first by ``impl-sim run``, the report and attribution, in display order.
 KEY_OUTCOMES: tuple[str, ...] = (
     "adoption", "time_to_first_case", "penetration", "fidelity", "sustainment_12m",

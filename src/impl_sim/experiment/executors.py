@@ -194,7 +194,21 @@ class DaskExecutor:
                 n_workers=self.workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
+        self._pin_worker_threads()
         return self
+
+    def _pin_worker_threads(self) -> None:
+        """One BLAS/numba thread per dask worker, like the local worker processes: a plugin
+        runs :func:`pin_threads` in every worker, now and in those that join later."""
+        from impl_sim.experiment.dask_plugin import PinThreads
+
+        try:
+            self._client.register_plugin(PinThreads())
+        except (OSError, TimeoutError) as exc:
+            self.__exit__()
+            raise ExecutorLost(f"lost the dask scheduler at {self.address or 'LocalCluster'} "
+                               f"while setting up its workers ({_reason(exc)}); rerun the "
+                               "same command") from None
 
     def _wait_for_workers(self) -> None:
         """Warn when the scheduler has no workers yet; wait a bounded time for the first."""

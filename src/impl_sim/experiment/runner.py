@@ -12,10 +12,11 @@ the main module.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from impl_sim.defaults import DEFAULT_ENGINE, ENGINES
+from impl_sim.experiment.threads import one_blas_thread
 from impl_sim.model.model import ImplementationModel
 from impl_sim.model.outcomes import OUTCOMES, summarise
 from impl_sim.params import ParamError, Params
@@ -57,16 +60,54 @@ class RunResult:
 
 def run_one(params: Params, seed: int = 0, replication: int = 0, *,
             keep_series: bool = True, keep_events: bool = False) -> RunResult:
-    """Run one model to its horizon. Pure: same arguments ⇒ identical result."""
-    model = ImplementationModel(params, seed_for(seed, replication), events=keep_events)
-    model.run_model()
-    return RunResult(
-        summary=summarise(model),
-        series=model.series.as_dict() if keep_series else None,
-        params_digest=params.digest(), seed=seed, replication=replication,
-        costs=dict(model.costs),
-        events=model.events.columns(model) if keep_events else None,
-    )
+    """Run one model to its horizon. Pure: same arguments ⇒ identical result.
+
+    This is the reference path (``--engine per-run``); :func:`run_stack` gives the same
+    results for many worlds at once."""
+    return _run_world(params, seed, replication, keep_series, keep_events, params.digest())
+
+
+def _run_world(params: Params, seed: int, replication: int, keep_series: bool,
+               keep_events: bool, digest: str) -> RunResult:
+    with one_blas_thread():  # the numbers must not depend on the caller's BLAS threads
+        model = ImplementationModel(params, seed_for(seed, replication), events=keep_events)
+        model.run_model()
+        return RunResult(
+            summary=summarise(model),
+            series=model.series.as_dict() if keep_series else None,
+            params_digest=digest, seed=seed, replication=replication,
+            costs=dict(model.costs),
+            events=model.events.columns(model) if keep_events else None,
+        )
+
+
+def run_stack(params_list: Sequence[Params], seeds: Sequence[int],
+              replications: Sequence[int] | None = None, *, keep_series: bool = True,
+              keep_events: bool = False) -> list[RunResult]:
+    """Run a stack of worlds — world ``i`` is ``run_one(params_list[i], seeds[i],
+    replications[i])`` — and return their results in the same order, equal byte for byte to
+    those of :func:`run_one` (``tests/experiment/test_run_stack.py`` checks it).
+
+    In this version the worlds of a stack run **one after another** through the per-run
+    model; what the stack shares is the work around the runs (each distinct parameter set's
+    digest is computed once). It is the interface the stacked engine (issue 16: one monthly
+    step for every world of the stack, whole-array operations along a world axis) will fill
+    without any change for its callers. ``replications`` defaults to 0 for every world.
+    """
+    n = len(params_list)
+    reps = [0] * n if replications is None else list(replications)
+    if len(seeds) != n or len(reps) != n:
+        raise ValueError(f"run_stack: {n} parameter sets but {len(seeds)} seeds and "
+                         f"{len(reps)} replications; give one of each per world")
+    digests: dict[int, str] = {}
+    results = []
+    for params, seed, rep in zip(params_list, seeds, reps, strict=True):
+        digest = digests.get(id(params))
+        if digest is None:
+            digest = digests[id(params)] = params.digest()
+        results.append(_run_world(params, int(seed), int(rep), keep_series, keep_events,
+                                  digest))
+    return results
 
 
 @dataclass(frozen=True)
@@ -111,15 +152,50 @@ def _check_point(scenario: Scenario, arm: str, point: int, overrides: dict[str, 
 
 
 def run_task(task: Task) -> tuple[Task, RunResult]:
-    """Run one task (module level, so every executor can ship it)."""
+    """Run one task (module level, so every executor can ship it): the per-run path."""
     params = Params.from_overrides(task.overrides)
     return task, run_one(params, task.seed, task.replication, keep_series=task.keep_series,
                          keep_events=task.keep_events)
 
 
 def run_chunk(tasks: list[Task]) -> list[tuple[Task, RunResult]]:
-    """Run a batch of tasks in one worker call (amortises scheduling overhead)."""
+    """Run a batch of tasks in one worker call as one stack of worlds (:func:`run_stack`):
+    tasks with the same overrides (the replications of a point × arm) share one
+    :class:`Params` and its digest. The default engine (``stacked``)."""
+    params: dict[str, Params] = {}
+    groups: dict[tuple[bool, bool], list[int]] = {}
+    for i, task in enumerate(tasks):
+        key = json.dumps(task.overrides, sort_keys=True, default=str)
+        if key not in params:
+            params[key] = Params.from_overrides(task.overrides)
+        groups.setdefault((task.keep_series, task.keep_events), []).append(i)
+    results: dict[int, RunResult] = {}
+    for (keep_series, keep_events), members in groups.items():
+        stack = [tasks[i] for i in members]
+        keys = [json.dumps(t.overrides, sort_keys=True, default=str) for t in stack]
+        for i, result in zip(members, run_stack(
+                [params[k] for k in keys], [t.seed for t in stack],
+                [t.replication for t in stack], keep_series=keep_series,
+                keep_events=keep_events), strict=True):
+            results[i] = result
+    return [(task, results[i]) for i, task in enumerate(tasks)]
+
+
+def run_chunk_per_run(tasks: list[Task]) -> list[tuple[Task, RunResult]]:
+    """Run a batch of tasks one :func:`run_one` each (``--engine per-run``, the reference)."""
     return [run_task(t) for t in tasks]
+
+
+CHUNK_RUNNERS: dict[str, Callable[[list[Task]], list[tuple[Task, RunResult]]]] = {
+    "stacked": run_chunk, "per-run": run_chunk_per_run}
+
+
+def chunk_runner(engine: str | None) -> Callable[[list[Task]], list[tuple[Task, RunResult]]]:
+    """The worker function of an engine (``None``: :data:`~impl_sim.defaults.DEFAULT_ENGINE`)."""
+    name = DEFAULT_ENGINE if engine is None else engine
+    if name not in CHUNK_RUNNERS:
+        raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
+    return CHUNK_RUNNERS[name]
 
 
 # --- the one run loop -------------------------------------------------------------------------
@@ -218,7 +294,8 @@ def executor_session(executor: Executor) -> Iterator[Executor]:
 
 def run_tasks(tasks: Iterable[Task], executor: Executor | None = None,
               cache: TaskCache | None = None, progress: ProgressCallback | None = None, *,
-              keep: bool = True, on_start: Callable[[Executor], None] | None = None) -> Pairs:
+              keep: bool = True, on_start: Callable[[Executor], None] | None = None,
+              engine: str | None = None) -> Pairs:
     """Run ``tasks`` — the single loop through which everything that simulates runs.
 
     ``executor`` (default: serial) runs batches of tasks; ``cache`` says which runs are already
@@ -227,10 +304,13 @@ def run_tasks(tasks: Iterable[Task], executor: Executor | None = None,
     every batch. Returns every ``(task, result)`` pair sorted by task id — known ones included —
     or, with ``keep=False``, nothing (a store keeps them on disk instead). ``on_start`` is
     called with the executor just before the first batch is sent (only when there is one).
-    Results never depend on the executor or the number of workers: each task carries its seed.
+    Results never depend on the executor, the number of workers or the ``engine``
+    (``stacked``, the default of :data:`~impl_sim.defaults.DEFAULT_ENGINE`, or ``per-run``):
+    each task carries its seed.
     """
     from impl_sim.experiment.executors import SerialExecutor
 
+    worker = chunk_runner(engine)
     tasks = list(tasks)
     ex: Executor = executor if executor is not None else SerialExecutor()
     if cache is not None:
@@ -246,7 +326,7 @@ def run_tasks(tasks: Iterable[Task], executor: Executor | None = None,
         with executor_session(ex):
             if on_start:
                 on_start(ex)
-            for batch in ex.map_unordered(run_chunk, pending):
+            for batch in ex.map_unordered(worker, pending):
                 if cache is not None:
                     cache.put(batch)
                 if keep:
@@ -274,6 +354,7 @@ def run_scenario(
     resume: bool = True,
     force_new: bool = False,
     wait: bool = False,
+    engine: str | None = None,
 ) -> Results:
     """Run every task of ``scenario`` and return its :class:`~impl_sim.experiment.store.Results`.
 
@@ -282,7 +363,9 @@ def run_scenario(
     ``out=None`` they are kept in memory only. ``executor`` is ``serial``, ``processes`` or
     ``dask`` (default: serial for one worker, processes otherwise; dask when ``dask_address``
     is given), or an executor object. The tables do not depend on the executor or the number
-    of workers.
+    of workers, nor on ``engine`` (``stacked`` — the default,
+    :data:`~impl_sim.defaults.DEFAULT_ENGINE` — or ``per-run``, the reference; see
+    :func:`run_tasks`); the manifest's session records both.
 
     One writer per folder: a second call on a folder in use raises
     :class:`~impl_sim.experiment.lock.FolderBusy` (``wait=True`` waits instead). A folder that
@@ -291,12 +374,14 @@ def run_scenario(
     """
     from impl_sim.experiment.store import ResultStore
 
+    chunk_runner(engine)  # an unknown engine fails before the folder is touched
     ex = as_executor(executor, workers=workers, dask_address=dask_address)
     store = ResultStore.open(scenario, out, resume=resume, force_new=force_new, wait=wait)
     try:
         try:
             run_tasks(store.tasks, ex, cache=store, progress=progress, keep=False,
-                      on_start=lambda e: store.begin_session(e.describe()))
+                      on_start=lambda e: store.begin_session(_session(e, engine)),
+                      engine=engine)
         except BaseException:
             _finish_quietly(store)  # the first error is the one to report
             raise
@@ -304,6 +389,13 @@ def run_scenario(
     finally:
         store.close()
     return store.load()
+
+
+def _session(executor: Executor, engine: str | None) -> dict[str, Any]:
+    """What runs this session, for the manifest: the executor, the engine and the kernels."""
+    from impl_sim.model.kernels import backend
+
+    return {**executor.describe(), "engine": engine or DEFAULT_ENGINE, "kernels": backend()}
 
 
 def _finish_quietly(store: Any) -> None:
@@ -328,7 +420,7 @@ def sweep(scenario: Scenario | str | Path, *, samples: int | None = None,
     ``samples`` and ``replications`` override the file's values (a changed scenario has a new
     hash, so its results go to a new directory); ``run_options`` are those of
     :func:`run_scenario` (``out``, ``workers``, ``executor``, ``dask_address``, ``progress``,
-    ``resume``). Returns the :class:`Results`.
+    ``resume``, ``engine``). Returns the :class:`Results`.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(
         scenario, outcome_names=OUTCOMES)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from impl_sim.model import kernels
 from impl_sim.model.constants import CASEBOOK_CAPACITY, CASEBOOK_GROWTH, WEEKS_PER_MONTH
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
@@ -141,6 +142,9 @@ class CaseBook:
         if len(a) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
+        compiled = kernels.progress_cases(self, params, therapist_fidelity, barrier_reduction)
+        if compiled is not None:
+            return compiled
         fid = therapist_fidelity[self.slot[a]]
         self.fidelity_sum[a] += fid
         self.months_delivered[a] += 1

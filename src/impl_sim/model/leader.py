@@ -27,6 +27,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _mean_of(*rows: np.ndarray) -> np.ndarray:
+    """Element-wise mean of a few rows: the same numbers as ``np.mean(rows, axis=0)`` (summed
+    in order, divided by the count) without stacking them into a new array first."""
+    total = rows[0].copy()
+    for row in rows[1:]:
+        total += row
+    total /= len(rows)
+    return total
+
+
 class LeaderPool:
     """ILS scores (0–4) of the leader in post at each service."""
 
@@ -63,7 +73,7 @@ class LeaderPool:
 
     def composite(self) -> np.ndarray:
         """Mean of the four ILS scores (0–4): the leader's overall implementation leadership."""
-        return self.scores.mean(axis=0)
+        return _mean_of(*self.scores)
 
     def _behaviour(self, score: np.ndarray, log_odds: float, slope: float) -> np.ndarray:
         return _sigmoid(log_odds + slope * (score - self.params.leaders.reference_score))
@@ -73,13 +83,12 @@ class LeaderPool:
     def implementation_agenda(self) -> np.ndarray:
         """How strongly CPP is kept on the service's agenda (0–1): proactive, knowledgeable and
         perseverant scores scaled to 0–1."""
-        dims = (self.proactive, self.knowledgeable, self.perseverant)
-        return np.mean(dims, axis=0) / ILS_SCALE_MAX
+        return _mean_of(self.proactive, self.knowledgeable, self.perseverant) / ILS_SCALE_MAX
 
     def routed_share(self) -> np.ndarray:
         """Probability that the leader has an eligible referral routed to a trained therapist."""
         lead = self.params.leaders
-        score = np.mean((self.proactive, self.knowledgeable), axis=0)
+        score = _mean_of(self.proactive, self.knowledgeable)
         on = self.params.mechanisms.leader_routing
         return on * self._behaviour(score, lead.routing_log_odds, lead.routing_slope)
 
@@ -93,7 +102,7 @@ class LeaderPool:
     def follow_up_probability(self) -> np.ndarray:
         """Monthly chance the leader follows up a therapist's CPP work."""
         lead = self.params.leaders
-        score = np.mean((self.proactive, self.perseverant), axis=0)
+        score = _mean_of(self.proactive, self.perseverant)
         on = self.params.mechanisms.follow_up
         return on * self._behaviour(score, lead.follow_up_log_odds, lead.follow_up_slope)
 

@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from impl_sim.model import mesa_registry, training
+from impl_sim.model import kernels, mesa_registry, training
 from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
 from impl_sim.model.constants import WEEKS_PER_MONTH
 from impl_sim.model.context import Commissioning
@@ -23,7 +23,6 @@ from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
 from impl_sim.model.numeric import clip01
 from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
-from impl_sim.model.routing import route_families
 from impl_sim.model.service import (
     ServicePool,
     climate_target,
@@ -43,7 +42,6 @@ from impl_sim.model.therapist import (
     TherapistPool,
     fidelity_now,
     opportunity,
-    take_case_log_odds,
     update_drift,
 )
 from impl_sim.params import Params
@@ -223,28 +221,28 @@ class ImplementationModel(mesa.Model):
         agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
         boost = self.levers.per_service("peer_boost", services.n)
         peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
-        log_odds = take_case_log_odds(
+        log_odds = kernels.take_case_log_odds(
             pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
             climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
         max_caseload = services.max_cpp_caseload[of_post]
         self.cpp_starts_this_month = 0
         if len(referrals) == 0:
             return
-        starts = route_families(
-            referrals.service.tolist(),
-            self.rngs["decisions"].random((len(referrals), len(ROUTING_DRAWS))).tolist(),
+        families, slots = kernels.route_families(
+            referrals.service,
+            self.rngs["decisions"].random((len(referrals), len(ROUTING_DRAWS))),
             per_service=p.services.therapists_per_service,
-            routed_share=services.routed_share.tolist(),
-            has_room=(able & (pool.cpp_caseload < max_caseload)).tolist(),
+            routed_share=services.routed_share,
+            has_room=able & (pool.cpp_caseload < max_caseload),
             intake_weight=(1.0 + p.therapists.self_leadership_intake_weight
-                           * pool.self_leadership * able).tolist(),
-            take_log_odds=log_odds.tolist(),
-            caseload=pool.cpp_caseload.tolist(),
-            max_caseload=max_caseload.tolist(),
+                           * pool.self_leadership * able),
+            take_log_odds=log_odds,
+            caseload=pool.cpp_caseload,
+            max_caseload=max_caseload,
             caseload_weight=p.decision.caseload_weight,
         )
-        if starts:
-            self._start_cases(referrals, *map(np.array, zip(*starts, strict=True)))
+        if len(slots):
+            self._start_cases(referrals, families, slots)
 
     def _start_cases(self, referrals: Referrals, families: np.ndarray, slots: np.ndarray,
                      ) -> None:

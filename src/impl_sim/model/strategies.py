@@ -25,11 +25,12 @@ and the generated docs know them. Neither ``model.py`` nor ``params.py`` changes
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from impl_sim.model.constants import ILS_SCALE_MAX, MONTHS_PER_YEAR
+from impl_sim.model.constants import ILS_SCALE_MAX, LEVER_CACHE_SIZE, MONTHS_PER_YEAR
 from impl_sim.model.therapist import IN_TRAINING, UNTRAINED
 from impl_sim.model.training import cohort_cost, enrol
 from impl_sim.params import (
@@ -99,6 +100,14 @@ register_lever("barrier_hazard_reduction", 0.0, "share of caregiver barriers' ex
                "hazard removed, per post (culturally tailored care)")
 
 
+@lru_cache(maxsize=LEVER_CACHE_SIZE)
+def _constant(value: float, n: int) -> np.ndarray:
+    """A read-only array of ``n`` copies of ``value`` (shared: never write to it)."""
+    array = np.full(n, value)
+    array.flags.writeable = False
+    return array
+
+
 class LeverBoard:
     """This month's lever values; reset to neutral before strategies act."""
 
@@ -126,8 +135,13 @@ class LeverBoard:
         return self._values.get(name, LEVERS[name][0])
 
     def per_unit(self, name: str, n: int) -> np.ndarray:
-        """The lever as one value per unit (service or post, as the lever is declared)."""
-        return np.broadcast_to(np.asarray(self.get(name), dtype=float), (n,))
+        """The lever as one value per unit (service or post, as the lever is declared); a
+        read-only array (a lever nobody raised is a cached constant array: no allocation in
+        the monthly step)."""
+        value = self.get(name)
+        if np.ndim(value) == 0:
+            return _constant(float(value), n)
+        return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
     per_service = per_unit
 

@@ -1,0 +1,150 @@
+"""numba versions of the kernels in :mod:`impl_sim.model.kernels` (imported only when used).
+
+Each loop does the reference's arithmetic in the reference's order, without fast-math, so
+the results are the same bit for bit (no reassociation, no fused multiply-add).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# columns of the routing draws (model.ROUTING_DRAWS: route, pick, take) and of the decision's
+# weights tuple (kernels.decision_weights)
+ROUTE, PICK, TAKE = range(len(("route", "pick", "take")))
+
+
+@njit(cache=True)
+def route_families(family_service, draws, per_service, routed_share, has_room, intake_weight,
+                   take_log_odds, caseload, max_caseload, caseload_weight):
+    """As :func:`impl_sim.model.routing.route_families` (arrays in, arrays out)."""
+    n = family_service.shape[0]
+    families = np.empty(n, dtype=np.int64)
+    posts = np.empty(n, dtype=np.int64)
+    n_services = routed_share.shape[0]
+    cumulative = np.zeros((n_services, per_service))
+    known = np.zeros(n_services, dtype=np.bool_)
+    candidates = np.empty(per_service, dtype=np.int64)
+    taken = 0
+    for family in range(n):
+        service = family_service[family]
+        route_draw = draws[family, ROUTE]
+        pick_draw = draws[family, PICK]
+        take_draw = draws[family, TAKE]
+        first = service * per_service
+        post = -1
+        if route_draw < routed_share[service]:
+            k = 0
+            for j in range(first, first + per_service):
+                if has_room[j]:
+                    candidates[k] = j
+                    k += 1
+            if k > 0:
+                post = candidates[int(pick_draw * k)]
+        if post < 0:
+            if not known[service]:
+                total = 0.0
+                for j in range(per_service):
+                    total = intake_weight[first + j] if j == 0 else total + intake_weight[first + j]
+                    cumulative[service, j] = total
+                known[service] = True
+            target = pick_draw * cumulative[service, per_service - 1]
+            index = 0  # bisect_right: how many cumulative weights are <= target
+            while index < per_service and cumulative[service, index] <= target:
+                index += 1
+            post = first + min(index, per_service - 1)
+        if not has_room[post]:
+            continue
+        if take_draw < 1.0 / (1.0 + math.exp(-take_log_odds[post])):
+            families[taken] = family
+            posts[taken] = post
+            taken += 1
+            caseload[post] += 1
+            take_log_odds[post] -= caseload_weight
+            has_room[post] = caseload[post] < max_caseload[post]
+    return families[:taken], posts[:taken]
+
+
+@njit(cache=True)
+def take_case_log_odds(motivation, readiness, competence, structure_fit, caseload, state,
+                       training_cases, available_hours, opportunity, climate, peer_norm,
+                       consultation, weights, hours_per_case, cases_required, in_training):
+    """As :func:`impl_sim.model.therapist.take_case_log_odds`, one fused loop.
+
+    ``weights``: intercept, motivation, readiness, competence, time, opportunity, climate
+    (already multiplied by the mechanism switch), peer, fit, consultation, training
+    requirement and caseload weights, in that order.
+    """
+    (intercept, w_motivation, w_readiness, w_competence, w_time, w_opportunity, w_climate,
+     w_peer, w_fit, w_consultation, w_requirement, w_caseload) = weights
+    n = motivation.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        room = (available_hours[i] - hours_per_case * caseload[i]) / hours_per_case
+        room = min(max(room, 0.0), 1.0)
+        missing = 1.0 if (state[i] == in_training and training_cases[i] < cases_required) else 0.0
+        value = intercept + w_motivation * (motivation[i] - 0.5)
+        value = value + w_readiness * (readiness[i] - 0.5)
+        value = value + w_competence * (competence[i] - 0.5)
+        value = value + w_time * (room - 0.5)
+        value = value + w_opportunity * (opportunity[i] - 0.5)
+        value = value + w_climate * (climate[i] - 0.5)
+        value = value + w_peer * (peer_norm[i] - 0.5)
+        value = value + w_fit * (structure_fit[i] - 0.5)
+        value = value + w_consultation * min(consultation[i], 1.0)
+        value = value + w_requirement * missing
+        value = value - w_caseload * caseload[i]
+        out[i] = value
+    return out
+
+
+@njit(cache=True)
+def progress_cases(active, slot, therapist_fidelity, barrier_reduction, fidelity_sum,
+                   months_delivered, planned_months, barrier, resistance, improve_draw,
+                   cumulative_hazard, status, improved, hazard_terms, improvement_terms, codes):
+    """As :meth:`impl_sim.model.cases.CaseBook.progress`, one loop over the active cases.
+
+    ``hazard_terms``: base dropout hazard, barrier hazard ratio − 1, engagement effect and the
+    retention-support factor; ``improvement_terms``: base and per-fidelity improvement;
+    ``codes``: the ACTIVE, COMPLETED and DROPPED status codes. Returns the completed, improved,
+    dropped and still-active case indices.
+    """
+    base, excess0, engagement, support = hazard_terms
+    improve_base, improve_per_fidelity = improvement_terms
+    active_code, completed_code, dropped_code = codes
+    n = active.shape[0]
+    finished = np.empty(n, dtype=np.int64)
+    better = np.empty(n, dtype=np.int64)
+    dropped = np.empty(n, dtype=np.int64)
+    still = np.empty(n, dtype=np.int64)
+    n_finished = n_better = n_dropped = n_still = 0
+    for k in range(n):
+        case = active[k]
+        post = slot[case]
+        fid = therapist_fidelity[post]
+        fidelity_sum[case] += fid
+        months_delivered[case] += 1
+        excess = excess0 * (1.0 - barrier_reduction[post])
+        ratio = 1.0 + excess if barrier[case] else 1.0
+        cumulative_hazard[case] += base * ratio * (1.0 - engagement * fid) * support
+        if cumulative_hazard[case] > resistance[case]:
+            dropped[n_dropped] = case
+            n_dropped += 1
+            status[case] = dropped_code
+        elif months_delivered[case] >= planned_months[case]:
+            finished[n_finished] = case
+            n_finished += 1
+            status[case] = completed_code
+            mean_fid = fidelity_sum[case] / months_delivered[case]
+            p_improve = min(max(improve_base + improve_per_fidelity * mean_fid, 0.0), 1.0)
+            if improve_draw[case] < p_improve:
+                better[n_better] = case
+                n_better += 1
+                improved[case] = True
+        else:
+            still[n_still] = case
+            n_still += 1
+            status[case] = active_code
+    return finished[:n_finished], better[:n_better], dropped[:n_dropped], still[:n_still]

@@ -1,0 +1,193 @@
+"""Optional compiled kernels (numba) for the hot loops, with the pure-Python/numpy reference.
+
+Two implementations of the same arithmetic, in the same order, so they give the same numbers
+bit for bit (``tests/model/test_kernels.py`` compares them):
+
+* :func:`route_families` — the family-by-family routing and yes/no of ``routing.py``;
+* :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop;
+* :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``).
+
+Which one runs is chosen by the environment variable ``IMPL_SIM_KERNELS``:
+
+* ``numpy`` — the reference (``routing.route_families`` over lists, numpy arrays for the odds);
+* ``numba`` — compiled loops; requires numba (``pip install impl-sim[fast]``), else an error;
+* unset or ``auto`` — numba when it is installed, else numpy.
+
+The variable is read each time a kernel is called, so a test can switch it with
+``monkeypatch.setenv``. Compiled functions are cached on disk (numba's ``cache=True``); the
+first call in a fresh environment compiles them (about a second). Worker processes pin numba's
+own thread pool to one thread (:func:`impl_sim.experiment.threads.pin_threads`); the kernels
+are serial anyway.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from impl_sim.model.constants import PARAMS_CACHE_SIZE
+from impl_sim.model.states import IN_TRAINING
+from impl_sim.model.therapist import take_case_log_odds as reference_log_odds
+
+if TYPE_CHECKING:
+    from impl_sim.model.cases import CaseBook
+    from impl_sim.model.therapist import TherapistPool
+    from impl_sim.params import Params
+
+KERNELS_ENV = "IMPL_SIM_KERNELS"
+BACKENDS = ("numpy", "numba")
+
+
+class KernelError(RuntimeError):
+    """The requested kernel backend is unknown or not installed."""
+
+
+@lru_cache(maxsize=1)
+def numba_available() -> bool:
+    """Whether numba is installed and imports (a numba too old for this numpy fails to
+    import: then the numpy kernels run, and ``IMPL_SIM_KERNELS=numba`` is refused)."""
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def backend() -> str:
+    """The backend in use now: ``numpy`` or ``numba`` (from ``IMPL_SIM_KERNELS``)."""
+    choice = os.environ.get(KERNELS_ENV, "auto").strip().lower() or "auto"
+    return _resolve(choice)
+
+
+@lru_cache(maxsize=len(BACKENDS) + 1)
+def _resolve(choice: str) -> str:
+    if choice == "auto":
+        return "numba" if numba_available() else "numpy"
+    if choice not in BACKENDS:
+        raise KernelError(f"{KERNELS_ENV}={choice!r} is not allowed; expected one of "
+                          f"auto, {', '.join(BACKENDS)}")
+    if choice == "numba" and not numba_available():
+        raise KernelError(f"{KERNELS_ENV}=numba but numba is not installed or does not import "
+                          "(pip install impl-sim[fast]); unset it to use numpy")
+    return choice
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> Any:
+    """The numba-compiled kernels (compiled, or loaded from numba's cache, on first use)."""
+    from impl_sim.model import _numba_kernels
+
+    return _numba_kernels
+
+
+def route_families(family_service: np.ndarray, draws: np.ndarray, *, per_service: int,
+                   routed_share: np.ndarray, has_room: np.ndarray, intake_weight: np.ndarray,
+                   take_log_odds: np.ndarray, caseload: np.ndarray, max_caseload: np.ndarray,
+                   caseload_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Route this month's families and let the receiving therapists decide (routing.py).
+
+    Takes arrays (``has_room``, ``take_log_odds`` and ``caseload`` are copied, never changed);
+    returns ``(families, posts)`` of the CPP cases started, as int64 arrays in family order.
+    """
+    if backend() == "numba":
+        return _compiled().route_families(
+            family_service.astype(np.int64, copy=False), np.ascontiguousarray(draws),
+            per_service, routed_share.astype(np.float64, copy=False), has_room.copy(),
+            intake_weight.astype(np.float64, copy=False),
+            take_log_odds.astype(np.float64, copy=True), caseload.astype(np.int64, copy=True),
+            max_caseload.astype(np.int64, copy=False), float(caseload_weight))
+    from impl_sim.model.routing import route_families as reference
+
+    starts = reference(
+        family_service.tolist(), draws.tolist(), per_service=per_service,
+        routed_share=routed_share.tolist(), has_room=has_room.tolist(),
+        intake_weight=intake_weight.tolist(), take_log_odds=take_log_odds.tolist(),
+        caseload=caseload.tolist(), max_caseload=max_caseload.tolist(),
+        caseload_weight=caseload_weight)
+    if not starts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    families, posts = zip(*starts, strict=True)
+    return np.array(families, dtype=np.int64), np.array(posts, dtype=np.int64)
+
+
+def decision_weights(params: Params) -> tuple[float, ...]:
+    """The decision's weights in the order of the compiled kernel (climate's already
+    multiplied by its mechanism switch, as the reference computes it)."""
+    w = params.decision
+    return tuple(float(x) for x in (
+        w.intercept, w.motivation_weight, w.readiness_weight, w.competence_weight,
+        w.time_weight, w.opportunity_weight,
+        params.mechanisms.climate_to_use * w.climate_weight, w.peer_weight, w.fit_weight,
+        w.consultation_weight, w.training_requirement_weight, w.caseload_weight))
+
+
+_CONSTANTS: dict[int, tuple[Params, dict[str, Any]]] = {}
+
+
+def _constants(params: Params) -> dict[str, Any]:
+    """The numbers the compiled kernels take from ``params``, derived once per parameter set
+    (``Params`` is frozen) instead of every month; a small cache, cleared when full."""
+    hit = _CONSTANTS.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    c = params.cases
+    values = {
+        "weights": decision_weights(params),
+        "hours_per_case": float(c.hours_per_case_per_week),
+        "cases_required": int(params.training.training_cases_required),
+        "hazard": (float(c.dropout_hazard), float(c.caregiver_barrier_hazard_ratio - 1.0),
+                   float(c.engagement_effect),
+                   float(1.0 - c.retention_support_max_reduction * c.retention_support)),
+        "improvement": (float(c.improvement_base), float(c.improvement_per_fidelity)),
+    }
+    if len(_CONSTANTS) >= PARAMS_CACHE_SIZE:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(params)] = (params, values)  # holding params keeps its id from being reused
+    return values
+
+
+def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: np.ndarray,
+                       opportunity: np.ndarray, climate: np.ndarray, peer_norm: np.ndarray,
+                       consultation: np.ndarray) -> np.ndarray:
+    """:func:`impl_sim.model.therapist.take_case_log_odds` through the selected backend."""
+    if backend() == "numba":
+        const = _constants(params)
+        return _compiled().take_case_log_odds(
+            pool.motivation, pool.readiness, pool.competence, pool.structure_fit,
+            pool.cpp_caseload, pool.state, pool.training_cases,
+            np.asarray(available_hours, dtype=np.float64), np.asarray(opportunity, np.float64),
+            np.asarray(climate, np.float64), np.asarray(peer_norm, np.float64),
+            np.asarray(consultation, np.float64), const["weights"], const["hours_per_case"],
+            const["cases_required"], int(IN_TRAINING))
+    return reference_log_odds(pool, params, available_hours=available_hours,
+                              opportunity=opportunity, climate=climate, peer_norm=peer_norm,
+                              consultation=consultation)
+
+
+def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarray,
+                   barrier_reduction: np.ndarray | None) -> tuple[np.ndarray, ...] | None:
+    """The compiled :meth:`CaseBook.progress` (updates ``book``; returns the completed,
+    improved and dropped case indices), or ``None`` when the numpy backend is selected (the
+    caller then runs the reference)."""
+    if backend() != "numba":
+        return None
+    from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
+
+    const = _constants(params)
+    if barrier_reduction is None:  # excess × (1 − 0) is the excess itself, bit for bit
+        barrier_reduction = np.zeros(len(therapist_fidelity))
+    finished, improved, dropped, still = _compiled().progress_cases(
+        book.active, book.slot, np.asarray(therapist_fidelity, np.float64),
+        np.ascontiguousarray(barrier_reduction, dtype=np.float64), book.fidelity_sum,
+        book.months_delivered, book.planned_months, book.barrier, book.resistance,
+        book.improve_draw, book.cumulative_hazard, book.status, book.improved,
+        const["hazard"], const["improvement"], (int(ACTIVE), int(COMPLETED), int(DROPPED)))
+    book.active = still
+    return finished, improved, dropped

@@ -1,0 +1,115 @@
+"""The compiled kernels (numba) give the numbers of the numpy reference, bit for bit.
+
+Skipped when numba is not installed (it is an optional extra: ``pip install impl-sim[fast]``;
+``.[dev]`` includes it, so CI runs these).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from identity import assert_same, sample
+
+from impl_sim.experiment.runner import run_one, run_task, scenario_tasks
+from impl_sim.model import kernels
+from impl_sim.model.routing import route_families as reference_route
+from impl_sim.params import Params, strategy_names
+from impl_sim.scenario.loader import load_scenario
+from impl_sim.shipped import shipped_scenarios
+
+needs_numba = pytest.mark.skipif(not kernels.numba_available(),
+                                 reason="numba is not installed (pip install impl-sim[fast])")
+
+
+def both(monkeypatch, fn):
+    """``fn()`` with the numpy kernels, then with the numba ones."""
+    out = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        assert kernels.backend() == name
+        out.append(fn())
+    return out
+
+
+@needs_numba
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_numba_runs_equal_numpy_runs(monkeypatch, name):
+    tasks = sample(scenario_tasks(load_scenario(shipped_scenarios()[name])))
+    reference, compiled = both(monkeypatch, lambda: [run_task(t)[1] for t in tasks])
+    for a, b in zip(reference, compiled, strict=True):
+        assert_same(a, b)
+
+
+@needs_numba
+def test_numba_equals_numpy_with_every_strategy_and_a_large_world(monkeypatch):
+    worlds = [Params.from_overrides({"services.count": 3, "services.therapists_per_service": 6,
+                                     "simulation.horizon_months": 36,
+                                     f"strategies.{name}.enabled": True})
+              for name in strategy_names()]
+    worlds.append(Params.from_overrides({"services.count": 60, "services.therapists_per_service":
+                                         17, "simulation.horizon_months": 24}))
+    reference, compiled = both(monkeypatch, lambda: [run_one(p, 7, keep_events=True)
+                                                     for p in worlds])
+    for a, b in zip(reference, compiled, strict=True):
+        assert_same(a, b)
+
+
+def random_routing(seed: int):
+    rng = np.random.default_rng(seed)
+    n_services, per_service = int(rng.integers(1, 6)), int(rng.integers(1, 12))
+    n = n_services * per_service
+    families = int(rng.integers(0, 40))
+    caseload = rng.integers(0, 4, n)
+    max_caseload = rng.integers(1, 5, n)
+    return dict(
+        family_service=np.sort(rng.integers(0, n_services, families)),
+        draws=rng.random((families, 3)), per_service=per_service,
+        routed_share=rng.random(n_services) * (rng.random() < 0.7),
+        has_room=(caseload < max_caseload) & (rng.random(n) < 0.8),
+        intake_weight=1.0 + rng.random(n) * (rng.random(n) < 0.5),
+        take_log_odds=rng.normal(0.0, 2.0, n), caseload=caseload, max_caseload=max_caseload,
+        caseload_weight=float(rng.random()))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_routing_wrapper_equals_the_list_reference(monkeypatch, seed):
+    """Whatever the backend, the array wrapper returns what routing.route_families returns,
+    and leaves its inputs unchanged."""
+    args = random_routing(seed)
+    expected = reference_route(
+        args["family_service"].tolist(), args["draws"].tolist(), per_service=args["per_service"],
+        routed_share=args["routed_share"].tolist(), has_room=args["has_room"].tolist(),
+        intake_weight=args["intake_weight"].tolist(), take_log_odds=args["take_log_odds"].tolist(),
+        caseload=args["caseload"].tolist(), max_caseload=args["max_caseload"].tolist(),
+        caseload_weight=args["caseload_weight"])
+    names = ["numpy", "numba"] if kernels.numba_available() else ["numpy"]
+    for name in names:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        before = {k: np.copy(v) for k, v in args.items() if isinstance(v, np.ndarray)}
+        families, posts = kernels.route_families(**args)
+        assert list(zip(families.tolist(), posts.tolist(), strict=True)) == expected, name
+        for key, value in before.items():
+            assert np.array_equal(args[key], value), (name, key)
+
+
+def test_a_bad_backend_is_refused_in_one_line(monkeypatch):
+    monkeypatch.setenv(kernels.KERNELS_ENV, "cuda")
+    with pytest.raises(kernels.KernelError, match="IMPL_SIM_KERNELS='cuda' is not allowed; "
+                                                  "expected one of auto, numpy, numba"):
+        kernels.backend()
+
+
+def test_auto_picks_numba_only_when_installed(monkeypatch):
+    monkeypatch.delenv(kernels.KERNELS_ENV, raising=False)
+    assert kernels.backend() == ("numba" if kernels.numba_available() else "numpy")
+
+
+def test_numba_requested_without_numba_is_refused(monkeypatch):
+    monkeypatch.setattr(kernels, "numba_available", lambda: False)
+    kernels._resolve.cache_clear()
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    try:
+        with pytest.raises(kernels.KernelError, match="numba is not installed"):
+            kernels.backend()
+    finally:
+        kernels._resolve.cache_clear()
