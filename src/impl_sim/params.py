@@ -94,12 +94,13 @@ class ServiceParams(_Group):
         source="value assumed (a child mental health team of about ten clinicians)",
     )
     eligible_referrals_per_month: float = spec(
-        1.5, ge=0.0, le=50.0, unit="families/month", key=True,
+        0.9, ge=0.0, le=50.0, unit="families/month", key=True,
         label="Eligible referrals per month",
         plain="Families needing CPP referred each month (per service)",
         description="Mean number of CPP-eligible families (child 0–5, trauma) referred to a "
         "service each month (Poisson)",
-        source="seed 001 (target group); rate is an assumption",
+        source="seed 001 (target group); value calibrated (ABC-SMC, docs/evidence-map.md §4; "
+        "posterior 90 % interval 0.65–1.5)",
     )
     production_pressure: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", key=True, label="Production pressure",
@@ -220,14 +221,15 @@ class TherapistParams(_Group):
         source="assumption",
     )
     annual_turnover: float = spec(
-        0.30, ge=0.0, le=0.9, unit="share/year", key=True, label="Staff turnover per year",
+        0.35, ge=0.0, le=0.9, unit="share/year", key=True, label="Staff turnover per year",
         plain="Therapists leaving each year",
         description="Yearly staff turnover rate as services report it — leavers per post per "
         "year (posts are refilled at once) — at average pressure and climate, for staff not "
         "in consultation. Turnover is concentrated early in tenure "
         "(`early_tenure_hazard_ratio`), so the established staff's own hazard is lower than "
         "this rate; the model solves for it (docs/odd.md §7.9)",
-        source="F12 (25–50 %/year, typically 30–35 %)",
+        source="F12 (25–50 %/year, typically 30–35 %); value calibrated so the realised rate "
+        "(staff_turnover_rate) is 0.30 (ABC-SMC posterior 90 % interval 0.25–0.48)",
     )
     early_tenure_months: int = spec(
         12, ge=0, le=60, unit="months", kind="structure",
@@ -262,13 +264,14 @@ class TherapistParams(_Group):
         source="Aarons & Sawitzky 2006 (climate → work attitudes → turnover); value assumed",
     )
     consultation_turnover_ratio: float = spec(
-        0.6, ge=0.1, le=1.0, unit="hazard ratio",
+        0.5, ge=0.1, le=1.0, unit="hazard ratio",
         description="Turnover hazard of a therapist receiving model consultation (the "
         "programme's during training, a booster's afterwards) relative to colleagues — "
         "supportive consultation and fidelity monitoring protect against leaving. Leaving the "
         "job during training is a separate hazard from dropping out of training",
         source="Aarons et al. 2009 (SafeCare with fidelity monitoring presented as supportive "
-        "consultation: greater staff retention over 29 months, 153 providers); value assumed",
+        "consultation: greater staff retention over 29 months, 153 providers); value "
+        "calibrated to F9a (ABC-SMC posterior 90 % interval 0.35–0.87)",
     )
     self_leadership_intake_weight: float = spec(
         1.0, ge=0.0, le=10.0, unit="relative weight", kind="structure",
@@ -556,7 +559,8 @@ class TrainingParams(_Group):
         0.05, ge=0.0, le=0.9, unit="share/year",
         description="Yearly hazard of leaving the training programme for a therapist of average "
         "readiness (low readiness raises it)",
-        source="F9 (90 % completed training); calibrated",
+        source="F9 (90 % completed training); value calibrated (ABC-SMC posterior 90 % "
+        "interval 0.03–0.18)",
     )
     programme_flexibility: float = spec(
         0.5, ge=0.0, le=1.0, unit="0–1", kind="lever", key=True, label="Programme flexibility",
@@ -743,7 +747,8 @@ class DecisionParams(_Group):
     intercept: float = spec(
         -2.2, ge=-10.0, le=10.0, unit="log-odds",
         description="Baseline log-odds of taking an offered eligible family as a CPP case",
-        source="calibrated (F9–F11)",
+        source="value calibrated to F9–F10 (ABC-SMC posterior 90 % interval −3.6 to −0.3, "
+        "strongly correlated with the referral rate)",
     )
     motivation_weight: float = spec(
         2.5, ge=0.0, le=10.0, unit="log-odds per unit",
@@ -792,9 +797,9 @@ class DecisionParams(_Group):
         source="S6; F2; value assumed",
     )
     training_requirement_weight: float = spec(
-        0.4, ge=0.0, le=10.0, unit="log-odds",
+        1.5, ge=0.0, le=10.0, unit="log-odds",
         description="Push to take cases while training cases for certification are still missing",
-        source="F2; value assumed",
+        source="F2; value calibrated to F9b (ABC-SMC posterior 90 % interval 0.7–2.7)",
     )
     caseload_weight: float = spec(
         0.8, ge=0.0, le=10.0, unit="log-odds per case",

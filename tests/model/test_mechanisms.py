@@ -110,7 +110,10 @@ def test_structures_that_remain_flatten_the_sustainment_cliff(structure):  # S6
 def test_leader_who_protects_time_shortens_time_to_first_case():  # seed 000 theme 4
     none = ensemble({"leaders.max_protected_hours_per_week": 0.0})
     protected = ensemble({"leaders.max_protected_hours_per_week": 4.0})
-    assert paired_difference(none, protected, "time_to_first_case").mean() < -0.3
+    # shorter by more than twice its standard error (training cases are routed and required
+    # during the programme, so time is one of several ways to a first case)
+    d = paired_difference(none, protected, "time_to_first_case")
+    assert d.mean() < -2 * d.std(ddof=1) / np.sqrt(len(d))
 
 
 def test_each_funnel_stage_loses_a_share_of_therapists():  # S7, F9–F11

@@ -60,7 +60,7 @@ def test_month0_staff_leave_less_than_new_hires_when_turnover_falls_with_tenure(
     # ... while the yearly rate (driven by the churn of new hires) stays the same
     assert abs(mean(steep, "staff_turnover_rate") - mean(flat, "staff_turnover_rate")) < 0.03
     # with a constant hazard the month-0 share gone by month 24 is 1 − (1 − h)^24
-    h = established_hazard(0.3, 1.0, 12)
+    h = established_hazard(Params().therapists.annual_turnover, 1.0, 12)
     assert mean(flat, "staff_left_24m") == pytest.approx(1 - (1 - h) ** 24, abs=0.03)
 
 

@@ -127,6 +127,16 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Share of the adopters still in post who delivered CPP in the last 6 months, 36 "
             "months after training ended (as surveys of employed therapists ask 'do you "
             "currently use it?')", share=True, denominator="adopters in post"),
+    Outcome("still_using_24m", "Still using CPP at 24 months (in post)", "share",
+            "Share of trained therapists in post who have not discontinued CPP (a case within "
+            "the last learning.months_to_discontinue months), 24 months after training ended — "
+            "what surveys ask as 'do you still use the model?'; sustainment_24m asks for a case "
+            "in the last 6 months", share=True, denominator=TRAINED_IN_POST),
+    Outcome("adopters_in_post_using_36m", "Adopters in post still using CPP at 36 months",
+            "share",
+            "Share of the adopters still in post who have not discontinued CPP, 36 months after "
+            "training ended (self-report surveys of employed therapists: 'do you currently use "
+            "it?')", share=True, denominator="adopters in post"),
     Outcome("staff_left_24m", "Month-0 staff who left by month 24", "share",
             "Share of the therapists in post at month 0 who had left their post by month 24",
             share=True, higher_is_better=False, denominator=MONTH0_STAFF),
@@ -300,6 +310,10 @@ SERIES_INFO: dict[str, Series] = {s.name: s for s in (
            "Therapists who ever started a CPP case, leavers included"),
     Series("adopters_delivering", "Adopters delivering", "therapists",
            "Adopters in post who delivered in the last 6 months"),
+    Series("trained_using", "Trained, still using", "therapists",
+           "Trained therapists in post who have not discontinued CPP"),
+    Series("adopters_using", "Adopters, still using", "therapists",
+           "Adopters in post who have not discontinued CPP"),
     Series("month0_staff_left", "Month-0 staff who left", "therapists",
            "Therapists in post at month 0 who have left since"),
     Series("adopters_delivering_share", "Adopters delivering", "share",
@@ -393,6 +407,9 @@ class MonthlySeries:
         v["cohort_sustaining"][m] = np.count_nonzero(sustaining[cohort] & original)
         v["adopters_total"][m] = np.count_nonzero(adopted) + self._left["adopters"]
         v["adopters_delivering"][m] = np.count_nonzero(adopted & delivered)
+        using = pool.state != DISCONTINUED
+        v["trained_using"][m] = np.count_nonzero(trained & using)
+        v["adopters_using"][m] = np.count_nonzero(adopted & using)
         v["month0_staff_left"][m] = self._left["month0"]
         total = v["adopters_total"][m]
         v["adopters_delivering_share"][m] = v["adopters_delivering"][m] / total if total \
@@ -578,6 +595,9 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
                                              end + 24),
         "adopters_delivering_36m": _share_at(v["adopters_delivering"], v["adopters_total"],
                                              end + 36),
+        "still_using_24m": _share_at(v["trained_using"], v["trained_in_post"], end + 24),
+        "adopters_in_post_using_36m": _share_at(v["adopters_using"], v["adopted_ever"],
+                                                end + 36),
         "adopters_in_post_delivering_36m": _share_at(v["adopters_delivering"],
                                                      v["adopted_ever"], end + 36),
         "staff_left_24m": _share_at(v["month0_staff_left"], month0, 23),
