@@ -11,7 +11,8 @@ from impl_sim.cli import app
 SMALL = """
 name: small
 defaults: {replications: 4, seed: 11, horizon_months: 36,
-           base: {services.count: 1, services.therapists_per_service: 8}}
+           base: {services.count: 1, services.therapists_per_service: 8,
+                  training.enrolled_share: 1.0}}
 targets:
   - id: right_direction
     description: staff who never leave are retained more than staff who mostly leave

@@ -16,7 +16,7 @@ import pytest
 
 from impl_sim.dashboard.whatif import fmt_number
 from impl_sim.dashboard.wording import CHOICE_WORDS
-from impl_sim.params import param_specs
+from impl_sim.params import Params, param_specs
 
 pytestmark = pytest.mark.browser
 STYLE = "What leaders do about CPP"  # the plain label of leaders.style
@@ -251,7 +251,8 @@ def test_explore_steps_plays_visibly_and_selects_a_clicked_therapist(new_context
     page.wait_for_selector(".impl-play:has-text('Play')")
     paused_at = month(page)
     counts = page.inner_text(".impl-counts")
-    assert re.search(r"Therapist posts \(40\)", counts)
+    posts = Params().services.count * Params().services.therapists_per_service
+    assert re.search(rf"Therapist posts \({posts}\)", counts)
     page.click(".impl-node[data-slot='23']")
     page.wait_for_function("() => document.body.innerText.includes('post 23 · service 3')")
     assert month(page) == paused_at

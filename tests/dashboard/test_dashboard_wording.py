@@ -206,7 +206,8 @@ def test_every_share_names_its_group():
     assert "% of the trained therapists still in post with B" in text["sustainment_24m"]
     assert "% of the therapists who completed training with B" in text["adoption"]
     assert f" of {Params().services.count} services with B" in text["service_sustainment_24m"]
-    assert " of 40 therapist posts with B" in text["delivering_therapists_24m"]
+    posts = Params().services.count * Params().services.therapists_per_service
+    assert f" of {posts} therapist posts with B" in text["delivering_therapists_24m"]
     assert outcome_words("sustainment_24m").denominator == "trained therapists still in post"
 
 

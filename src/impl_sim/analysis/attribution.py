@@ -160,7 +160,9 @@ class OutcomeAttribution:
 
 
 def _finite(x: float) -> float | None:
-    return round(float(x), 6) if math.isfinite(x) else None
+    """A JSON number that reads back exactly (a saved attribution must print the same tables
+    as the one computed: rounding here moved shares across a percent boundary), or null."""
+    return float(x) if math.isfinite(x) else None
 
 
 def attribute_outcome(outcome: str, paths: list[str],

@@ -57,7 +57,7 @@ PLAUSIBILITY_ROWS: list[dict[str, Any]] = [
         "source": "Williams et al. 2020, Implementation Science 15:10: organisations improving "
                   "from low to high implementation leadership gained EBP implementation climate, "
                   "d = 0.92 (band ± 50 %, width assumed). The model's d uses the spread across "
-                  "replications of whole 4-service systems, narrower than between organisations, "
+                  "replications of whole 10-service systems, narrower than between organisations, "
                   "so it overstates d",
         "url": "https://implementationscience.biomedcentral.com/articles/10.1186/s13012-020-0970-7",
     },

@@ -58,8 +58,9 @@ def plan_sentence(result: PlanResult) -> str:
         return (f"“{what}” cannot be measured in a {request.horizon_months}-month run (it ends "
                 "too early); make the run longer on the What-if page.")
     if not choice.bundle:
-        return (f"Within {euro(request.budget)}, no bundle beats today in most futures for "
-                f"“{what}”: spending more does not clearly buy more here.")
+        return (f"Within {euro(request.budget)}, {choice.name} is the robust choice: no bundle "
+                f"beats today in most futures for “{what}”, so spending more does not clearly "
+                "buy more here.")
     g, c = choice.gain, choice.extra_cost
     clear = g["lo"] > 0
     return (f"Within {euro(request.budget)} extra over {request.horizon_months} months, "

@@ -31,7 +31,6 @@ import numpy as np
 
 from impl_sim.model.constants import PARAMS_CACHE_SIZE
 from impl_sim.model.states import IN_TRAINING
-from impl_sim.model.therapist import take_case_log_odds as reference_log_odds
 
 if TYPE_CHECKING:
     from impl_sim.model.cases import CaseBook
@@ -166,6 +165,10 @@ def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: 
             np.asarray(climate, np.float64), np.asarray(peer_norm, np.float64),
             np.asarray(consultation, np.float64), const["weights"], const["hours_per_case"],
             const["cases_required"], int(IN_TRAINING))
+    # imported here: therapist.py imports Mesa, and cases.py (hence outcomes.py, which the
+    # CLI's error path reads) must not
+    from impl_sim.model.therapist import take_case_log_odds as reference_log_odds
+
     return reference_log_odds(pool, params, available_hours=available_hours,
                               opportunity=opportunity, climate=climate, peer_norm=peer_norm,
                               consultation=consultation)
