@@ -100,10 +100,11 @@ class Prior:
         return float(self._scipy().pdf(x)) / self.mass()
 
     def text(self) -> str:
-        """``normal(mean=0.1, sd=0.02) on 0.02–0.3``."""
+        """``normal(mean=0.1, sd=0.02) on 0.02–0.3``; ``uniform on 0–1`` (no settings)."""
         shown = ", ".join(f"{k}={v:g}" for k, v in self.settings
                           if k not in ("low", "high"))
-        return f"{self.distribution}({shown}) on {self.low:g}–{self.high:g}"
+        settings = f"({shown})" if shown else ""
+        return f"{self.distribution}{settings} on {self.low:g}–{self.high:g}"
 
 
 def parse_priors(value: Any, source: str) -> dict[str, dict[str, Any]]:
