@@ -110,14 +110,22 @@ def _first(events: pd.DataFrame, kind: str, keys: list[str]) -> pd.Series:
     return rows.groupby(keys, observed=True)["month"].min()
 
 
-def _delivery_episodes(people: pd.DataFrame, horizon: int, window: int) -> pd.DataFrame:
-    """Per adopter: first case month, end of the first delivery episode, whether the end is a
-    confirmed stop, and the leaving month (−1 if still in post)."""
+def _case_spans(people: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """One row per CPP case: its therapist's keys, start ``month`` and ``last`` active month
+    (the run's last month for a case still open)."""
     keys = [*GROUP_KEYS, "id"]
     starts = people[people["event"] == "case_started"][[*keys, "value", "month"]]
     ends = people[people["event"].isin(CASE_END)][["task", "value", "month"]]
     cases = starts.merge(ends, on=["task", "value"], how="left", suffixes=("", "_end"))
     cases["last"] = cases["month_end"].fillna(horizon - 1).astype(np.int64)
+    return cases
+
+
+def _delivery_episodes(people: pd.DataFrame, horizon: int, window: int) -> pd.DataFrame:
+    """Per adopter: first case month, end of the first delivery episode, whether the end is a
+    confirmed stop, and the leaving month (−1 if still in post)."""
+    keys = [*GROUP_KEYS, "id"]
+    cases = _case_spans(people, horizon)
     cases = cases.sort_values([*keys, "month"], kind="stable")
     left = _first(people, "left", keys)
     rows = []
@@ -153,10 +161,7 @@ def _first_to_last(people: pd.DataFrame, horizon: int, window: int) -> pd.DataFr
     last ``window`` months of the run is censored (as a claim near the end of a study's window
     would be)."""
     keys = [*GROUP_KEYS, "id"]
-    starts = people[people["event"] == "case_started"][[*keys, "value", "month"]]
-    ends = people[people["event"].isin(CASE_END)][["task", "value", "month"]]
-    cases = starts.merge(ends, on=["task", "value"], how="left", suffixes=("", "_end"))
-    cases["last"] = cases["month_end"].fillna(horizon - 1).astype(np.int64)
+    cases = _case_spans(people, horizon)
     per = cases.groupby(keys, observed=True).agg(origin=("month", "min"), last=("last", "max"))
     left = _first(people, "left", keys).reindex(per.index)
     censored = left.isna() & (per["last"] >= horizon - window)
