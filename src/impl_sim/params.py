@@ -883,10 +883,11 @@ class ContextParams(_Group):
         source="seed 003 (commissioning cycles); assumption for the length",
     )
     renewal_base: float = spec(
-        0.35, ge=0.0, le=1.0, unit="probability",
+        0.6, ge=0.0, le=1.0, unit="probability",
         description="Probability that funding is renewed with no evidence of impact, no awareness "
         "and no advocacy",
-        source="seed 003; assumption",
+        source="seed 003; F13 (funding is a barrier for 19 % of CPP sites, workforce and "
+        "training logistics for more: most services keep their funding); value assumed",
     )
     renewal_impact_weight: float = spec(
         0.35, ge=0.0, le=1.0, unit="probability",
@@ -935,6 +936,68 @@ class ContextParams(_Group):
         0.05, ge=0.0, le=1.0, unit="share per year", kind="structure",
         description="Share of commissioner awareness that fades per year without advocacy",
         source="seed 003; value assumed",
+    )
+
+
+class ProgrammeParams(_Group):
+    """The service's own decision to keep offering CPP: organisational de-adoption and
+    re-adoption (docs/odd.md §7.2a).
+
+    Sites report that they stop a practice for three reasons: inadequate financing, lack of
+    prioritisation and workforce problems (Bond et al. 2014, 49 sites; Massatti et al. 2008,
+    twelve Ohio providers; F13 for CPP sites: staff turnover, funding, loss of a trainer); the
+    turnover of a programme's supervisor predicts its survival (Peterson et al. 2014). Each is
+    a hazard ratio on a base rate; a service that has stopped offers no CPP (no routing,
+    protected time, booster or new trainees, and no new CPP case) until it restarts.
+    """
+
+    discontinuation_per_year: float = spec(
+        0.04, ge=0.0, le=1.0, unit="probability per year",
+        description="Yearly chance that a service decides to stop offering CPP when it is "
+        "funded, has a therapist in post who can deliver, a leader of average agenda and no "
+        "new leader",
+        source="value assumed (the reasons sites give all raise it: see the hazard ratios)",
+    )
+    unfunded_hazard_ratio: float = spec(
+        8.0, ge=1.0, le=100.0, unit="hazard ratio",
+        description="Discontinuation hazard of a service that has lost its CPP funding, relative "
+        "to a funded one",
+        source="Bond et al. 2014 and Massatti et al. 2008 (inadequate financing, the reason "
+        "most often given); value assumed",
+    )
+    no_team_hazard_ratio: float = spec(
+        8.0, ge=1.0, le=100.0, unit="hazard ratio",
+        description="Discontinuation hazard of a service with no therapist in post who can "
+        "deliver CPP (trained or in training), relative to one with a CPP team",
+        source="Bond et al. 2014 (workforce); Massatti et al. 2008 (attracting and retaining "
+        "qualified staff); F13 (staff turnover 25 % of CPP sites); value assumed",
+    )
+    new_leader_hazard_ratio: float = spec(
+        2.0, ge=1.0, le=20.0, unit="hazard ratio",
+        description="Discontinuation hazard in the first new_leader_months after a new leader "
+        "takes over, relative to an established leader",
+        source="Peterson et al. 2014 (J Behav Health Serv Res 41:337: supervisor turnover "
+        "predicted program survival); F13 (loss of a trainer, 19 %); value assumed",
+    )
+    new_leader_months: int = spec(
+        12, ge=0, le=60, unit="months", kind="structure",
+        description="Months after a leader's appointment during which the programme is at the "
+        "raised risk of new_leader_hazard_ratio",
+        source="value assumed",
+    )
+    priority_effect: float = spec(
+        1.0, ge=0.0, le=10.0, unit="log hazard ratio per unit agenda",
+        description="How much a leader's implementation agenda (0–1, centred at 0.5) lowers the "
+        "discontinuation hazard and raises the restart hazard (log hazard ratio per unit)",
+        source="Bond et al. 2014 (lack of prioritisation); Aarons et al. 2014 (ILS "
+        "perseverant); value assumed",
+    )
+    readoption_per_year: float = spec(
+        0.15, ge=0.0, le=1.0, unit="probability per year",
+        description="Yearly chance that a funded service that stopped offering CPP restarts it "
+        "(at an average agenda); an unfunded service does not restart",
+        source="Bond et al. 2014 (sites restart a practice after a period of discontinuation); "
+        "value assumed",
     )
 
 
@@ -1003,6 +1066,12 @@ class MechanismParams(_Group):
         True, kind="structure",
         description="Proactive, perseverant leaders argue for funding with commissioners",
         source="seed 003; seed 000 theme 4",
+    )
+    leader_priority: bool = spec(
+        True, kind="structure",
+        description="The leader's agenda keeps CPP a priority of the service: a service is less "
+        "likely to stop offering it, and more likely to restart it",
+        source="Bond et al. 2014 (lack of prioritisation, a reason sites stop a practice)",
     )
 
 
@@ -1236,6 +1305,7 @@ class Params(_Group):
     learning: LearningParams = LearningParams()
     decision: DecisionParams = DecisionParams()
     context: ContextParams = ContextParams()
+    programme: ProgrammeParams = ProgrammeParams()
     network: NetworkParams = NetworkParams()
     child_welfare: ChildWelfareParams = ChildWelfareParams()
     mechanisms: MechanismParams = MechanismParams()

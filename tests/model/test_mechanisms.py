@@ -37,7 +37,9 @@ def test_self_leadership_compensates_partly_for_passive_support():  # S2
     leading_gap = paired_difference(runs["implementation_leadership", 0.15],
                                     runs["implementation_leadership", 0.75],
                                     "sustainment_24m").mean()
-    assert passive_gap > 0.15  # strong self-leaders sustain much more under passive support
+    # strong self-leaders sustain much more under passive support (not in a service that
+    # has stopped offering CPP: self-leadership cannot keep a dropped programme going)
+    assert passive_gap > 0.1
     assert leading_gap < passive_gap / 2  # ...and matter little when leaders lead
     # partly: strong self-leadership does not fully replace implementation leadership
     assert (mean(runs["passive_support", 0.75], "sustainment_24m")

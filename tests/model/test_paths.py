@@ -155,7 +155,8 @@ def _run(overrides: dict, seed: int = 4) -> ImplementationModel:
 def test_nominated_hires_are_enrolled_in_the_next_cohort():
     model = _run({"therapists.annual_turnover": 0.5, "training.hire_enrolment_share": 1.0,
                   "training.cohort_interval_months": 12, "training.cohort_min_trainees": 1,
-                  "training.cohort_seats": 1000, "context.renewal_base": 1.0})
+                  "training.cohort_seats": 1000, "context.renewal_base": 1.0,
+                  "programme.discontinuation_per_year": 0.0})
     pool = model.therapists
     later = pool.enrolled_month > 0
     assert later.sum() > 5

@@ -26,8 +26,10 @@ from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
 from impl_sim.model.service import (
     ServicePool,
     climate_target,
+    discontinuation_hazard,
     initial_tenures,
     monthly_hazard,
+    readoption_hazard,
     turnover_hazard,
 )
 from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
@@ -51,7 +53,8 @@ mesa_registry.install()  # Mesa's Agent._ids must not keep finished models alive
 # Independent random streams, so that a change in one mechanism does not shift the draws of
 # another (common random numbers across arms: the same families arrive, the same people would
 # leave at the same hazard).
-STREAMS = ("world", "referrals", "decisions", "turnover", "hires", "context", "leaders")
+STREAMS = ("world", "referrals", "decisions", "turnover", "hires", "context", "leaders",
+           "programme")
 ROUTING_DRAWS = ("route", "pick", "take")  # uniforms per family (routing.route_families)
 
 
@@ -115,6 +118,7 @@ class ImplementationModel(mesa.Model):
         """One month, in the documented order (docs/odd.md)."""
         self.start_training_cohorts()
         self.update_outer_context()
+        self.review_programmes()
         self.run_strategies("before_step")
         self.leaders_act()
         referrals = self.referrals_arrive()
@@ -141,7 +145,7 @@ class ImplementationModel(mesa.Model):
         if self.month == self.cohort_start:
             cohort = self._first_cohort
         elif training.later_cohort_due(self.month, p):
-            cohort = training.later_cohort(self.therapists, p, self.services.funded)
+            cohort = training.later_cohort(self.therapists, p, self.services.offering())
         else:
             return
         if len(cohort):
@@ -169,6 +173,30 @@ class ImplementationModel(mesa.Model):
         services.funding_returns += regained
         services.months_funded += services.funded
 
+    def review_programmes(self) -> None:
+        """Each service decides whether to keep offering CPP, or to restart it (docs/odd.md
+        §7.2a): stopping is likelier without funding, without anyone in post who can deliver
+        and under a new leader, and less likely when the leader keeps CPP on the agenda."""
+        p, services, leaders = self.params, self.services, self.leaders
+        draws = self.rngs["programme"].random((len(("stop", "restart")), services.n))
+        if self.month < self.cohort_start:
+            return  # the programme begins with the first cohort
+        pool = self.therapists
+        has_team = np.bincount(pool.service[pool.can_deliver()], minlength=services.n) > 0
+        new_leader = (leaders.appointed_month > 0) & (
+            self.month - leaders.appointed_month < p.programme.new_leader_months)
+        agenda = leaders.implementation_agenda()
+        offering = services.offers_cpp
+        stop = offering & (draws[0] < discontinuation_hazard(
+            p, services.funded, has_team, new_leader, agenda))
+        restart = ~offering & (draws[1] < readoption_hazard(p, services.funded, agenda))
+        services.offers_cpp = (offering & ~stop) | restart
+        services.programme_stops += stop
+        services.programme_restarts += restart
+        for reason, present in (("unfunded", ~services.funded), ("no_team", ~has_team),
+                                ("new_leader", new_leader)):
+            services.stops_by_reason[reason] += int(np.count_nonzero(stop & present))
+
     def run_strategies(self, hook: str) -> None:
         if hook == "before_step":
             self.levers.reset()
@@ -181,11 +209,12 @@ class ImplementationModel(mesa.Model):
         population, without any training gains)."""
         p, leaders, services = self.params, self.leaders, self.services
         self._training_running = self.training_running_by_service()
-        # seed 003: a decommissioned service no longer offers CPP: protected time and routing
-        # stop, and only part of the leader's agenda survives (self-leadership may carry on)
-        funded = services.funded
-        services.agenda = leaders.implementation_agenda() * np.where(
-            funded, 1.0, p.context.unfunded_agenda_share)
+        # seed 003: a decommissioned service no longer funds CPP: protected time and routing
+        # stop, and only part of the leader's agenda survives (self-leadership may carry on);
+        # a service that has stopped offering CPP (review_programmes) has no CPP agenda left
+        funded = services.offering()
+        services.agenda = leaders.implementation_agenda() * services.offers_cpp * np.where(
+            services.funded, 1.0, p.context.unfunded_agenda_share)
         services.protected_hours = funded * np.maximum(
             leaders.protected_hours(), self.levers.get("protected_hours_per_week"))
         # while the programme runs, the agency finds training cases for its trainees (F2)
@@ -233,7 +262,7 @@ class ImplementationModel(mesa.Model):
             self.rngs["decisions"].random((len(referrals), len(ROUTING_DRAWS))),
             per_service=p.services.therapists_per_service,
             routed_share=services.routed_share,
-            has_room=able & (pool.cpp_caseload < max_caseload),
+            has_room=able & (pool.cpp_caseload < max_caseload) & services.offers_cpp[of_post],
             intake_weight=(1.0 + p.therapists.self_leadership_intake_weight
                            * pool.self_leadership * able),
             take_log_odds=log_odds,
@@ -411,7 +440,7 @@ class ImplementationModel(mesa.Model):
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
         pool, sessions = self.therapists, self.levers.get("booster_sessions_per_month")
-        booster = sessions * self.services.funded[pool.service] if sessions else None
+        booster = sessions * self.services.offering()[pool.service] if sessions else None
         return training.consultation_intensity(pool, self.params, booster)
 
     def training_running_by_service(self) -> np.ndarray:

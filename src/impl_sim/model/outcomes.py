@@ -171,6 +171,22 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("services_delivery_restarted", "Services: delivery stopped and restarted", "share",
             "Share of started-up services whose delivery stopped and later restarted",
             share=True, denominator=STARTED_UP),
+    Outcome("services_programme_sustained", "Services: programme never stopped", "share",
+            "Share of started-up services that never decided to stop offering CPP (programme "
+            "continuation as agency leaders report it, Bond et al. 2014)", share=True,
+            denominator=STARTED_UP),
+    Outcome("services_programme_stopped", "Services: programme stopped", "share",
+            "Share of started-up services that stopped offering CPP and do not offer it at "
+            "the end of the run", share=True, denominator=STARTED_UP),
+    Outcome("services_programme_restarted", "Services: programme stopped and restarted",
+            "share", "Share of started-up services that stopped offering CPP and offer it "
+            "again at the end of the run", share=True, denominator=STARTED_UP),
+    *(Outcome(f"programme_stops_{reason}", f"Programme stops: {label}", "share",
+              f"Share of the services' decisions to stop offering CPP taken {label} (F13: the "
+              "barriers CPP sites report)", share=True, denominator="programme stops")
+      for reason, label in (("unfunded", "without CPP funding"),
+                            ("no_team", "with nobody in post able to deliver"),
+                            ("new_leader", "under a new leader"))),
     Outcome("services_funding_sustained", "Services: funding never lost", "share",
             "Share of services funded at the start that never lost CPP funding", share=True,
             denominator=FUNDED0),
@@ -298,6 +314,8 @@ SERIES_INFO: dict[str, Series] = {s.name: s for s in (
     Series("readiness", "Readiness", "0–1",
            "Mean psychological readiness of therapists who can deliver"),
     Series("funded_services", "Funded services", "services", "Services funded for CPP"),
+    Series("services_offering", "Services offering CPP", "services",
+           "Services that have not decided to stop offering CPP (or have restarted it)"),
     Series("leavers_cumulative", "Leavers", "therapists",
            "Therapists who have left since month 0"),
     Series("services_sustaining", "Services sustaining", "services",
@@ -390,6 +408,7 @@ class MonthlySeries:
         v["motivation"][m] = pool.motivation @ able / n_able if n_able else 0.0
         v["readiness"][m] = pool.readiness @ able / n_able if n_able else 0.0
         v["funded_services"][m] = np.count_nonzero(model.services.funded)
+        v["services_offering"][m] = np.count_nonzero(model.services.offers_cpp)
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
             np.bincount(pool.service[sustaining], minlength=n_services))
@@ -531,12 +550,27 @@ def _service_histories(model: ImplementationModel) -> dict[str, float]:
         **{f"services_delivery_{kind}": _safe_div(int((labels == kind).sum()),
                                                   int(started.sum()))
            for kind in ("sustained", "stopped", "restarted")},
+        **_programme_histories(started, services),
         "services_funding_sustained": _safe_div(int((funded0 & ~lost).sum()), int(funded0.sum())),
         "services_funding_stopped": _safe_div(int((funded0 & lost & ~regained).sum()),
                                               int(funded0.sum())),
         "services_funding_restarted": _safe_div(int((funded0 & regained).sum()),
                                                 int(funded0.sum())),
     }
+
+
+def _programme_histories(started: np.ndarray, services) -> dict[str, float]:
+    """Programme continuation of the started-up services: never stopped, stopped for good, or
+    stopped and offering again at the end (Bond et al. 2014's three groups)."""
+    stopped = services.programme_stops > 0
+    groups = {"sustained": ~stopped, "stopped": stopped & ~services.offers_cpp,
+              "restarted": stopped & services.offers_cpp}
+    n = int(started.sum())
+    stops = int(services.programme_stops.sum())
+    return {**{f"services_programme_{k}": _safe_div(int((started & g).sum()), n)
+               for k, g in groups.items()},
+            **{f"programme_stops_{k}": _safe_div(v, stops)
+               for k, v in services.stops_by_reason.items()}}
 
 
 def delivery_cost(model: ImplementationModel) -> float:

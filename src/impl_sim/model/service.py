@@ -40,11 +40,22 @@ class ServicePool:
         self.improved_this_cycle = np.zeros(n_services, dtype=np.int64)
         self.funding_losses = np.zeros(n_services, dtype=np.int64)
         self.funding_returns = np.zeros(n_services, dtype=np.int64)
+        # the service's own decision to offer CPP (docs/odd.md §7.2a, ``programme_review``)
+        self.offers_cpp = np.ones(n_services, dtype=bool)
+        self.programme_stops = np.zeros(n_services, dtype=np.int64)
+        self.programme_restarts = np.zeros(n_services, dtype=np.int64)
+        # what held when a service stopped (the reasons sites give, F13): stops per condition
+        self.stops_by_reason = {"unfunded": 0, "no_team": 0, "new_leader": 0}
         # set by the leaders each month (docs/odd.md §7.3, "leaders act")
         self.protected_hours = np.zeros(n_services)
         self.routed_share = np.zeros(n_services)
         self.follow_up_probability = np.zeros(n_services)
         self.agenda = np.zeros(n_services)
+
+    def offering(self) -> np.ndarray:
+        """Services that fund and offer CPP: routing, protected time, booster consultation and
+        new trainees need both."""
+        return self.funded & self.offers_cpp
 
     def free_hours(self, params: Params) -> np.ndarray:
         """Hours per week a therapist of each service can find for CPP without protection.
@@ -179,3 +190,31 @@ def turnover_hazard(params: Params, climate: np.ndarray, support_log_ratio: np.n
     ratio = (np.where(consulted, t.consultation_turnover_ratio, 1.0)
              * np.where(tenure < t.early_tenure_months, t.early_tenure_hazard_ratio, 1.0))
     return bounded(base * np.exp(log_ratio) * ratio)
+
+
+def programme_log_priority(params: Params, agenda: np.ndarray) -> np.ndarray:
+    """How much the leader's agenda (0–1) keeps CPP a priority: a log hazard ratio, 0 at an
+    agenda of 0.5, that lowers stopping and raises restarting (``mechanisms.leader_priority``)."""
+    on = params.mechanisms.leader_priority
+    return on * params.programme.priority_effect * (agenda - 0.5)
+
+
+def discontinuation_hazard(params: Params, funded: np.ndarray, has_team: np.ndarray,
+                           new_leader: np.ndarray, agenda: np.ndarray) -> np.ndarray:
+    """Monthly chance that a service offering CPP decides to stop (organisational
+    de-adoption, docs/odd.md §7.2a): a base rate raised when funding is lost, when nobody in
+    post can deliver and while a new leader settles in, and lowered by the leader's agenda
+    (the reasons sites give: Bond et al. 2014; Massatti et al. 2008; Peterson et al. 2014)."""
+    g = params.programme
+    ratio = (np.where(funded, 1.0, g.unfunded_hazard_ratio)
+             * np.where(has_team, 1.0, g.no_team_hazard_ratio)
+             * np.where(new_leader, g.new_leader_hazard_ratio, 1.0))
+    base = monthly_hazard(g.discontinuation_per_year)
+    return bounded(base * ratio * np.exp(-programme_log_priority(params, agenda)))
+
+
+def readoption_hazard(params: Params, funded: np.ndarray, agenda: np.ndarray) -> np.ndarray:
+    """Monthly chance that a funded service that stopped offering CPP restarts it (Bond et
+    al. 2014: sites restart after a period of discontinuation); the leader's agenda raises it."""
+    base = monthly_hazard(params.programme.readoption_per_year)
+    return bounded(funded * base * np.exp(programme_log_priority(params, agenda)))

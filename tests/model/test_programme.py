@@ -1,0 +1,111 @@
+"""The service's own decision to keep offering CPP: organisational de-adoption and re-adoption
+(docs/odd.md §7.2a). Stopping is likelier without funding, without anyone in post who can
+deliver and under a new leader; the leader's agenda keeps CPP a priority."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ensembles import ensemble, mean, outcome, paired_difference
+
+from impl_sim import Params, run_one
+from impl_sim.model.service import discontinuation_hazard, monthly_hazard, readoption_hazard
+
+ON, OFF = np.array([True]), np.array([False])
+AVERAGE = np.array([0.5])
+
+
+def _stop(params: Params, funded=ON, team=ON, new_leader=OFF, agenda=AVERAGE) -> float:
+    return float(discontinuation_hazard(params, funded, team, new_leader, agenda)[0])
+
+
+def test_each_reason_multiplies_the_base_hazard_by_its_ratio():
+    p = Params.from_overrides({"programme.discontinuation_per_year": 0.01,
+                               "programme.unfunded_hazard_ratio": 3.0,
+                               "programme.no_team_hazard_ratio": 5.0,
+                               "programme.new_leader_hazard_ratio": 2.0})
+    base = _stop(p)
+    assert base == pytest.approx(1 - 0.99 ** (1 / 12))
+    assert _stop(p, funded=OFF) == pytest.approx(3.0 * base)
+    assert _stop(p, team=OFF) == pytest.approx(5.0 * base)
+    assert _stop(p, new_leader=ON) == pytest.approx(2.0 * base)
+    assert _stop(p, funded=OFF, team=OFF, new_leader=ON) == pytest.approx(30.0 * base)
+
+
+def test_a_leader_who_keeps_cpp_on_the_agenda_makes_stopping_rarer_and_restarting_likelier():
+    p = Params()
+    high, low = np.array([0.9]), np.array([0.2])
+    assert _stop(p, agenda=high) < _stop(p, agenda=AVERAGE) < _stop(p, agenda=low)
+    assert readoption_hazard(p, ON, high)[0] > readoption_hazard(p, ON, low)[0]
+    off = Params.from_overrides({"mechanisms.leader_priority": False})
+    assert _stop(off, agenda=high) == _stop(off, agenda=low) == _stop(p, agenda=AVERAGE)
+
+
+def test_an_unfunded_service_does_not_restart():
+    p = Params.from_overrides({"programme.readoption_per_year": 0.9})
+    assert readoption_hazard(p, OFF, np.array([1.0]))[0] == 0.0
+    assert readoption_hazard(p, ON, AVERAGE)[0] == pytest.approx(monthly_hazard(0.9))
+
+
+def test_without_discontinuation_every_programme_continues():
+    runs = ensemble({"programme.discontinuation_per_year": 0.0}, replications=5)
+    assert (outcome(runs, "services_programme_sustained") == 1.0).all()
+    offering = np.array([r.series["services_offering"] for r in runs])
+    assert (offering == Params().services.count).all()
+
+
+def test_a_service_that_stops_offering_cpp_starts_no_new_case():
+    # every service stops in the first month, before any family is routed, and never restarts
+    p = Params.from_overrides({"programme.discontinuation_per_year": 1.0,
+                               "programme.readoption_per_year": 0.0})
+    result = run_one(p, seed=3)
+    assert (result.series["services_offering"] == 0).all()
+    assert result.series["cpp_starts"].sum() == 0
+    assert result.summary["services_programme_sustained"] != result.summary[
+        "services_programme_sustained"]  # NaN: no service ever started up
+
+
+def test_losing_funding_makes_services_stop_offering_cpp():
+    funded = ensemble({}, replications=20)
+    # funding lost at the first review for every service, never regained
+    cut = ensemble({"context.renewal_base": 0.0, "context.renewal_impact_weight": 0.0,
+                    "context.renewal_awareness_weight": 0.0,
+                    "context.renewal_advocacy_weight": 0.0,
+                    "context.refunding_monthly": 0.0}, replications=20)
+    assert mean(cut, "services_programme_sustained") < mean(
+        funded, "services_programme_sustained") - 0.15
+    assert mean(cut, "programme_stops_unfunded") > mean(funded, "programme_stops_unfunded")
+
+
+def test_stop_reasons_follow_the_conditions():
+    # funding is never lost: no stop can be an unfunded one
+    always_funded = ensemble({"context.renewal_base": 1.0}, replications=10)
+    assert np.nanmax(outcome(always_funded, "programme_stops_unfunded")) == 0.0
+    for name in ("programme_stops_no_team", "programme_stops_new_leader"):
+        values = outcome(always_funded, name)
+        assert ((values[~np.isnan(values)] >= 0) & (values[~np.isnan(values)] <= 1)).all()
+
+
+def test_restarts_need_a_restart_hazard():
+    high = {"programme.discontinuation_per_year": 0.5, "context.renewal_base": 1.0,
+            "simulation.horizon_months": 96}
+    never = ensemble({**high, "programme.readoption_per_year": 0.0}, replications=10)
+    often = ensemble({**high, "programme.readoption_per_year": 0.6}, replications=10)
+    assert (outcome(never, "services_programme_restarted") == 0.0).all()
+    assert mean(often, "services_programme_restarted") > 0.2
+
+
+def test_implementation_leadership_keeps_programmes_going_through_the_priority_path():
+    long = {"simulation.horizon_months": 96}
+    arms = {style: ensemble({**long, "leaders.style": style}, replications=20)
+            for style in ("passive_support", "implementation_leadership")}
+    gap = paired_difference(arms["passive_support"], arms["implementation_leadership"],
+                            "services_programme_sustained")
+    assert gap.mean() > 0.05
+    cut = {**long, "mechanisms.leader_priority": False}
+    arms_cut = {style: ensemble({**cut, "leaders.style": style}, replications=20)
+                for style in ("passive_support", "implementation_leadership")}
+    gap_cut = paired_difference(arms_cut["passive_support"],
+                                arms_cut["implementation_leadership"],
+                                "services_programme_sustained")
+    assert gap_cut.mean() < gap.mean()
