@@ -966,11 +966,12 @@ class ProgrammeParams(_Group):
         "most often given); value assumed",
     )
     no_team_hazard_ratio: float = spec(
-        8.0, ge=1.0, le=100.0, unit="hazard ratio",
+        15.0, ge=1.0, le=100.0, unit="hazard ratio",
         description="Discontinuation hazard of a service with no therapist in post who can "
         "deliver CPP (trained or in training), relative to one with a CPP team",
         source="Bond et al. 2014 (workforce); Massatti et al. 2008 (attracting and retaining "
-        "qualified staff); F13 (staff turnover 25 % of CPP sites); value assumed",
+        "qualified staff); F13 (training logistics 50 %, staff turnover 25 % of CPP sites, more "
+        "than funding: the F13 target); value assumed",
     )
     new_leader_hazard_ratio: float = spec(
         2.0, ge=1.0, le=20.0, unit="hazard ratio",
