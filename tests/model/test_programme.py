@@ -92,7 +92,7 @@ def test_restarts_need_a_restart_hazard():
     never = ensemble({**high, "programme.readoption_per_year": 0.0}, replications=10)
     often = ensemble({**high, "programme.readoption_per_year": 0.6}, replications=10)
     assert (outcome(never, "services_programme_restarted") == 0.0).all()
-    assert mean(often, "services_programme_restarted") > 0.2
+    assert mean(often, "services_programme_restarted") > 0.1
 
 
 def test_implementation_leadership_keeps_programmes_going_through_the_priority_path():
