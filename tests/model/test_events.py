@@ -16,10 +16,12 @@ from impl_sim.model.model import ImplementationModel
 from impl_sim.model.outcomes import OUTCOMES, summarise
 from impl_sim.params import Params
 
-# a small world with everything happening: turnover, funding reviews, leader turnover
+# a small world with everything happening: turnover, funding reviews, leader turnover,
+# services that stop offering CPP and restart it
 BUSY = {"services.count": 3, "services.therapists_per_service": 8,
         "simulation.horizon_months": 72, "therapists.annual_turnover": 0.35,
-        "leaders.annual_turnover": 0.3, "context.funding_cycle_months": 12}
+        "leaders.annual_turnover": 0.3, "context.funding_cycle_months": 12,
+        "programme.discontinuation_per_year": 0.3, "programme.readoption_per_year": 0.5}
 CASE_END = ("case_completed", "case_dropped", "case_closed_by_leaving")
 
 
@@ -49,7 +51,7 @@ def test_every_kind_of_event_belongs_to_one_entity_and_the_busy_run_has_the_main
     seen = set(events["event"])
     assert {"hired", "enrolled", "first_case", "case_started", "case_completed",
             "case_dropped", "completed_training", "left", "startup", "appointed",
-            "leader_left", "funding_lost"} <= seen
+            "leader_left", "funding_lost", "programme_stopped", "programme_restarted"} <= seen
     assert events["month"].is_monotonic_increasing
 
 
@@ -126,6 +128,9 @@ def test_counts_rebuilt_from_events_equal_the_monthly_series(busy):
               - _cumulative(events, "funding_lost", horizon)
               + _cumulative(events, "funding_regained", horizon))
     assert np.array_equal(funded, v["funded_services"])
+    offering = (model.services.n - _cumulative(events, "programme_stopped", horizon)
+                + _cumulative(events, "programme_restarted", horizon))
+    assert np.array_equal(offering, v["services_offering"])
 
 
 def test_service_delivery_events_follow_the_cases_of_the_service(busy):
@@ -221,3 +226,13 @@ def test_every_share_outcome_names_its_denominator():
     shares = [o for o in OUTCOMES.values() if o.share and o.name != "fidelity"]
     assert shares and all(o.denominator for o in shares), [
         o.name for o in shares if not o.denominator]
+
+
+def test_a_service_stops_and_restarts_its_programme_alternately(busy):
+    _, events = busy
+    decisions = events[events["event"].isin(("programme_stopped", "programme_restarted"))]
+    assert len(decisions)
+    for _service, rows in decisions.groupby("service"):
+        kinds = rows["event"].tolist()
+        assert kinds[0] == "programme_stopped"
+        assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))

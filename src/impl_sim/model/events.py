@@ -58,6 +58,8 @@ EVENT_KINDS: tuple[tuple[str, str], ...] = (
     ("left", "therapist"),
     ("funding_lost", "service"),
     ("funding_regained", "service"),
+    ("programme_stopped", "service"),
+    ("programme_restarted", "service"),
     ("startup", "service"),
     ("competence", "service"),
     ("delivery_stopped", "service"),
@@ -86,6 +88,8 @@ EVENT_DESCRIPTIONS = {
     "left": "left the post (detail: the state they left from)",
     "funding_lost": "the service lost its CPP funding at a commissioning review",
     "funding_regained": "an unfunded service regained CPP funding",
+    "programme_stopped": "the service decided to stop offering CPP (docs/odd.md §7.2a)",
+    "programme_restarted": "a service that had stopped offering CPP restarted it",
     "startup": "the service's first month with an active CPP case",
     "competence": "the service's first month with a certified therapist in post",
     "delivery_stopped": "the first of 6 consecutive months without an active CPP case at the "
@@ -122,6 +126,8 @@ class EventLog:
         self._cases_seen = 0
         self._losses = services.funding_losses.copy()
         self._returns = services.funding_returns.copy()
+        self._stops = services.programme_stops.copy()
+        self._restarts = services.programme_restarts.copy()
         self._leader_id = np.arange(model.leaders.n)
         self.next_leader_id = model.leaders.n
         slots = np.arange(pool.n)
@@ -255,8 +261,11 @@ class EventLog:
         self._certified[certified] = True
 
     def _funding(self, m: int, services) -> None:
-        for event, tally, seen in (("funding_lost", services.funding_losses, self._losses),
-                                   ("funding_regained", services.funding_returns, self._returns)):
+        for event, tally, seen in (
+                ("funding_lost", services.funding_losses, self._losses),
+                ("funding_regained", services.funding_returns, self._returns),
+                ("programme_stopped", services.programme_stops, self._stops),
+                ("programme_restarted", services.programme_restarts, self._restarts)):
             for s in np.flatnonzero(tally != seen).tolist():
                 times = int(tally[s] - seen[s])
                 self._add(event, m, np.full(times, s), -1, s)
