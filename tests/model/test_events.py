@@ -235,4 +235,4 @@ def test_a_service_stops_and_restarts_its_programme_alternately(busy):
     for _service, rows in decisions.groupby("service"):
         kinds = rows["event"].tolist()
         assert kinds[0] == "programme_stopped"
-        assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+        assert all(a != b for a, b in itertools.pairwise(kinds))
