@@ -1070,8 +1070,8 @@ class MechanismParams(_Group):
     )
     leader_priority: bool = spec(
         True, kind="structure",
-        description="The leader's agenda keeps CPP a priority of the service: a service is less "
-        "likely to stop offering it, and more likely to restart it",
+        description="The leader's agenda keeps CPP a priority of the service (it is less likely "
+        "to stop offering CPP, and more likely to restart it)",
         source="Bond et al. 2014 (lack of prioritisation, a reason sites stop a practice)",
     )
 
