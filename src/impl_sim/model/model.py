@@ -212,14 +212,14 @@ class ImplementationModel(mesa.Model):
         # seed 003: a decommissioned service no longer funds CPP: protected time and routing
         # stop, and only part of the leader's agenda survives (self-leadership may carry on);
         # a service that has stopped offering CPP (review_programmes) has no CPP agenda left
-        funded = services.offering()
+        offering = services.offering()
         services.agenda = leaders.implementation_agenda() * services.offers_cpp * np.where(
             services.funded, 1.0, p.context.unfunded_agenda_share)
-        services.protected_hours = funded * np.maximum(
+        services.protected_hours = offering * np.maximum(
             leaders.protected_hours(), self.levers.get("protected_hours_per_week"))
         # while the programme runs, the agency finds training cases for its trainees (F2)
         training_routing = p.training.training_case_routing * self._training_running
-        services.routed_share = funded * np.maximum(
+        services.routed_share = offering * np.maximum(
             np.maximum(leaders.routed_share(), self.levers.get("routed_share")), training_routing)
         services.follow_up_probability = leaders.follow_up_probability()
         rng = self.rngs["leaders"]
