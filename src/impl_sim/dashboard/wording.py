@@ -132,9 +132,13 @@ OUTCOME_WORDS: dict[str, OutcomeWords] = {
     "adoption": OutcomeWords("trained therapists who took at least one CPP case",
                              "therapists who completed training"),
     "service_sustainment_24m": OutcomeWords(
-        "services still offering CPP two years after training ends", "services", "services"),
+        "services with a therapist still delivering CPP two years after training ends",
+        "services", "services"),
     "service_sustainment_36m": OutcomeWords(
-        "services still offering CPP three years after training ends", "services", "services"),
+        "services with a therapist still delivering CPP three years after training ends",
+        "services", "services"),
+    "services_programme_sustained": OutcomeWords(
+        "services that never stopped offering CPP", "services that started delivering CPP"),
     "cases_started": OutcomeWords("families who started CPP"),
     "cases_completed": OutcomeWords("families who completed CPP"),
     "cases_dropped": OutcomeWords("families who left CPP early"),
