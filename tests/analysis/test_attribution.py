@@ -177,3 +177,12 @@ def test_with_every_mechanism_path_off_leadership_and_passive_support_coincide()
         assert item.residual == 0.0  # every path off: the arms are the same world
         assert sum(p.shapley for p in item.paths) == pytest.approx(item.difference)
     assert result.outcomes["adoption"].difference != 0.0  # there was something to explain
+
+
+def test_a_label_is_lowered_inside_a_sentence_unless_it_starts_with_an_acronym():
+    from impl_sim.analysis.attribution import _mid_sentence
+
+    assert _mid_sentence("A positive climate lowers turnover") == (
+        "the path “a positive climate lowers turnover”")
+    assert _mid_sentence("Leaders route families") == "the path “leaders route families”"
+    assert _mid_sentence("CPP stays a priority") == "the path “CPP stays a priority”"

@@ -341,8 +341,10 @@ def path_labels(names: list[str]) -> dict[str, str]:
 
 
 def _mid_sentence(label: str) -> str:
-    """A label inside a sentence: "Leaders route …" becomes the path “leaders route …”."""
-    text = label[:1].lower() + label[1:] if label[1:2].islower() else label
+    """A label inside a sentence: "Leaders route …" becomes the path “leaders route …”, "A
+    positive climate …" the path “a positive climate …”; an acronym ("CPP …") stays."""
+    lower = label[1:2].islower() or label[1:2] == " "
+    text = label[:1].lower() + label[1:] if lower else label
     return f"the path “{text}”"
 
 
