@@ -196,3 +196,21 @@ def test_results_without_events_are_refused_with_the_fix():
         analyse(results)
     with pytest.raises(SurvivalError, match="--by"):
         analyse(results, by="service")
+
+
+def test_programme_duration_runs_from_startup_to_the_first_decision_to_stop():
+    rows = [  # month, service id, event
+        (3, 0, "startup"), (20, 0, "delivery_stopped"), (30, 0, "programme_stopped"),
+        (40, 0, "programme_restarted"), (50, 0, "programme_stopped"),
+        (5, 1, "startup"),  # never stops: censored at the horizon
+        (2, 2, "programme_stopped"), (6, 2, "programme_restarted"), (9, 2, "startup"),
+        (15, 2, "programme_stopped"),  # a stop before start-up does not count
+    ]
+    frame = pd.DataFrame(rows, columns=["month", "id", "event"]).sort_values(
+        "month", kind="stable")
+    frame = frame.assign(task=0, point=0, arm="a", replication=0, entity="service",
+                         service=frame["id"], post=-1, detail="", value=-1)
+    table = durations(frame, horizon=60, window=6, names=["service_programme_after_startup"])
+    # a 6-month gap in delivery (service 0, month 20) is no stop of the programme
+    assert _of(table, "service_programme_after_startup") == {
+        0: (27, True), 1: (55, False), 2: (6, True)}

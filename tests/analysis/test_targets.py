@@ -85,6 +85,9 @@ BAD = {
     "duplicate id": ("  - id: B11\n    outcome: adoption\n    band: [0, 1]\n"
                      "  - id: B11\n    outcome: fidelity\n    band: [0, 1]\n", "B11", "id",
                      "duplicate"),
+    "largest with one arm": ("  - id: B13\n    outcome: adoption\n    compare: largest\n"
+                             "    arms: {a: {}, b: {}}\n    order: [a]\n    direction: greater\n",
+                             "B13", "order", "two or more arm names"),
     "value direction without than": ("  - id: B12\n    outcome: adoption\n"
                                      "    direction: greater\n", "B12", "than", "needs than"),
 }

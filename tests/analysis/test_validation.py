@@ -43,6 +43,20 @@ targets:
     arm: high
     reference: none
     band: [0.0, 0.9]
+  - id: no_turnover_retains_most
+    arms: {none: {therapists.annual_turnover: 0.0}, some: {therapists.annual_turnover: 0.2},
+           high: {therapists.annual_turnover: 0.5}}
+    outcome: trained_retention
+    compare: largest
+    order: [none, some, high]
+    direction: greater
+  - id: high_turnover_retains_most
+    arms: {none: {therapists.annual_turnover: 0.0}, some: {therapists.annual_turnover: 0.2},
+           high: {therapists.annual_turnover: 0.5}}
+    outcome: trained_retention
+    compare: largest
+    order: [high, none, some]
+    direction: greater
   - id: series_month
     role: calibration
     arms: *turnover
@@ -65,6 +79,9 @@ def test_pass_and_fail_follow_the_simulated_mechanism(tmp_path):
     assert results["retention_is_complete_without_turnover"].passed
     ratio = results["ratio"]
     assert ratio.lo <= ratio.simulated <= ratio.hi and ratio.simulated < 0.9
+    largest, wrong = results["no_turnover_retains_most"], results["high_turnover_retains_most"]
+    assert largest.passed and largest.lo > 0 and not wrong.passed and wrong.simulated < 0
+    assert largest.target.label == ("trained_retention: none above the largest of some, high")
     # without turnover nobody trained leaves: the count 12 months on is unchanged
     assert results["series_month"].simulated == 0.0 and results["series_month"].passed
 
@@ -87,7 +104,7 @@ def test_validate_json_is_identical_twice_and_strict_exits_1(tmp_path):
     assert [r["passed"] for r in records[:2]] == [True, False]
     strict = runner.invoke(app, ["validate", "--targets", str(path), "--strict"])
     assert strict.exit_code == 1
-    assert "4 of 5 targets met" in " ".join(strict.stdout.split())
+    assert "5 of 7 targets met" in " ".join(strict.stdout.split())
 
 
 def test_validate_json_carries_the_plausibility_table(tmp_path):

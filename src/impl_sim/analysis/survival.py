@@ -32,6 +32,9 @@ Durations (:data:`DURATIONS`):
 * ``service_delivering_after_startup`` / ``service_delivering_after_competence`` — services:
   months from start-up (first active case), resp. competence (first certified therapist in
   post), to the first stop of delivery (event ``delivery_stopped``).
+* ``service_programme_after_startup`` — services: months from start-up to the service's first
+  decision to stop offering CPP (event ``programme_stopped``), as programme-continuation
+  studies follow sites; a month without a case is no stop.
 
 Intervals are Kaplan–Meier (Greenwood, log–log) 95 % intervals over the pooled individuals:
 they describe sampling of people and services, not differences between settings.
@@ -94,6 +97,9 @@ DURATIONS: dict[str, Duration] = {d.name: d for d in (
     Duration("service_delivering_after_competence", "service",
              "Service months delivering after competence",
              "services with a certified therapist", "the first stop of delivery"),
+    Duration("service_programme_after_startup", "service",
+             "Service months offering CPP after start-up", "services that started up",
+             "the service's first decision to stop offering CPP"),
 )}
 GROUP_KEYS = ("task", "arm", "replication")
 
@@ -184,10 +190,11 @@ def _from_to(people: pd.DataFrame, origin: pd.Series, end: pd.Series,
     return frame[frame["duration"] >= 0].reset_index()
 
 
-def _service_after(services: pd.DataFrame, origin_event: str, horizon: int) -> pd.DataFrame:
+def _service_after(services: pd.DataFrame, origin_event: str, horizon: int,
+                   stop_event: str = "delivery_stopped") -> pd.DataFrame:
     keys = [*GROUP_KEYS, "id"]
     origin = _first(services, origin_event, keys)
-    stops = services[services["event"] == "delivery_stopped"].merge(
+    stops = services[services["event"] == stop_event].merge(
         origin.rename("origin").reset_index(), on=keys)
     # a stop before the origin is over if a restart followed it before the origin
     first_stop = stops[stops["month"] >= stops["origin"]].groupby(keys)["month"].min()
@@ -238,6 +245,8 @@ def durations(events: pd.DataFrame, horizon: int, window: int = SUSTAINMENT_WIND
                                                                    horizon),
         "service_delivering_after_competence": lambda: _service_after(services, "competence",
                                                                       horizon),
+        "service_programme_after_startup": lambda: _service_after(
+            services, "startup", horizon, stop_event="programme_stopped"),
     }
     frames = []
     for name in names or list(DURATIONS):

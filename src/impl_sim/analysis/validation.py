@@ -17,7 +17,7 @@ A targets file is YAML::
           passive: {leaders.style: passive_support}
           leadership: {leaders.style: implementation_leadership}
         outcome: sustainment_24m
-        compare: difference         # value | difference | ratio | inverted_u
+        compare: difference         # value | difference | ratio | inverted_u | largest
         arm: leadership
         reference: passive
         direction: greater          # or band: [lo, hi], or value: x (+ tolerance)
@@ -36,7 +36,9 @@ and of funding are outcomes (``services_delivery_restarted``, ``services_funding
 ``difference`` and ``ratio`` compare it with ``reference_outcome`` (default: the same outcome)
 in arm ``reference`` (default: the same arm), paired by replication (common random numbers);
 ``inverted_u`` takes three arms ``order: [low, middle, high]`` and measures
-``min(middle − low, middle − high)``.
+``min(middle − low, middle − high)``; ``largest`` takes two or more arms ``order: [first,
+other, …]`` and measures how far the first arm's mean lies above the largest of the others
+(``first − max(others)``: "the first is the largest").
 
 *Expectations* (exactly one): ``band: [lo, hi]``; ``value: x`` with ``tolerance`` (default 10 %
 of ``|x|``); ``direction: greater | less`` with ``than`` (default 0 for differences and
@@ -86,7 +88,7 @@ EXPECTATION_KEYS = ("band", "value", "tolerance", "direction", "than")
 TARGET_KEYS = ("id", "description", "source", "role", *SETTING_KEYS, *QUANTITY_KEYS,
                *EXPECTATION_KEYS)
 ROLES = ("calibration", "validation")
-COMPARES = ("value", "difference", "ratio", "inverted_u")
+COMPARES = ("value", "difference", "ratio", "inverted_u", "largest")
 DIRECTIONS = ("greater", "less")
 DEFAULT_RELATIVE_TOLERANCE = 0.1
 DEFAULT_DIRECTION_TOLERANCE = 0.05
@@ -265,7 +267,8 @@ class Target:
     source: str
     scenario: Scenario
     compare: str
-    arms: tuple[str, ...]  # value: (arm,); difference/ratio: (arm, reference); inverted_u: 3
+    arms: tuple[str, ...]  # value: (arm,); difference/ratio: (arm, reference); inverted_u: 3;
+    # largest: the arm claimed largest, then the others
     quantities: tuple[Quantity, ...]  # one per arm in ``arms``
     expectation: Expectation
 
@@ -277,6 +280,8 @@ class Target:
             return f"{q[0].text} [{a[0]}]"
         if self.compare == "inverted_u":
             return f"{q[0].text}: {a[1]} above {a[0]} and {a[2]}"
+        if self.compare == "largest":
+            return f"{q[0].text}: {a[0]} above the largest of {', '.join(a[1:])}"
         sign = "−" if self.compare == "difference" else "/"
         return f"{q[0].text} [{a[0]}] {sign} {q[1].text} [{a[1]}]"
 
@@ -478,10 +483,20 @@ def _quantity(check: _Checker, item: Mapping, scenario: Scenario,
         if len(set(arms)) != 3:
             check.fail("order", f"{order!r}: expected three different arms")
         return compare, arms, (outcome,) * 3
+    if compare == "largest":
+        _only(check, item, compare, ("arm", "reference", "reference_outcome"))
+        order = item.get("order")
+        if not isinstance(order, list) or len(order) < 2:
+            check.fail("order", f"{order!r} is not allowed; expected a list of two or more arm "
+                       "names, the one expected largest first")
+        arms = tuple(_arm(check, "order", a, scenario) for a in order)
+        if len(set(arms)) != len(arms):
+            check.fail("order", f"{order!r}: expected different arms")
+        return compare, arms, (outcome,) * len(arms)
     arm = _arm(check, "arm", item.get("arm"), scenario)
     reference = _arm(check, "reference", item.get("reference", arm), scenario)
     if "order" in item:
-        check.fail("order", f"only used with compare: inverted_u, not {compare}")
+        check.fail("order", f"only used with compare: inverted_u or largest, not {compare}")
     other = outcome
     if item.get("reference_outcome") is not None:
         other = parse_quantity(item["reference_outcome"], check.at("reference_outcome"))
@@ -711,6 +726,10 @@ def _inverted_u(low: np.ndarray, middle: np.ndarray, high: np.ndarray) -> float:
     return min(_nanmean(middle - low), _nanmean(middle - high))
 
 
+def _largest(first: np.ndarray, *others: np.ndarray) -> float:
+    return _nanmean(first) - max(_nanmean(o) for o in others)
+
+
 def judge(target: Target, sim: Simulated, setting: str, seed: int = DEFAULT_SEED,
           ) -> TargetResult:
     """The simulated statistic of one target with its interval, and whether it passes."""
@@ -725,7 +744,8 @@ def judge(target: Target, sim: Simulated, setting: str, seed: int = DEFAULT_SEED
         stats = mean_interval(columns[0] - columns[1])  # paired by replication (CRN)
         mean, lo, hi = stats["mean"], stats["lo"], stats["hi"]
     else:
-        statistic = _ratio if target.compare == "ratio" else _inverted_u
+        statistic = {"ratio": _ratio, "inverted_u": _inverted_u,
+                     "largest": _largest}[target.compare]
         mean = statistic(*columns)
         lo, hi = _bootstrap(statistic, columns, seed)
     expectation = target.expectation
