@@ -40,7 +40,7 @@ class ServicePool:
         self.improved_this_cycle = np.zeros(n_services, dtype=np.int64)
         self.funding_losses = np.zeros(n_services, dtype=np.int64)
         self.funding_returns = np.zeros(n_services, dtype=np.int64)
-        # the service's own decision to offer CPP (docs/odd.md §7.2a, ``programme_review``)
+        # the service's own decision to offer CPP (docs/odd.md §7.2a, ``review_programmes``)
         self.offers_cpp = np.ones(n_services, dtype=bool)
         self.programme_stops = np.zeros(n_services, dtype=np.int64)
         self.programme_restarts = np.zeros(n_services, dtype=np.int64)
