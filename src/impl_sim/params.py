@@ -228,8 +228,9 @@ class TherapistParams(_Group):
         "in consultation. Turnover is concentrated early in tenure "
         "(`early_tenure_hazard_ratio`), so the established staff's own hazard is lower than "
         "this rate; the model solves for it (docs/odd.md §7.9)",
-        source="F12 (25–50 %/year, typically 30–35 %); value calibrated so the realised rate "
-        "(staff_turnover_rate) is 0.30 (ABC-SMC posterior 90 % interval 0.25–0.48)",
+        source="F12 (25–50 %/year, typically 30–35 %); calibrated (ABC-SMC posterior 90 % "
+        "interval 0.25–0.48; 0.20–0.47 after the programme decision); the realised rate "
+        "(staff_turnover_rate) of the default world is about 0.28",
     )
     early_tenure_months: int = spec(
         12, ge=0, le=60, unit="months", kind="structure",
@@ -940,8 +941,9 @@ class ContextParams(_Group):
 
 
 class ProgrammeParams(_Group):
-    """The service's own decision to keep offering CPP: organisational de-adoption and
-    re-adoption (docs/odd.md §7.2a).
+    """The service's own decision to keep offering CPP: de-adoption and re-adoption.
+
+    docs/odd.md §7.2a.
 
     Sites report that they stop a practice for three reasons: inadequate financing, lack of
     prioritisation and workforce problems (Bond et al. 2014, 49 sites; Massatti et al. 2008,

@@ -122,3 +122,17 @@ def test_validate_json_carries_the_plausibility_table(tmp_path):
         low, high = row["range"]
         assert row["source"] and row["url"].startswith("http")
         assert row["outside"] == (row["model"] is None or not low <= row["model"] <= high)
+
+
+def test_largest_is_undefined_when_an_arm_is_undefined_whatever_the_order():
+    import math
+
+    import numpy as np
+
+    from impl_sim.analysis.validation import _largest
+
+    first, other, undefined = np.array([3.0, 5.0]), np.array([1.0, 2.0]), np.full(2, np.nan)
+    assert _largest(first, other) == 4.0 - 1.5
+    assert math.isnan(_largest(first, undefined, other))
+    assert math.isnan(_largest(first, other, undefined))
+    assert math.isnan(_largest(undefined, other))

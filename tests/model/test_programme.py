@@ -9,6 +9,8 @@ import pytest
 from ensembles import ensemble, mean, outcome, paired_difference
 
 from impl_sim import Params, run_one
+from impl_sim.experiment.runner import seed_for
+from impl_sim.model.model import ImplementationModel
 from impl_sim.model.service import discontinuation_hazard, monthly_hazard, readoption_hazard
 
 ON, OFF = np.array([True]), np.array([False])
@@ -57,7 +59,8 @@ def test_without_discontinuation_every_programme_continues():
 def test_a_service_that_stops_offering_cpp_starts_no_new_case():
     # every service stops in the first month, before any family is routed, and never restarts
     p = Params.from_overrides({"programme.discontinuation_per_year": 1.0,
-                               "programme.readoption_per_year": 0.0})
+                               "programme.readoption_per_year": 0.0,
+                               "training.start_month": 0})
     result = run_one(p, seed=3)
     assert (result.series["services_offering"] == 0).all()
     assert result.series["cpp_starts"].sum() == 0
@@ -78,12 +81,76 @@ def test_losing_funding_makes_services_stop_offering_cpp():
 
 
 def test_stop_reasons_follow_the_conditions():
-    # funding is never lost: no stop can be an unfunded one
-    always_funded = ensemble({"context.renewal_base": 1.0}, replications=10)
-    assert np.nanmax(outcome(always_funded, "programme_stops_unfunded")) == 0.0
-    for name in ("programme_stops_no_team", "programme_stops_new_leader"):
-        values = outcome(always_funded, name)
-        assert ((values[~np.isnan(values)] >= 0) & (values[~np.isnan(values)] <= 1)).all()
+    # funding is never lost while a programme runs, and leaders never change: no stop can be an
+    # unfunded one or one under a new leader
+    steady = ensemble({"context.renewal_base": 1.0, "leaders.annual_turnover": 0.0},
+                      replications=10)
+    assert np.nanmax(outcome(steady, "programme_stops_unfunded")) == 0.0
+    assert np.nanmax(outcome(steady, "programme_stops_new_leader")) == 0.0
+    # a window of 0 months makes no leader new
+    no_window = ensemble({"programme.new_leader_months": 0}, replications=10)
+    assert np.nanmax(outcome(no_window, "programme_stops_new_leader")) == 0.0
+    # with a raised risk only under a new leader, most stops are taken under one
+    leader_driven = ensemble({"programme.new_leader_hazard_ratio": 20.0,
+                              "programme.unfunded_hazard_ratio": 1.0,
+                              "programme.no_team_hazard_ratio": 1.0,
+                              "leaders.annual_turnover": 0.3}, replications=10)
+    assert mean(leader_driven, "programme_stops_new_leader") > 0.5
+
+
+def _stopped_and_funded(overrides: dict) -> ImplementationModel:
+    """Every service stops offering CPP in month 13 (after the first cohort's first year),
+    never restarts and, left alone, would stay funded."""
+    p = Params.from_overrides({"context.renewal_base": 1.0, "therapists.annual_turnover": 0.5,
+                               "training.cohort_min_trainees": 1,
+                               "programme.readoption_per_year": 0.0, **overrides})
+    model = ImplementationModel(p, seed_for(7, 0))
+    while model.month < 13:
+        model.step()
+    model.services.offers_cpp[:] = False
+    return model
+
+
+def _booster_dose(model: ImplementationModel) -> float:
+    p = model.params
+    return (p.strategies.booster_consultation.sessions_per_month
+            / p.training.reference_sessions_per_month)
+
+
+def test_a_stopped_service_routes_protects_consults_and_trains_nobody():
+    model = _stopped_and_funded({"strategies.booster_consultation.enabled": True,
+                                 "strategies.booster_consultation.start_month": 18,
+                                 "strategies.protected_time.enabled": True,
+                                 "strategies.ongoing_training.enabled": True,
+                                 "strategies.ongoing_training.start_month": 13})
+    while model.month < 40:
+        model.step()
+        services = model.services
+        assert (services.routed_share == 0).all() and (services.protected_hours == 0).all()
+        assert (services.agenda == 0).all() and model.cpp_starts_this_month == 0
+        assert not (model._consultation == _booster_dose(model)).any()  # trainees keep theirs
+    # neither the later cohorts (months 24, 36) nor the strategy's (25, 37) took anyone
+    assert not (model.therapists.enrolled_month > 13).any()
+    assert not model.services.funded.any()  # commissioners did not renew at month 36
+
+
+def test_the_same_world_offering_cpp_does_route_consult_and_train():
+    # the check above can fail: with the programme on, the same levers act
+    p = Params.from_overrides({"context.renewal_base": 1.0, "therapists.annual_turnover": 0.5,
+                               "training.cohort_min_trainees": 1,
+                               "programme.discontinuation_per_year": 0.0,
+                               "strategies.booster_consultation.enabled": True,
+                               "strategies.booster_consultation.start_month": 18,
+                               "strategies.protected_time.enabled": True})
+    model = ImplementationModel(p, seed_for(7, 0))
+    boosted = False
+    while model.month < 40:
+        model.step()
+        assert (model.services.protected_hours > 0).all()
+        boosted |= bool((model._consultation == _booster_dose(model)).any())
+    assert boosted
+    assert (model.therapists.enrolled_month > 13).any()
+    assert model.services.funded.all()
 
 
 def test_restarts_need_a_restart_hazard():

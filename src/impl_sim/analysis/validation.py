@@ -727,7 +727,10 @@ def _inverted_u(low: np.ndarray, middle: np.ndarray, high: np.ndarray) -> float:
 
 
 def _largest(first: np.ndarray, *others: np.ndarray) -> float:
-    return _nanmean(first) - max(_nanmean(o) for o in others)
+    means = [_nanmean(o) for o in others]
+    if math.isnan(_nanmean(first)) or any(math.isnan(m) for m in means):
+        return math.nan  # undefined in some arm: no ranking
+    return _nanmean(first) - max(means)
 
 
 def judge(target: Target, sim: Simulated, setting: str, seed: int = DEFAULT_SEED,

@@ -50,7 +50,11 @@ class LeaderPool:
         self.proactive, self.knowledgeable, self.supportive, self.perseverant = self.scores
         self.leadership_trained = np.zeros(n_services, dtype=bool)
         self.appointed_month = np.zeros(n_services, dtype=np.int64)
+        # a successor, not one of the leaders in post at month 0: the programme review treats
+        # a recent successor as a new leader (docs/odd.md §7.2a)
+        self.successor = np.zeros(n_services, dtype=bool)
         self.appoint(np.arange(n_services), rng, 0)
+        self.successor[:] = False
 
     def appoint(self, services: np.ndarray, rng: np.random.Generator, month: int) -> None:
         """Put new leaders in post, drawn from the leader population, without training gains.
@@ -70,6 +74,7 @@ class LeaderPool:
         self.scores[:, services] = drawn[:, services]
         self.leadership_trained[services] = False
         self.appointed_month[services] = month
+        self.successor[services] = True
 
     def composite(self) -> np.ndarray:
         """Mean of the four ILS scores (0–4): the leader's overall implementation leadership."""

@@ -145,7 +145,8 @@ class ImplementationModel(mesa.Model):
         if self.month == self.cohort_start:
             cohort = self._first_cohort
         elif training.later_cohort_due(self.month, p):
-            cohort = training.later_cohort(self.therapists, p, self.services.offering())
+            cohort = training.later_cohort(self.therapists, p,
+                                           self.services.funded_and_offering())
         else:
             return
         if len(cohort):
@@ -164,7 +165,9 @@ class ImplementationModel(mesa.Model):
         if comm.is_review_month(p, self.month):
             impact = comm.demonstrated_impact(p, services.improved_this_cycle,
                                               levers.get("evaluation_boost"))
-            lost = services.funded & (draws[0] >= comm.renewal_probability(p, impact, advocacy))
+            # commissioners do not renew a programme the service no longer offers
+            renewal = comm.renewal_probability(p, impact, advocacy) * services.offers_cpp
+            lost = services.funded & (draws[0] >= renewal)
             services.funded[lost] = False
             services.funding_losses += lost
             services.improved_this_cycle[:] = 0
@@ -183,8 +186,10 @@ class ImplementationModel(mesa.Model):
             return  # the programme begins with the first cohort
         pool = self.therapists
         has_team = np.bincount(pool.service[pool.can_deliver()], minlength=services.n) > 0
-        new_leader = (leaders.appointed_month > 0) & (
-            self.month - leaders.appointed_month < p.programme.new_leader_months)
+        # successors appointed in the last new_leader_months months (appointments happen
+        # later in the month, in leaders_act: a successor of month m is first seen at m + 1)
+        new_leader = leaders.successor & (
+            self.month - leaders.appointed_month <= p.programme.new_leader_months)
         agenda = leaders.implementation_agenda()
         offering = services.offers_cpp
         stop = offering & (draws[0] < discontinuation_hazard(
@@ -212,7 +217,7 @@ class ImplementationModel(mesa.Model):
         # seed 003: a decommissioned service no longer funds CPP: protected time and routing
         # stop, and only part of the leader's agenda survives (self-leadership may carry on);
         # a service that has stopped offering CPP (review_programmes) has no CPP agenda left
-        offering = services.offering()
+        offering = services.funded_and_offering()
         services.agenda = leaders.implementation_agenda() * services.offers_cpp * np.where(
             services.funded, 1.0, p.context.unfunded_agenda_share)
         services.protected_hours = offering * np.maximum(
@@ -440,7 +445,8 @@ class ImplementationModel(mesa.Model):
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
         pool, sessions = self.therapists, self.levers.get("booster_sessions_per_month")
-        booster = sessions * self.services.offering()[pool.service] if sessions else None
+        booster = (sessions * self.services.funded_and_offering()[pool.service] if sessions
+                   else None)
         return training.consultation_intensity(pool, self.params, booster)
 
     def training_running_by_service(self) -> np.ndarray:

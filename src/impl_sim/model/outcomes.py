@@ -183,7 +183,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "again at the end of the run", share=True, denominator=STARTED_UP),
     *(Outcome(f"programme_stops_{reason}", f"Programme stops: {label}", "share",
               f"Share of the services' decisions to stop offering CPP taken {label} (F13: the "
-              "barriers CPP sites report)", share=True, denominator="programme stops")
+              "barriers CPP sites report; a stop can meet several conditions, so the shares "
+              "can add to more than 1)", share=True, denominator="programme stops")
       for reason, label in (("unfunded", "without CPP funding"),
                             ("no_team", "with nobody in post able to deliver"),
                             ("new_leader", "under a new leader"))),
@@ -315,7 +316,8 @@ SERIES_INFO: dict[str, Series] = {s.name: s for s in (
            "Mean psychological readiness of therapists who can deliver"),
     Series("funded_services", "Funded services", "services", "Services funded for CPP"),
     Series("services_offering", "Services offering CPP", "services",
-           "Services that have not decided to stop offering CPP (or have restarted it)"),
+           "Services that have not decided to stop offering CPP (or have restarted it), "
+           "funded or not"),
     Series("leavers_cumulative", "Leavers", "therapists",
            "Therapists who have left since month 0"),
     Series("services_sustaining", "Services sustaining", "services",

@@ -52,7 +52,7 @@ class ServicePool:
         self.follow_up_probability = np.zeros(n_services)
         self.agenda = np.zeros(n_services)
 
-    def offering(self) -> np.ndarray:
+    def funded_and_offering(self) -> np.ndarray:
         """Services that fund and offer CPP: routing, protected time, booster consultation and
         new trainees need both."""
         return self.funded & self.offers_cpp

@@ -282,7 +282,7 @@ class Champions(Strategy):
         pool, services, champion = model.therapists, model.services, self.therapists.champion
         if not self.active(model.month):
             return
-        eligible = pool.can_deliver()
+        eligible = pool.can_deliver() & services.offers_cpp[pool.service]
         boost = np.zeros(services.n)
         for s in range(services.n):
             posts = np.flatnonzero(pool.service == s)
@@ -320,8 +320,10 @@ class AuditFeedback(Strategy):
     def after_step(self, model: ImplementationModel) -> None:
         if not self.due(model.month):
             return
-        p = self.params
-        model.services.climate[:] = np.minimum(model.services.climate + p.climate_boost, 1.0)
+        p, services = self.params, model.services
+        # feedback on CPP delivery reaches only the services that still offer CPP
+        services.climate[:] = np.minimum(services.climate + p.climate_boost * services.offers_cpp,
+                                         1.0)
         delivering = model.therapists.has_case()
         model.therapists.motivation[delivering] = np.minimum(
             model.therapists.motivation[delivering] + p.climate_boost, 1.0)
@@ -354,7 +356,8 @@ class TailoredReadinessSupport(Strategy):
         if not self.active(model.month):
             return
         pool = model.therapists
-        low = pool.can_deliver() & (pool.readiness < self.params.readiness_threshold)
+        low = (pool.can_deliver() & model.services.offers_cpp[pool.service]
+               & (pool.readiness < self.params.readiness_threshold))
         pool.readiness[low] = np.minimum(pool.readiness[low] + self.params.readiness_gain, 1.0)
         model.add_cost("tailored_support",
                        int(low.sum()) * model.params.training.consultation_cost_per_session)
@@ -373,7 +376,8 @@ class OngoingTraining(Strategy):
         due = self.active(model.month) and (model.month - p.start_month) % p.interval_months == 0
         if not due or model.month == 0:
             return
-        new = np.flatnonzero(model.therapists.state == UNTRAINED)
+        pool = model.therapists  # staff of services that no longer offer CPP are not trained
+        new = np.flatnonzero((pool.state == UNTRAINED) & model.services.offers_cpp[pool.service])
         if len(new):
             enrol(model.therapists, new, model.month, model.params)
             model.add_cost("training", cohort_cost(len(new), model.params))
