@@ -998,7 +998,8 @@ class ProgrammeParams(_Group):
     readoption_per_year: float = spec(
         0.15, ge=0.0, le=1.0, unit="probability per year",
         description="Yearly chance that a funded service that stopped offering CPP restarts it "
-        "(at an average agenda); an unfunded service does not restart",
+        "(at an average agenda); without CPP funding the chance is divided by "
+        "unfunded_hazard_ratio",
         source="Bond et al. 2014 (sites restart a practice after a period of discontinuation); "
         "value assumed",
     )

@@ -43,10 +43,12 @@ def test_a_leader_who_keeps_cpp_on_the_agenda_makes_stopping_rarer_and_restartin
     assert _stop(off, agenda=high) == _stop(off, agenda=low) == _stop(p, agenda=AVERAGE)
 
 
-def test_an_unfunded_service_does_not_restart():
-    p = Params.from_overrides({"programme.readoption_per_year": 0.9})
-    assert readoption_hazard(p, OFF, np.array([1.0]))[0] == 0.0
-    assert readoption_hazard(p, ON, AVERAGE)[0] == pytest.approx(monthly_hazard(0.9))
+def test_without_funding_restarting_is_rarer_by_the_funding_ratio():
+    p = Params.from_overrides({"programme.readoption_per_year": 0.5,
+                               "programme.unfunded_hazard_ratio": 4.0})
+    funded = readoption_hazard(p, ON, AVERAGE)[0]
+    assert funded == pytest.approx(monthly_hazard(0.5))
+    assert readoption_hazard(p, OFF, AVERAGE)[0] == pytest.approx(funded / 4.0)
 
 
 def test_without_discontinuation_every_programme_continues():

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from impl_sim.model.model import ImplementationModel
 
 SUSTAINMENT_WINDOW = 6  # months: "delivered CPP in the last 6 months"
+# months of the implementation phase after which programme continuation is followed (Bond et
+# al. 2014 followed sites from the end of a 2-year implementation phase)
+IMPLEMENTATION_PHASE_MONTHS = 24
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ ADOPTERS = "adopters (leavers included)"
 MONTH0_STAFF = "therapists in post at month 0"
 SERVICES = "services"
 STARTED_UP = "services that started up"
+IMPLEMENTING = ("services that had started up and offered CPP at month 24 (the end of the "
+                "implementation phase)")
 FUNDED0 = "services funded at month 0"
 REFERRALS = "eligible referrals"
 CASE_MONTHS = "CPP case-months"
@@ -172,15 +177,16 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "Share of started-up services whose delivery stopped and later restarted",
             share=True, denominator=STARTED_UP),
     Outcome("services_programme_sustained", "Services: programme never stopped", "share",
-            "Share of started-up services that never decided to stop offering CPP (programme "
-            "continuation as agency leaders report it, Bond et al. 2014)", share=True,
-            denominator=STARTED_UP),
+            "Share of the implementing services that never decided to stop offering CPP from "
+            "month 24 to the end of the run (programme continuation as agency leaders report "
+            "it, Bond et al. 2014)", share=True, denominator=IMPLEMENTING),
     Outcome("services_programme_stopped", "Services: programme stopped", "share",
-            "Share of started-up services that stopped offering CPP and do not offer it at "
-            "the end of the run", share=True, denominator=STARTED_UP),
+            "Share of the implementing services that stopped offering CPP after month 24 and "
+            "do not offer it at the end of the run", share=True, denominator=IMPLEMENTING),
     Outcome("services_programme_restarted", "Services: programme stopped and restarted",
-            "share", "Share of started-up services that stopped offering CPP and offer it "
-            "again at the end of the run", share=True, denominator=STARTED_UP),
+            "share", "Share of the implementing services that stopped offering CPP after "
+            "month 24 and offer it again at the end of the run", share=True,
+            denominator=IMPLEMENTING),
     *(Outcome(f"programme_stops_{reason}", f"Programme stops: {label}", "share",
               f"Share of the services' decisions to stop offering CPP taken {label} (F13: the "
               "barriers CPP sites report; a stop can meet several conditions, so the shares "
@@ -361,6 +367,7 @@ class MonthlySeries:
         self.values = {name: np.zeros(horizon) for name in SERIES}
         self.services_sustaining = self.values["services_sustaining"]
         self.service_active = np.zeros((horizon, n_services), dtype=bool)
+        self.programme_on = np.zeros((horizon, n_services), dtype=bool)
         self.competent_since = np.full(n_services, -1, dtype=np.int64)
         self._service_last_active = np.full(n_services, -10**6, dtype=np.int64)
         self._anyone_trained = False  # sustainment is undefined until then
@@ -411,6 +418,7 @@ class MonthlySeries:
         v["readiness"][m] = pool.readiness @ able / n_able if n_able else 0.0
         v["funded_services"][m] = np.count_nonzero(model.services.funded)
         v["services_offering"][m] = np.count_nonzero(model.services.offers_cpp)
+        self.programme_on[m] = model.services.offers_cpp
         v["leavers_cumulative"][m] = len(model.departures)
         self.services_sustaining[m] = np.count_nonzero(
             np.bincount(pool.service[sustaining], minlength=n_services))
@@ -552,7 +560,7 @@ def _service_histories(model: ImplementationModel) -> dict[str, float]:
         **{f"services_delivery_{kind}": _safe_div(int((labels == kind).sum()),
                                                   int(started.sum()))
            for kind in ("sustained", "stopped", "restarted")},
-        **_programme_histories(started, services),
+        **_programme_histories(series, services),
         "services_funding_sustained": _safe_div(int((funded0 & ~lost).sum()), int(funded0.sum())),
         "services_funding_stopped": _safe_div(int((funded0 & lost & ~regained).sum()),
                                               int(funded0.sum())),
@@ -561,18 +569,27 @@ def _service_histories(model: ImplementationModel) -> dict[str, float]:
     }
 
 
-def _programme_histories(started: np.ndarray, services) -> dict[str, float]:
-    """Programme continuation of the started-up services: never stopped, stopped for good, or
-    stopped and offering again at the end (Bond et al. 2014's three groups)."""
-    stopped = services.programme_stops > 0
-    groups = {"sustained": ~stopped, "stopped": stopped & ~services.offers_cpp,
-              "restarted": stopped & services.offers_cpp}
-    n = int(started.sum())
+def _programme_histories(series: MonthlySeries, services) -> dict[str, float]:
+    """Programme continuation as Bond et al. 2014 followed it: of the services that had
+    started up and offered CPP at the end of the implementation phase (month 24), those that
+    never stopped until the end of the run, stopped for good, or stopped and offer CPP again
+    at the end; NaN for runs that end by month 24. Also the conditions under which stops
+    were taken (all stops of the run)."""
+    start = IMPLEMENTATION_PHASE_MONTHS
     stops = int(services.programme_stops.sum())
-    return {**{f"services_programme_{k}": _safe_div(int((started & g).sum()), n)
-               for k, g in groups.items()},
-            **{f"programme_stops_{k}": _safe_div(v, stops)
-               for k, v in services.stops_by_reason.items()}}
+    reasons = {f"programme_stops_{k}": _safe_div(v, stops)
+               for k, v in services.stops_by_reason.items()}
+    on = series.programme_on
+    if on.shape[0] <= start:
+        return {**{f"services_programme_{k}": float("nan")
+                   for k in ("sustained", "stopped", "restarted")}, **reasons}
+    implementing = on[start] & series.service_active[:start + 1].any(axis=0)
+    after = on[start:]
+    never_off, at_end = after.all(axis=0), after[-1]
+    groups = {"sustained": never_off, "stopped": ~at_end, "restarted": ~never_off & at_end}
+    n = int(implementing.sum())
+    return {**{f"services_programme_{k}": _safe_div(int((implementing & g).sum()), n)
+               for k, g in groups.items()}, **reasons}
 
 
 def delivery_cost(model: ImplementationModel) -> float:

@@ -214,7 +214,11 @@ def discontinuation_hazard(params: Params, funded: np.ndarray, has_team: np.ndar
 
 
 def readoption_hazard(params: Params, funded: np.ndarray, agenda: np.ndarray) -> np.ndarray:
-    """Monthly chance that a funded service that stopped offering CPP restarts it (Bond et
-    al. 2014: sites restart after a period of discontinuation); the leader's agenda raises it."""
-    base = monthly_hazard(params.programme.readoption_per_year)
-    return bounded(funded * base * np.exp(programme_log_priority(params, agenda)))
+    """Monthly chance that a service that stopped offering CPP restarts it (Bond et al. 2014:
+    sites restart after a period of discontinuation). The leader's agenda raises it; without
+    CPP funding it is lower by the same ratio that raises stopping (a service can run CPP on
+    its own budget, but rarely starts again without money)."""
+    g = params.programme
+    base = monthly_hazard(g.readoption_per_year)
+    ratio = np.where(funded, 1.0, 1.0 / g.unfunded_hazard_ratio)
+    return bounded(base * ratio * np.exp(programme_log_priority(params, agenda)))
