@@ -74,6 +74,7 @@ class TherapistPool:
             for name, row in zip(names, table, strict=True):
                 setattr(self, name, row)
         self.agent: list[Therapist | None] = [None] * n_slots
+        self._drawn_from: tuple[Params, np.ndarray, np.ndarray] | None = None  # see _population
 
     # -- hiring ----------------------------------------------------------------------------
 
@@ -87,9 +88,7 @@ class TherapistPool:
         service's CPP team) is nominated for the next training cohort with probability
         ``training.hire_enrolment_share`` (docs/odd.md §7.1).
         """
-        t = params.therapists
-        means = np.array([[getattr(t, f"{a}_mean")] for a in DRAWN])
-        sds = np.array([[getattr(t, f"{a}_sd")] for a in DRAWN])
+        means, sds = self._population(params)
         drawn = bounded(means + sds * rng.standard_normal((len(DRAWN), len(slots))))
         nominated = rng.random(len(slots)) < params.training.hire_enrolment_share
         self.person_id[slots] = first_person_id + np.arange(len(slots))
@@ -105,6 +104,18 @@ class TherapistPool:
         self._months[:, slots] = NEVER
         self._flags[:, slots] = False
         self.nominated_month[slots[nominated & np.asarray(nominate, dtype=bool)]] = month
+
+    def _population(self, params: Params) -> tuple[np.ndarray, np.ndarray]:
+        """Means and standard deviations (one column each) of the attributes drawn at hire,
+        built once per parameter set (``Params`` is frozen) instead of at every hire."""
+        cached = self._drawn_from
+        if cached is None or cached[0] is not params:
+            t = params.therapists
+            means = np.array([[getattr(t, f"{a}_mean")] for a in DRAWN])
+            sds = np.array([[getattr(t, f"{a}_sd")] for a in DRAWN])
+            cached = self._drawn_from = (params, means, sds)
+        _params, means, sds = cached
+        return means, sds
 
     # -- derived views ---------------------------------------------------------------------
 
@@ -221,8 +232,9 @@ class Therapist(mesa.Agent):
     def __setattr__(self, name: str, value: object) -> None:
         # after construction, only the properties above may be set (a typo must not create a
         # new attribute that the model never reads)
-        known = name in self.__dict__ or isinstance(getattr(type(self), name, None), property)
-        if self.__dict__.get("_ready") and not known:
+        # (``_ready`` first: Mesa's own attributes, set while constructing, skip the look-up)
+        if self.__dict__.get("_ready") and not (
+                name in self.__dict__ or isinstance(getattr(type(self), name, None), property)):
             raise AttributeError(f"Therapist has no attribute '{name}' to set; editable: "
                                  f"{', '.join(EDITABLE)}")
         super().__setattr__(name, value)
