@@ -165,11 +165,14 @@ class CaseBook:
     def end_for_leavers(self, leaving_slots: np.ndarray) -> np.ndarray:
         """Close the open cases of therapists who leave; returns the closed case indices."""
         a = self.active
-        leaving = np.zeros(int(self.slot[a].max(initial=0)) + 1, dtype=bool)
+        posts = self.slot[a]
+        leaving = np.zeros(int(posts.max(initial=0)) + 1, dtype=bool)
         leaving[leaving_slots[leaving_slots < len(leaving)]] = True
-        closing = a[leaving[self.slot[a]]]
-        self.status[closing] = ENDED_BY_TURNOVER
-        self.active = a[self.status[a] == ACTIVE]
+        ends = leaving[posts]
+        closing = a[ends]
+        if len(closing):
+            self.status[closing] = ENDED_BY_TURNOVER
+            self.active = a[~ends]  # every other active case stays active
         return closing
 
     def count(self, status: int) -> int:

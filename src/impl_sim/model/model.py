@@ -359,7 +359,7 @@ class ImplementationModel(mesa.Model):
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
             return
-        on_team = pool.on_cpp_team()[leaving]  # read before the hires reset the posts
+        on_team = pool.on_cpp_team(leaving)  # read before the hires reset the posts
         closed = self.cases.end_for_leavers(leaving)
         pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
         for strategy in self.strategies:
@@ -379,18 +379,17 @@ class ImplementationModel(mesa.Model):
 
     def _departure_records(self, slots: np.ndarray) -> list[dict[str, Any]]:
         """What is kept of each leaver: enough for the person-level outcomes (outcomes.py)."""
-        pool = self.therapists
-        columns = {
-            "person_id": pool.person_id[slots].tolist(), "slot": slots.tolist(),
-            "state_before": [STATE_NAMES[s] for s in pool.state[slots].tolist()],
-            "completed_training": pool.completed_training[slots].tolist(),
-            "enrolled_month": pool.enrolled_month[slots].tolist(),
-            "first_case_month": pool.first_case_month[slots].tolist(),
-            "cases_started": pool.cases_started[slots].tolist(),
-            "certified": pool.certified[slots].tolist(),
-        }
-        return [{"month": self.month, **dict(zip(columns, row, strict=True))}
-                for row in zip(*columns.values(), strict=True)]
+        pool, month = self.therapists, self.month
+        rows = zip(pool.person_id[slots].tolist(), slots.tolist(), pool.state[slots].tolist(),
+                   pool.completed_training[slots].tolist(), pool.enrolled_month[slots].tolist(),
+                   pool.first_case_month[slots].tolist(), pool.cases_started[slots].tolist(),
+                   pool.certified[slots].tolist(), strict=True)
+        return [{"month": month, "person_id": person, "slot": slot,
+                 "state_before": STATE_NAMES[state], "completed_training": completed,
+                 "enrolled_month": enrolled, "first_case_month": first_case,
+                 "cases_started": started, "certified": certified}
+                for person, slot, state, completed, enrolled, first_case, started, certified
+                in rows]
 
     def collect(self) -> None:
         """Book this month's running costs and record the monthly series."""

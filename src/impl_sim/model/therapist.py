@@ -123,10 +123,13 @@ class TherapistPool:
         """Posts whose holder may take a CPP case (in training or trained, not given up)."""
         return CAN_DELIVER[self.state]
 
-    def on_cpp_team(self) -> np.ndarray:
-        """Posts whose holder is on the service's CPP team: ever enrolled or nominated for
-        training (a service replaces them with a hire it nominates, ``hire``)."""
-        return (self.enrolled_month > NEVER) | (self.nominated_month > NEVER)
+    def on_cpp_team(self, slots: np.ndarray | None = None) -> np.ndarray:
+        """Posts (all, or those at ``slots``) whose holder is on the service's CPP team: ever
+        enrolled or nominated for training (a service replaces them with a hire it nominates,
+        ``hire``)."""
+        if slots is None:
+            return (self.enrolled_month > NEVER) | (self.nominated_month > NEVER)
+        return (self.enrolled_month[slots] > NEVER) | (self.nominated_month[slots] > NEVER)
 
     def has_case(self) -> np.ndarray:
         return self.cpp_caseload > 0
