@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from impl_sim.model import kernels
-from impl_sim.model.constants import CASEBOOK_CAPACITY, CASEBOOK_GROWTH, WEEKS_PER_MONTH
+from impl_sim.model.constants import (
+    CASEBOOK_CAPACITY,
+    CASEBOOK_GROWTH,
+    SCALAR_POISSON_LIMIT,
+    WEEKS_PER_MONTH,
+)
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
 
@@ -47,12 +52,13 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray,
     cheap); the dropout resistance is its exponential transform.
     """
     n_services = len(rates)
-    counts = rng.poisson(rates)
+    counts = poisson_counts(rng, rates)
     n = int(counts.sum())
     c = params.cases
     if prevalence is None:
         prevalence = np.full(n_services, c.caregiver_barrier_prevalence)
-    lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
+    lo, hi = min(c.session_weeks_min, c.session_weeks_max), max(c.session_weeks_min,
+                                                                 c.session_weeks_max)
     barrier_u, length_u, resistance_u, improve_u = rng.random((len(FAMILY_DRAWS), n))
     planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
@@ -62,6 +68,14 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray,
         dropout_resistance=-np.log1p(-resistance_u),  # Exp(1)
         improve_draw=improve_u,
     )
+
+
+def poisson_counts(rng: np.random.Generator, rates: np.ndarray) -> np.ndarray:
+    """``rng.poisson(rates)``: the same draws in the same order, for a few services one scalar
+    call each (numpy's checks of an array of rates cost more than the draws themselves)."""
+    if len(rates) > SCALAR_POISSON_LIMIT:
+        return rng.poisson(rates)
+    return np.array([rng.poisson(rate) for rate in rates.tolist()], dtype=np.int64)
 
 
 class CaseBook:
