@@ -32,6 +32,7 @@ from impl_sim.model.service import (
 )
 from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
 from impl_sim.model.therapist import (
+    CAN_DELIVER,
     DELIVERING,
     DISCONTINUED,
     IN_TRAINING,
@@ -211,16 +212,19 @@ class ImplementationModel(mesa.Model):
         """Route each eligible family to a therapist, who decides whether to offer CPP."""
         pool, services, p = self.therapists, self.services, self.params
         consultation = self._consultation = self.consultation()
-        able = pool.can_deliver()
+        self._month_masks()
+        able, in_training = self._able, self._in_training
         of_post = pool.service
         # the programme sanctions time for training cases while it runs (agencies commit it to
         # the course); afterwards only protected time and free hours remain (S6)
         protected = np.maximum(services.protected_hours[of_post],
-                               p.training.trainee_hours_per_week * (pool.state == IN_TRAINING))
+                               p.training.trainee_hours_per_week * in_training)
         hours = protected * able + services.free_hours(p)[of_post]
         agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
-        boost = self.levers.per_service("peer_boost", services.n)
-        peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
+        peer = self.peers.share_delivering(pool.has_case())
+        if self.levers.is_raised("peer_boost"):  # else adding zeros changes nothing
+            peer += self.levers.per_service("peer_boost", services.n)[of_post]
+        peer = np.minimum(peer, 1.0)
         log_odds = kernels.take_case_log_odds(
             pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
             climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
@@ -252,7 +256,7 @@ class ImplementationModel(mesa.Model):
         taken = np.bincount(slots, minlength=pool.n)
         pool.cpp_caseload += taken
         pool.cases_started += taken
-        pool.training_cases += taken * (pool.state == IN_TRAINING)
+        pool.training_cases += taken * self._in_training
         first = slots[pool.first_case_month[slots] < 0]
         pool.first_case_month[first] = self.month
         pool.last_case_start_month[slots] = self.month
@@ -262,8 +266,10 @@ class ImplementationModel(mesa.Model):
     def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A month of weekly sessions for every active case; families complete or drop out."""
         pool, cases = self.therapists, self.cases
-        audited = self.levers.per_service("watched", self.services.n) > 0
-        watched = (self._consultation > 0) | audited[pool.service]
+        watched = self._supervised
+        if self.levers.is_raised("watched"):
+            audited = self.levers.per_service("watched", self.services.n) > 0
+            watched = watched | audited[pool.service]
         update_drift(pool, self.params, watched)
         pool.fidelity[:] = fidelity_now(pool)
         pool.last_active_month[pool.cpp_caseload > 0] = self.month
@@ -286,7 +292,7 @@ class ImplementationModel(mesa.Model):
         learn = p.learning
         caseload = self._caseload_delivered  # cases worked on this month, finished ones included
         practising = caseload > 0
-        supervised = self._consultation > 0
+        supervised = self._supervised
         # competence grows with each case-month (faster with consultation) and decays without
         # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
         speed = np.where(supervised, learn.supervised_learning_multiplier, 1.0)
@@ -298,10 +304,10 @@ class ImplementationModel(mesa.Model):
         # practice, and with each family seen to improve
         gathering = training.gathering_this_month(pool, self.month, p)
         pool.readiness += learn.readiness_gain_training * (
-            (pool.state == IN_TRAINING) + learn.gathering_readiness_multiple * gathering)
+            self._in_training + learn.gathering_readiness_multiple * gathering)
         pool.readiness += learn.readiness_gain_practice * (practising & supervised)
 
-        followed = pool.can_deliver() & (
+        followed = self._able & (
             self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
         struggling = practising & ~(supervised | followed) & (
             pool.competence < learn.struggle_competence)
@@ -334,9 +340,10 @@ class ImplementationModel(mesa.Model):
     def progress_training(self) -> None:
         """Training dropouts, completions, and the post-training state machine."""
         p, pool = self.params, self.therapists
-        quits = self.rngs["turnover"].random(pool.n) < training.training_dropout_hazard(pool, p)
-        pool.state[quits] = DISCONTINUED
-        training.finish_training(pool, self.month, p)
+        draws = self.rngs["turnover"].random(pool.n)  # drawn whether or not anyone trains
+        if self._in_training.any():  # (states unchanged since the month's masks)
+            pool.state[draws < training.training_dropout_hazard(pool, p)] = DISCONTINUED
+            training.finish_training(pool, self.month, p)
         # trained, not given up: DELIVERING with a case, PAUSED without, DISCONTINUED after
         # `months_to_discontinue` months without one
         after_training = POST_TRAINING[pool.state]
@@ -354,7 +361,7 @@ class ImplementationModel(mesa.Model):
         of_post = pool.service
         hazard = turnover_hazard(p, self.services.climate[of_post],
                                  self.leaders.turnover_log_ratio()[of_post],
-                                 self._consultation > 0, self.month - pool.hired_month,
+                                 self._supervised, self.month - pool.hired_month,
                                  self.services.production_pressure[of_post])
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
@@ -406,6 +413,15 @@ class ImplementationModel(mesa.Model):
         self.events.observe(self)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _month_masks(self) -> None:
+        """Masks read by several phases, computed once when therapists decide: who is in
+        training, who can deliver (states change only later, in ``progress_training`` and
+        turnover) and who receives consultation this month."""
+        state = self.therapists.state
+        self._in_training = state == IN_TRAINING
+        self._able = CAN_DELIVER[state]
+        self._supervised = self._consultation > 0
 
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""

@@ -129,6 +129,10 @@ class LeverBoard:
         raised = np.maximum(current, value)
         self._values[name] = float(raised) if np.ndim(raised) == 0 else raised
 
+    def is_raised(self, name: str) -> bool:
+        """Whether a strategy raised lever ``name`` this month (else it is neutral)."""
+        return name in self._values
+
     def get(self, name: str) -> float | np.ndarray:
         """The lever's value this month (its neutral value if nobody raised it)."""
         value = self._values.get(name)  # raised this month (never None), else neutral
