@@ -301,11 +301,14 @@ class ImplementationModel(mesa.Model):
         clip01(pool.competence)
 
         # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
-        # practice, and with each family seen to improve
-        gathering = training.gathering_this_month(pool, self.month, p)
-        pool.readiness += learn.readiness_gain_training * (
-            self._in_training + learn.gathering_readiness_multiple * gathering)
-        pool.readiness += learn.readiness_gain_practice * (practising & supervised)
+        # practice, and with each family seen to improve (in a month without trainees, or
+        # without anyone consulted, the term is zero and adding it would change nothing)
+        if self._in_training.any():
+            gathering = training.gathering_this_month(pool, self.month, p)
+            pool.readiness += learn.readiness_gain_training * (
+                self._in_training + learn.gathering_readiness_multiple * gathering)
+        if supervised.any():
+            pool.readiness += learn.readiness_gain_practice * (practising & supervised)
 
         followed = self._able & (
             self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
