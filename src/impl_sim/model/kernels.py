@@ -60,12 +60,14 @@ def numba_available() -> bool:
 
 def backend() -> str:
     """The backend in use now: ``numpy`` or ``numba`` (from ``IMPL_SIM_KERNELS``)."""
-    choice = os.environ.get(KERNELS_ENV, "auto").strip().lower() or "auto"
-    return _resolve(choice)
+    return _resolve(os.environ.get(KERNELS_ENV, "auto"))
 
 
 @lru_cache(maxsize=len(BACKENDS) + 1)
-def _resolve(choice: str) -> str:
+def _resolve(setting: str) -> str:
+    """The backend a value of ``IMPL_SIM_KERNELS`` selects (remembered per value; an invalid
+    value raises every time)."""
+    choice = setting.strip().lower() or "auto"
     if choice == "auto":
         return "numba" if numba_available() else "numpy"
     if choice not in BACKENDS:
@@ -85,6 +87,20 @@ def _compiled() -> Any:
     return _numba_kernels
 
 
+@lru_cache(maxsize=1)
+def _references() -> Any:
+    """The numpy reference implementations, imported on first use: therapist.py imports Mesa,
+    and cases.py (hence outcomes.py, which the CLI's error path reads) must not."""
+    from types import SimpleNamespace
+
+    from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
+    from impl_sim.model.routing import route_families
+    from impl_sim.model.therapist import take_case_log_odds
+
+    return SimpleNamespace(route_families=route_families, take_case_log_odds=take_case_log_odds,
+                           case_codes=(int(ACTIVE), int(COMPLETED), int(DROPPED)))
+
+
 def route_families(family_service: np.ndarray, draws: np.ndarray, *, per_service: int,
                    routed_share: np.ndarray, has_room: np.ndarray, intake_weight: np.ndarray,
                    take_log_odds: np.ndarray, caseload: np.ndarray, max_caseload: np.ndarray,
@@ -101,9 +117,7 @@ def route_families(family_service: np.ndarray, draws: np.ndarray, *, per_service
             intake_weight.astype(np.float64, copy=False),
             take_log_odds.astype(np.float64, copy=True), caseload.astype(np.int64, copy=True),
             max_caseload.astype(np.int64, copy=False), float(caseload_weight))
-    from impl_sim.model.routing import route_families as reference
-
-    starts = reference(
+    starts = _references().route_families(
         family_service.tolist(), draws.tolist(), per_service=per_service,
         routed_share=routed_share.tolist(), has_room=has_room.tolist(),
         intake_weight=intake_weight.tolist(), take_log_odds=take_log_odds.tolist(),
@@ -165,13 +179,9 @@ def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: 
             np.asarray(climate, np.float64), np.asarray(peer_norm, np.float64),
             np.asarray(consultation, np.float64), const["weights"], const["hours_per_case"],
             const["cases_required"], int(IN_TRAINING))
-    # imported here: therapist.py imports Mesa, and cases.py (hence outcomes.py, which the
-    # CLI's error path reads) must not
-    from impl_sim.model.therapist import take_case_log_odds as reference_log_odds
-
-    return reference_log_odds(pool, params, available_hours=available_hours,
-                              opportunity=opportunity, climate=climate, peer_norm=peer_norm,
-                              consultation=consultation)
+    return _references().take_case_log_odds(
+        pool, params, available_hours=available_hours, opportunity=opportunity,
+        climate=climate, peer_norm=peer_norm, consultation=consultation)
 
 
 def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarray,
@@ -181,8 +191,6 @@ def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarra
     caller then runs the reference)."""
     if backend() != "numba":
         return None
-    from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
-
     const = _constants(params)
     if barrier_reduction is None:  # excess × (1 − 0) is the excess itself, bit for bit
         barrier_reduction = np.zeros(len(therapist_fidelity))
@@ -191,6 +199,6 @@ def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarra
         np.ascontiguousarray(barrier_reduction, dtype=np.float64), book.fidelity_sum,
         book.months_delivered, book.planned_months, book.barrier, book.resistance,
         book.improve_draw, book.cumulative_hazard, book.status, book.improved,
-        const["hazard"], const["improvement"], (int(ACTIVE), int(COMPLETED), int(DROPPED)))
+        const["hazard"], const["improvement"], _references().case_codes)
     book.active = still
     return finished, improved, dropped
