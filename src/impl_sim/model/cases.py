@@ -116,14 +116,15 @@ class CaseBook:
         while self.size + k > self._cap:
             self._grow()
         new = np.arange(self.size, self.size + k)
-        self.slot[new] = slots
-        self.service[new] = referrals.service[families]
-        self.start_month[new] = month
-        self.planned_months[new] = referrals.planned_months[families]
-        self.barrier[new] = referrals.barrier[families]
-        self.resistance[new] = referrals.dropout_resistance[families]
-        self.improve_draw[new] = referrals.improve_draw[families]
-        self.status[new] = ACTIVE
+        rows = slice(self.size, self.size + k)  # the same records as ``new``, written by slice
+        self.slot[rows] = slots
+        self.service[rows] = referrals.service[families]
+        self.start_month[rows] = month
+        self.planned_months[rows] = referrals.planned_months[families]
+        self.barrier[rows] = referrals.barrier[families]
+        self.resistance[rows] = referrals.dropout_resistance[families]
+        self.improve_draw[rows] = referrals.improve_draw[families]
+        self.status[rows] = ACTIVE
         self.size += k
         self.active = np.concatenate((self.active, new))
         return new

@@ -94,8 +94,8 @@ class TherapistPool:
         self.person_id[slots] = first_person_id + np.arange(len(slots))
         self.hired_month[slots] = month
         self.state[slots] = UNTRAINED
-        self._personal[:, slots] = 0.0
         self._personal[:len(DRAWN), slots] = drawn
+        self._personal[len(DRAWN):, slots] = 0.0
         self.motivation_baseline[slots] = self.motivation[slots]  # the value fit to recover to
         # fixed for a person: the programme's flexibility does not change during a run
         self.structure_fit[slots] = structure_fit(params.training.programme_flexibility,
@@ -208,7 +208,10 @@ def update_drift(pool: TherapistPool, params: Params, watched: np.ndarray) -> No
     ceiling = learn.fidelity_drift * params.training.programme_flexibility * (
         pool.autonomy_preference)
     drifting = (ceiling - pool.drift) / learn.drift_lag_months
-    pool.drift += np.where(watched, -learn.drift_correction * pool.drift, drifting)
+    if watched.any():
+        pool.drift += np.where(watched, -learn.drift_correction * pool.drift, drifting)
+    else:  # nobody watched (the where would pick ``drifting`` everywhere)
+        pool.drift += drifting
     clip01(pool.drift)
 
 
