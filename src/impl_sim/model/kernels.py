@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from impl_sim.model.constants import PARAMS_CACHE_SIZE
+from impl_sim.model.constants import LEVER_CACHE_SIZE, PARAMS_CACHE_SIZE
 from impl_sim.model.states import IN_TRAINING
 
 if TYPE_CHECKING:
@@ -184,6 +184,14 @@ def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: 
         climate=climate, peer_norm=peer_norm, consultation=consultation)
 
 
+@lru_cache(maxsize=LEVER_CACHE_SIZE)
+def _no_reduction(n: int) -> np.ndarray:
+    """A shared read-only array of ``n`` zeros (no barrier reduction for any post)."""
+    zeros = np.zeros(n)
+    zeros.flags.writeable = False
+    return zeros
+
+
 def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarray,
                    barrier_reduction: np.ndarray | None) -> tuple[np.ndarray, ...] | None:
     """The compiled :meth:`CaseBook.progress` (updates ``book``; returns the completed,
@@ -193,7 +201,7 @@ def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarra
         return None
     const = _constants(params)
     if barrier_reduction is None:  # excess × (1 − 0) is the excess itself, bit for bit
-        barrier_reduction = np.zeros(len(therapist_fidelity))
+        barrier_reduction = _no_reduction(len(therapist_fidelity))
     finished, improved, dropped, still = _compiled().progress_cases(
         book.active, book.slot, np.asarray(therapist_fidelity, np.float64),
         np.ascontiguousarray(barrier_reduction, dtype=np.float64), book.fidelity_sum,

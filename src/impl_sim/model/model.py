@@ -272,11 +272,14 @@ class ImplementationModel(mesa.Model):
             watched = watched | audited[pool.service]
         update_drift(pool, self.params, watched)
         pool.fidelity[:] = fidelity_now(pool)
-        pool.last_active_month[pool.cpp_caseload > 0] = self.month
+        practising = self._practising = pool.cpp_caseload > 0  # (learning reads it too)
+        pool.last_active_month[practising] = self.month
         self._caseload_delivered = pool.cpp_caseload.copy()
         self.tally["case_months"] += len(cases.active)
         self.tally["fidelity_sum"] += float(pool.fidelity @ pool.cpp_caseload)
-        reduction = self.levers.per_unit("barrier_hazard_reduction", pool.n)
+        reduction = None  # no reduction unless a strategy raised the lever (None: none)
+        if self.levers.is_raised("barrier_hazard_reduction"):
+            reduction = self.levers.per_unit("barrier_hazard_reduction", pool.n)
         finished, improved, dropped = cases.progress(self.params, pool.fidelity, reduction)
         if len(finished) or len(dropped):
             ended = np.concatenate((finished, dropped))
@@ -291,7 +294,7 @@ class ImplementationModel(mesa.Model):
         p, pool, services = self.params, self.therapists, self.services
         learn = p.learning
         caseload = self._caseload_delivered  # cases worked on this month, finished ones included
-        practising = caseload > 0
+        practising = self._practising  # caseload > 0
         supervised = self._supervised
         # competence grows with each case-month (faster with consultation) and decays without
         # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
