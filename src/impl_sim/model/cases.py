@@ -62,8 +62,8 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray,
     barrier_u, length_u, resistance_u, improve_u = rng.random((len(FAMILY_DRAWS), n))
     planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
-        service=np.repeat(np.arange(n_services), counts),
-        barrier=barrier_u < np.repeat(prevalence, counts),
+        service=np.arange(n_services).repeat(counts),
+        barrier=barrier_u < prevalence.repeat(counts),
         planned_months=np.maximum(1, np.rint(planned_weeks / WEEKS_PER_MONTH)).astype(np.int64),
         dropout_resistance=-np.log1p(-resistance_u),  # Exp(1)
         improve_draw=improve_u,

@@ -298,19 +298,21 @@ class ImplementationModel(mesa.Model):
         supervised = self._supervised
         # competence grows with each case-month (faster with consultation) and decays without
         # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
-        speed = np.where(supervised, learn.supervised_learning_multiplier, 1.0)
-        pool.competence += (learn.competence_gain * caseload) * speed * (1.0 - pool.competence)
+        gain = learn.competence_gain * caseload
+        if self._anyone_supervised:  # (else every speed is 1, and × 1 changes nothing)
+            gain = gain * np.where(supervised, learn.supervised_learning_multiplier, 1.0)
+        pool.competence += gain * (1.0 - pool.competence)
         pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
         clip01(pool.competence)
 
         # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
         # practice, and with each family seen to improve (in a month without trainees, or
         # without anyone consulted, the term is zero and adding it would change nothing)
-        if self._in_training.any():
+        if self._anyone_training:
             gathering = training.gathering_this_month(pool, self.month, p)
             pool.readiness += learn.readiness_gain_training * (
                 self._in_training + learn.gathering_readiness_multiple * gathering)
-        if supervised.any():
+        if self._anyone_supervised:
             pool.readiness += learn.readiness_gain_practice * (practising & supervised)
 
         followed = self._able & (
@@ -347,7 +349,7 @@ class ImplementationModel(mesa.Model):
         """Training dropouts, completions, and the post-training state machine."""
         p, pool = self.params, self.therapists
         draws = self.rngs["turnover"].random(pool.n)  # drawn whether or not anyone trains
-        if self._in_training.any():  # (states unchanged since the month's masks)
+        if self._anyone_training:  # (states unchanged since the month's masks)
             pool.state[draws < training.training_dropout_hazard(pool, p)] = DISCONTINUED
             training.finish_training(pool, self.month, p)
         # trained, not given up: DELIVERING with a case, PAUSED without, DISCONTINUED after
@@ -428,6 +430,8 @@ class ImplementationModel(mesa.Model):
         self._in_training = state == IN_TRAINING
         self._able = CAN_DELIVER[state]
         self._supervised = self._consultation > 0
+        self._anyone_training = bool(self._in_training.any())
+        self._anyone_supervised = bool(self._supervised.any())
 
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
