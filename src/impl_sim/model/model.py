@@ -256,7 +256,8 @@ class ImplementationModel(mesa.Model):
         taken = np.bincount(slots, minlength=pool.n)
         pool.cpp_caseload += taken
         pool.cases_started += taken
-        pool.training_cases += taken * self._in_training
+        if self._anyone_training:  # training cases are counted for trainees only
+            pool.training_cases += taken * self._in_training
         first = slots[pool.first_case_month[slots] < 0]
         pool.first_case_month[first] = self.month
         pool.last_case_start_month[slots] = self.month
@@ -442,8 +443,10 @@ class ImplementationModel(mesa.Model):
     def training_running_by_service(self) -> np.ndarray:
         """Services with at least one therapist in training this month."""
         pool = self.therapists
-        return np.bincount(pool.service, weights=pool.state == IN_TRAINING,
-                           minlength=self.services.n) > 0
+        in_training = pool.state == IN_TRAINING
+        if not in_training.any():
+            return np.zeros(self.services.n, dtype=bool)
+        return np.bincount(pool.service, weights=in_training, minlength=self.services.n) > 0
 
     def snapshot_months(self) -> tuple[int, int]:
         """Months at which the service-level effect sizes are measured: the first cohort's
