@@ -377,17 +377,19 @@ class ImplementationModel(mesa.Model):
             return
         on_team = pool.on_cpp_team(leaving)  # read before the hires reset the posts
         closed = self.cases.end_for_leavers(leaving)
-        pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
+        if len(closed):
+            pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
         for strategy in self.strategies:
             strategy.on_leave(self, leaving)
         self.departures.extend(self._departure_records(leaving))
         self.events.left(self, leaving)
-        for slot in leaving:
+        posts = leaving.tolist()
+        for slot in posts:
             pool.agent[slot].remove()
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id,
                   nominate=on_team)
         self.next_person_id += len(leaving)
-        for slot in leaving.tolist():
+        for slot in posts:
             pool.agent[slot] = Therapist(self, slot)
         for strategy in self.strategies:
             strategy.therapists.reset(leaving)

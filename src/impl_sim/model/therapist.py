@@ -96,10 +96,11 @@ class TherapistPool:
         self.state[slots] = UNTRAINED
         self._personal[:len(DRAWN), slots] = drawn
         self._personal[len(DRAWN):, slots] = 0.0
-        self.motivation_baseline[slots] = self.motivation[slots]  # the value fit to recover to
+        motivation, _readiness, autonomy_preference, _self_leadership = drawn
+        self.motivation_baseline[slots] = motivation  # the value fit to recover to
         # fixed for a person: the programme's flexibility does not change during a run
         self.structure_fit[slots] = structure_fit(params.training.programme_flexibility,
-                                                  self.autonomy_preference[slots])
+                                                  autonomy_preference)
         self._counts[:, slots] = 0
         self._months[:, slots] = NEVER
         self._flags[:, slots] = False
