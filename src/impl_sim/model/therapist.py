@@ -209,7 +209,7 @@ def update_drift(pool: TherapistPool, params: Params, watched: np.ndarray) -> No
     ceiling = learn.fidelity_drift * params.training.programme_flexibility * (
         pool.autonomy_preference)
     drifting = (ceiling - pool.drift) / learn.drift_lag_months
-    if watched.any():
+    if np.count_nonzero(watched):
         pool.drift += np.where(watched, -learn.drift_correction * pool.drift, drifting)
     else:  # nobody watched (the where would pick ``drifting`` everywhere)
         pool.drift += drifting
