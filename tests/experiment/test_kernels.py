@@ -113,3 +113,44 @@ def test_numba_requested_without_numba_is_refused(monkeypatch):
             kernels.backend()
     finally:
         kernels._resolve.cache_clear()
+
+
+def random_learning_month(seed: int):
+    """A pool with random attributes and the inputs of one month's learning (some optional
+    inputs absent), as ``kernels.learn_from_practice`` takes them."""
+    from impl_sim.model.therapist import TherapistPool
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    pool = TherapistPool(n, n)
+    for name in ("competence", "readiness", "motivation", "motivation_baseline"):
+        getattr(pool, name)[:] = rng.random(n)
+    pool.completed_training[:] = rng.random(n) < 0.5
+    caseload = rng.integers(0, 4, n) * (rng.random(n) < 0.6)
+    supervised = (rng.random(n) < 0.4) & (rng.random() < 0.7)
+    in_training = rng.random(n) < 0.5
+    args = dict(
+        caseload=caseload, practising=caseload > 0, supervised=supervised,
+        in_training=in_training,
+        gathering=in_training & (rng.random(n) < 0.5) if rng.random() < 0.6 else None,
+        able=rng.random(n) < 0.8, follow_draws=rng.random(n), follow_up=rng.random(n),
+        improved_n=rng.integers(0, 3, n) if rng.random() < 0.5 else None,
+        dropped_n=None, buffer=None)
+    if rng.random() < 0.5:
+        args.update(dropped_n=rng.integers(0, 3, n), buffer=rng.random(n))
+    return pool, args
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(30))
+def test_compiled_learning_equals_the_reference(monkeypatch, seed):
+    """One month's learning: the numba loop gives the reference's competence, readiness,
+    motivation and value fit bit for bit, whichever optional inputs are present."""
+    params = Params.from_overrides({"learning.competence_decay": 0.05})
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        pool, args = random_learning_month(seed)
+        kernels.learn_from_practice(pool, params, **args)
+        results.append(pool._personal.copy())
+    assert results[0].tobytes() == results[1].tobytes()

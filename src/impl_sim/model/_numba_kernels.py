@@ -148,3 +148,50 @@ def progress_cases(active, slot, therapist_fidelity, barrier_reduction, fidelity
             n_still += 1
             status[case] = active_code
     return finished[:n_finished], better[:n_better], dropped[:n_dropped], still[:n_still]
+
+
+@njit(cache=True)
+def learn_from_practice(competence, readiness, motivation, baseline, completed, caseload,
+                        practising, supervised, in_training, gathering, able, follow_draws,
+                        follow_up, improved_n, dropped_n, buffer, flags, weights):
+    """As :func:`impl_sim.model.therapist.learn_from_practice`, one loop over the posts.
+
+    ``flags``: anyone supervised, a gathering month with trainees (``gathering`` is real),
+    families improved (``improved_n`` is real) and dropped out (``dropped_n``, ``buffer``);
+    ``weights``: kernels.learning_weights. Each term is added exactly when the reference adds
+    it, in the reference's order.
+    """
+    anyone_supervised, training_month, any_improved, any_dropped = flags
+    (gain_per_case, supervised_multiplier, decay, gain_training, gathering_multiple,
+     gain_practice, gain_follow_up, loss_struggle, recovery, struggle_competence,
+     value_fit_gain, gain_improvement, loss_dropout) = weights
+    for i in range(competence.shape[0]):
+        gain = gain_per_case * caseload[i]
+        if anyone_supervised:
+            gain = gain * (supervised_multiplier if supervised[i] else 1.0)
+        c = competence[i] + gain * (1.0 - competence[i])
+        c = c - decay * (1.0 if (completed[i] and not practising[i]) else 0.0)
+        c = min(max(c, 0.0), 1.0)
+        competence[i] = c
+        r = readiness[i]
+        if training_month:
+            r = r + gain_training * ((1.0 if in_training[i] else 0.0)
+                                     + gathering_multiple * (1.0 if gathering[i] else 0.0))
+        if anyone_supervised:
+            r = r + gain_practice * (1.0 if (practising[i] and supervised[i]) else 0.0)
+        followed = able[i] and follow_draws[i] < follow_up[i]
+        struggling = (practising[i] and not (supervised[i] or followed)
+                      and c < struggle_competence)
+        m = motivation[i]
+        m = m + ((gain_follow_up * (1.0 if followed else 0.0)
+                  - loss_struggle * (1.0 if struggling else 0.0))
+                 + recovery * (baseline[i] - m))
+        if any_improved:
+            r = r + gain_practice * improved_n[i]
+            b = baseline[i] + value_fit_gain * improved_n[i]
+            baseline[i] = min(max(b, 0.0), 1.0)
+            m = m + gain_improvement * improved_n[i]
+        if any_dropped:
+            m = m - loss_dropout * dropped_n[i] * (1.0 - buffer[i])
+        readiness[i] = min(max(r, 0.0), 1.0)
+        motivation[i] = min(max(m, 0.0), 1.0)

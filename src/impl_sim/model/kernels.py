@@ -5,7 +5,9 @@ bit for bit (``tests/model/test_kernels.py`` compares them):
 
 * :func:`route_families` — the family-by-family routing and yes/no of ``routing.py``;
 * :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop;
-* :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``).
+* :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``);
+* :func:`learn_from_practice` — competence, readiness and motivation after a month's practice
+  (``therapist.learn_from_practice``).
 
 Which one runs is chosen by the environment variable ``IMPL_SIM_KERNELS``:
 
@@ -95,9 +97,10 @@ def _references() -> Any:
 
     from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
     from impl_sim.model.routing import route_families
-    from impl_sim.model.therapist import take_case_log_odds
+    from impl_sim.model.therapist import learn_from_practice, take_case_log_odds
 
     return SimpleNamespace(route_families=route_families, take_case_log_odds=take_case_log_odds,
+                           learn_from_practice=learn_from_practice,
                            case_codes=(int(ACTIVE), int(COMPLETED), int(DROPPED)))
 
 
@@ -141,6 +144,18 @@ def decision_weights(params: Params) -> tuple[float, ...]:
         w.consultation_weight, w.training_requirement_weight, w.caseload_weight))
 
 
+def learning_weights(params: Params) -> tuple[float, ...]:
+    """The learning parameters in the order of the compiled :func:`learn_from_practice`."""
+    learn = params.learning
+    return tuple(float(x) for x in (
+        learn.competence_gain, learn.supervised_learning_multiplier, learn.competence_decay,
+        learn.readiness_gain_training, learn.gathering_readiness_multiple,
+        learn.readiness_gain_practice, learn.motivation_gain_follow_up,
+        learn.motivation_loss_struggle, learn.motivation_recovery, learn.struggle_competence,
+        learn.value_fit_gain_improvement, learn.motivation_gain_improvement,
+        learn.motivation_loss_dropout))
+
+
 _CONSTANTS: dict[int, tuple[Params, dict[str, Any]]] = {}
 
 
@@ -159,6 +174,7 @@ def _constants(params: Params) -> dict[str, Any]:
                    float(c.engagement_effect),
                    float(1.0 - c.retention_support_max_reduction * c.retention_support)),
         "improvement": (float(c.improvement_base), float(c.improvement_per_fidelity)),
+        "learning": learning_weights(params),
     }
     if len(_CONSTANTS) >= PARAMS_CACHE_SIZE:
         _CONSTANTS.clear()
@@ -210,3 +226,30 @@ def progress_cases(book: CaseBook, params: Params, therapist_fidelity: np.ndarra
         const["hazard"], const["improvement"], _references().case_codes)
     book.active = still
     return finished, improved, dropped
+
+
+def learn_from_practice(pool: TherapistPool, params: Params, *, caseload: np.ndarray,
+                        practising: np.ndarray, supervised: np.ndarray, in_training: np.ndarray,
+                        gathering: np.ndarray | None, able: np.ndarray, follow_draws: np.ndarray,
+                        follow_up: np.ndarray, improved_n: np.ndarray | None,
+                        dropped_n: np.ndarray | None, buffer: np.ndarray | None) -> None:
+    """:func:`impl_sim.model.therapist.learn_from_practice` through the selected backend
+    (updates the pool's competence, readiness, motivation and value fit in place)."""
+    if backend() != "numba":
+        _references().learn_from_practice(
+            pool, params, caseload=caseload, practising=practising, supervised=supervised,
+            in_training=in_training, gathering=gathering, able=able, follow_draws=follow_draws,
+            follow_up=follow_up, improved_n=improved_n, dropped_n=dropped_n, buffer=buffer)
+        return
+    # the compiled loop takes every array; the flags say which optional ones are real
+    flags = (np.count_nonzero(supervised) > 0, gathering is not None, improved_n is not None,
+             dropped_n is not None)
+    _compiled().learn_from_practice(
+        pool.competence, pool.readiness, pool.motivation, pool.motivation_baseline,
+        pool.completed_training, caseload, practising, supervised, in_training,
+        in_training if gathering is None else gathering, able,
+        np.asarray(follow_draws, np.float64), np.asarray(follow_up, np.float64),
+        caseload if improved_n is None else improved_n,
+        caseload if dropped_n is None else dropped_n,
+        follow_up if buffer is None else np.asarray(buffer, np.float64),
+        flags, _constants(params)["learning"])

@@ -21,7 +21,6 @@ from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
 from impl_sim.model.events import EventLog
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
-from impl_sim.model.numeric import clip01
 from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
 from impl_sim.model.service import (
     ServicePool,
@@ -293,52 +292,21 @@ class ImplementationModel(mesa.Model):
     def learn_and_update_motivation(self, improved: np.ndarray, dropped: np.ndarray) -> None:
         """Competence, readiness and motivation respond to this month's practice."""
         p, pool, services = self.params, self.therapists, self.services
-        learn = p.learning
-        caseload = self._caseload_delivered  # cases worked on this month, finished ones included
-        practising = self._practising  # caseload > 0
-        supervised = self._supervised
-        # competence grows with each case-month (faster with consultation) and decays without
-        # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
-        gain = learn.competence_gain * caseload
-        if self._anyone_supervised:  # (else every speed is 1, and × 1 changes nothing)
-            gain = gain * np.where(supervised, learn.supervised_learning_multiplier, 1.0)
-        pool.competence += gain * (1.0 - pool.competence)
-        pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
-        clip01(pool.competence)
-
-        # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
-        # practice, and with each family seen to improve (in a month without trainees, or
-        # without anyone consulted, the term is zero and adding it would change nothing)
-        if self._anyone_training:
-            gathering = training.gathering_this_month(pool, self.month, p)
-            pool.readiness += learn.readiness_gain_training * (
-                self._in_training + learn.gathering_readiness_multiple * gathering)
-        if self._anyone_supervised:
-            pool.readiness += learn.readiness_gain_practice * (practising & supervised)
-
-        followed = self._able & (
-            self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
-        struggling = practising & ~(supervised | followed) & (
-            pool.competence < learn.struggle_competence)
-        pool.motivation += (
-            learn.motivation_gain_follow_up * followed  # seed 000 theme 4
-            - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
-            + learn.motivation_recovery * (pool.motivation_baseline - pool.motivation))
+        practising = self._practising  # cases worked on this month, finished ones included
+        improved_n = dropped_n = buffer = None
         if len(improved):
-            # S3: a family's improvement confirms that the method fits clients' needs (a
-            # lasting rise of the value fit) and encourages (a transient rise)
             improved_n = np.bincount(self.cases.slot[improved], minlength=pool.n)
-            pool.readiness += learn.readiness_gain_practice * improved_n
-            pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
-            clip01(pool.motivation_baseline)
-            pool.motivation += learn.motivation_gain_improvement * improved_n
         if len(dropped):
-            # a dropout is a setback; a supportive leader absorbs part of it
             dropped_n = np.bincount(self.cases.slot[dropped], minlength=pool.n)
             buffer = self.leaders.loss_buffer()[pool.service]
-            pool.motivation -= learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
-        clip01(pool.readiness)
-        clip01(pool.motivation)
+        kernels.learn_from_practice(
+            pool, p, caseload=self._caseload_delivered, practising=practising,
+            supervised=self._supervised, in_training=self._in_training,
+            gathering=(training.gathering_this_month(pool, self.month, p)
+                       if self._anyone_training else None),
+            able=self._able, follow_draws=self.rngs["leaders"].random(pool.n),
+            follow_up=services.follow_up_probability[pool.service], improved_n=improved_n,
+            dropped_n=dropped_n, buffer=buffer)
 
         delivering_share = np.bincount(pool.service[practising], minlength=services.n) / (
             p.services.therapists_per_service)

@@ -197,6 +197,61 @@ def opportunity(agenda: np.ndarray, self_leadership: np.ndarray) -> np.ndarray:
     return agenda + (1.0 - agenda) * self_leadership
 
 
+def learn_from_practice(pool: TherapistPool, params: Params, *, caseload: np.ndarray,
+                        practising: np.ndarray, supervised: np.ndarray, in_training: np.ndarray,
+                        gathering: np.ndarray | None, able: np.ndarray, follow_draws: np.ndarray,
+                        follow_up: np.ndarray, improved_n: np.ndarray | None,
+                        dropped_n: np.ndarray | None, buffer: np.ndarray | None) -> None:
+    """Competence, readiness and motivation respond to this month's practice (in place).
+
+    ``caseload``: cases worked on this month per post; ``practising``: caseload > 0;
+    ``supervised``: consulted this month; ``gathering``: trainees at a gathering (None in a
+    month without trainees); ``follow_draws``, ``follow_up``: a uniform and the leader's
+    follow-up probability per post; ``improved_n``, ``dropped_n``: families per post who
+    improved or dropped out (None when none did), ``buffer``: the leader's share of a setback
+    absorbed, per post (with ``dropped_n``).
+    """
+    learn = params.learning
+    anyone_supervised = np.count_nonzero(supervised) > 0
+    # competence grows with each case-month (faster with consultation) and decays without
+    # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
+    gain = learn.competence_gain * caseload
+    if anyone_supervised:  # (else every speed is 1, and × 1 changes nothing)
+        gain = gain * np.where(supervised, learn.supervised_learning_multiplier, 1.0)
+    pool.competence += gain * (1.0 - pool.competence)
+    pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
+    clip01(pool.competence)
+
+    # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
+    # practice, and with each family seen to improve (in a month without trainees, or
+    # without anyone consulted, the term is zero and adding it would change nothing)
+    if gathering is not None:
+        pool.readiness += learn.readiness_gain_training * (
+            in_training + learn.gathering_readiness_multiple * gathering)
+    if anyone_supervised:
+        pool.readiness += learn.readiness_gain_practice * (practising & supervised)
+
+    followed = able & (follow_draws < follow_up)
+    struggling = practising & ~(supervised | followed) & (
+        pool.competence < learn.struggle_competence)
+    pool.motivation += (
+        learn.motivation_gain_follow_up * followed  # seed 000 theme 4
+        - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
+        + learn.motivation_recovery * (pool.motivation_baseline - pool.motivation))
+    if improved_n is not None:
+        # S3: a family's improvement confirms that the method fits clients' needs (a
+        # lasting rise of the value fit) and encourages (a transient rise)
+        pool.readiness += learn.readiness_gain_practice * improved_n
+        pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
+        clip01(pool.motivation_baseline)
+        pool.motivation += learn.motivation_gain_improvement * improved_n
+    if dropped_n is not None:
+        # a dropout is a setback; a supportive leader absorbs part of it
+        pool.motivation -= learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
+    clip01(pool.readiness)
+    clip01(pool.motivation)
+
+
 def update_drift(pool: TherapistPool, params: Params, watched: np.ndarray) -> None:
     """Practice drifts from the model when nobody watches it being delivered (S5, S6).
 
