@@ -154,3 +154,25 @@ def test_compiled_learning_equals_the_reference(monkeypatch, seed):
         kernels.learn_from_practice(pool, params, **args)
         results.append(pool._personal.copy())
     assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_drift_and_fidelity_equal_the_reference(monkeypatch, seed):
+    """Drift and fidelity: the numba loop gives the reference's numbers bit for bit, with
+    nobody, some or everyone watched."""
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params.from_overrides({"training.programme_flexibility": 0.7})
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 30))
+        pool = TherapistPool(n, n)
+        for attribute in ("drift", "competence", "autonomy_preference"):
+            getattr(pool, attribute)[:] = rng.random(n)
+        watched = rng.random(n) < (seed % 3) / 2  # nobody, about half, everyone
+        kernels.drift_and_fidelity(pool, params, watched)
+        results.append(pool._personal.copy())
+    assert results[0].tobytes() == results[1].tobytes()

@@ -195,3 +195,23 @@ def learn_from_practice(competence, readiness, motivation, baseline, completed, 
             m = m - loss_dropout * dropped_n[i] * (1.0 - buffer[i])
         readiness[i] = min(max(r, 0.0), 1.0)
         motivation[i] = min(max(m, 0.0), 1.0)
+
+
+@njit(cache=True)
+def drift_and_fidelity(drift, fidelity, competence, autonomy_preference, watched, anyone_watched,
+                       terms):
+    """As :func:`impl_sim.model.therapist.drift_and_fidelity`, one loop over the posts.
+
+    ``terms``: fidelity_drift × programme_flexibility, drift_lag_months and
+    −drift_correction (kernels._constants).
+    """
+    drift_scale, lag, minus_correction = terms
+    for i in range(drift.shape[0]):
+        drifting = (drift_scale * autonomy_preference[i] - drift[i]) / lag
+        if anyone_watched and watched[i]:
+            d = drift[i] + minus_correction * drift[i]
+        else:
+            d = drift[i] + drifting
+        d = min(max(d, 0.0), 1.0)
+        drift[i] = d
+        fidelity[i] = competence[i] * (1.0 - d)

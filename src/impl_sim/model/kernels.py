@@ -6,6 +6,7 @@ bit for bit (``tests/model/test_kernels.py`` compares them):
 * :func:`route_families` — the family-by-family routing and yes/no of ``routing.py``;
 * :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop;
 * :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``);
+* :func:`drift_and_fidelity` — drift and fidelity of every post (``therapist.py``);
 * :func:`learn_from_practice` — competence, readiness and motivation after a month's practice
   (``therapist.learn_from_practice``).
 
@@ -97,10 +98,15 @@ def _references() -> Any:
 
     from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
     from impl_sim.model.routing import route_families
-    from impl_sim.model.therapist import learn_from_practice, take_case_log_odds
+    from impl_sim.model.therapist import (
+        drift_and_fidelity,
+        learn_from_practice,
+        take_case_log_odds,
+    )
 
     return SimpleNamespace(route_families=route_families, take_case_log_odds=take_case_log_odds,
                            learn_from_practice=learn_from_practice,
+                           drift_and_fidelity=drift_and_fidelity,
                            case_codes=(int(ACTIVE), int(COMPLETED), int(DROPPED)))
 
 
@@ -156,6 +162,14 @@ def learning_weights(params: Params) -> tuple[float, ...]:
         learn.motivation_loss_dropout))
 
 
+def drift_terms(params: Params) -> tuple[float, float, float]:
+    """The drift ceiling's scale (fidelity_drift × programme_flexibility), the lag and minus
+    the correction, as :func:`impl_sim.model.therapist.update_drift` computes them."""
+    learn = params.learning
+    return (float(learn.fidelity_drift * params.training.programme_flexibility),
+            float(learn.drift_lag_months), float(-learn.drift_correction))
+
+
 _CONSTANTS: dict[int, tuple[Params, dict[str, Any]]] = {}
 
 
@@ -175,6 +189,7 @@ def _constants(params: Params) -> dict[str, Any]:
                    float(1.0 - c.retention_support_max_reduction * c.retention_support)),
         "improvement": (float(c.improvement_base), float(c.improvement_per_fidelity)),
         "learning": learning_weights(params),
+        "drift": drift_terms(params),
     }
     if len(_CONSTANTS) >= PARAMS_CACHE_SIZE:
         _CONSTANTS.clear()
@@ -253,3 +268,13 @@ def learn_from_practice(pool: TherapistPool, params: Params, *, caseload: np.nda
         caseload if dropped_n is None else dropped_n,
         follow_up if buffer is None else np.asarray(buffer, np.float64),
         flags, _constants(params)["learning"])
+
+
+def drift_and_fidelity(pool: TherapistPool, params: Params, watched: np.ndarray) -> None:
+    """:func:`impl_sim.model.therapist.drift_and_fidelity` through the selected backend."""
+    if backend() != "numba":
+        _references().drift_and_fidelity(pool, params, watched)
+        return
+    _compiled().drift_and_fidelity(pool.drift, pool.fidelity, pool.competence,
+                                   pool.autonomy_preference, watched,
+                                   np.count_nonzero(watched) > 0, _constants(params)["drift"])

@@ -40,9 +40,7 @@ from impl_sim.model.therapist import (
     STATE_NAMES,
     Therapist,
     TherapistPool,
-    fidelity_now,
     opportunity,
-    update_drift,
 )
 from impl_sim.params import Params
 
@@ -270,8 +268,7 @@ class ImplementationModel(mesa.Model):
         if self.levers.is_raised("watched"):
             audited = self.levers.per_service("watched", self.services.n) > 0
             watched = watched | audited[pool.service]
-        update_drift(pool, self.params, watched)
-        pool.fidelity[:] = fidelity_now(pool)
+        kernels.drift_and_fidelity(pool, self.params, watched)
         practising = self._practising = pool.cpp_caseload > 0  # (learning reads it too)
         pool.last_active_month[practising] = self.month
         self._caseload_delivered = pool.cpp_caseload.copy()

@@ -276,6 +276,12 @@ def fidelity_now(pool: TherapistPool) -> np.ndarray:
     return pool.competence * (1.0 - pool.drift)
 
 
+def drift_and_fidelity(pool: TherapistPool, params: Params, watched: np.ndarray) -> None:
+    """This month's drift (:func:`update_drift`), then each post's fidelity (in place)."""
+    update_drift(pool, params, watched)
+    pool.fidelity[:] = fidelity_now(pool)
+
+
 class Therapist(mesa.Agent):
     """One therapist post: a view of its row in :class:`TherapistPool`.
 
