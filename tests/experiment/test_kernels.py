@@ -176,3 +176,27 @@ def test_compiled_drift_and_fidelity_equal_the_reference(monkeypatch, seed):
         kernels.drift_and_fidelity(pool, params, watched)
         results.append(pool._personal.copy())
     assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_post_training_states_equal_the_reference(monkeypatch, seed):
+    """The post-training state machine: the numba loop moves every post to the reference's
+    state, from every state, with and without cases, idle or not."""
+    from impl_sim.model.states import State
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params()
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 40))
+        pool = TherapistPool(n, n)
+        pool.state[:] = rng.integers(0, len(State) - 1, n)
+        pool.cpp_caseload[:] = rng.integers(0, 3, n) * (rng.random(n) < 0.5)
+        pool.last_active_month[:] = rng.integers(-5, 30, n)
+        pool.training_end_month[:] = rng.integers(-5, 30, n)
+        kernels.post_training_states(pool, int(rng.integers(0, 40)), params)
+        results.append(pool.state.copy())
+    assert np.array_equal(results[0], results[1])

@@ -215,3 +215,25 @@ def drift_and_fidelity(drift, fidelity, competence, autonomy_preference, watched
         d = min(max(d, 0.0), 1.0)
         drift[i] = d
         fidelity[i] = competence[i] * (1.0 - d)
+
+
+@njit(cache=True)
+def post_training_states(state, caseload, last_active_month, training_end_month, post_training,
+                         idle_before, codes):
+    """As :func:`impl_sim.model.training.post_training_states`, one loop over the posts.
+
+    ``post_training``: which state codes are trained and not given up; ``idle_before``: the
+    month minus ``learning.months_to_discontinue``; ``codes``: DELIVERING, PAUSED and
+    DISCONTINUED.
+    """
+    delivering, paused, discontinued = codes
+    for i in range(state.shape[0]):
+        if not post_training[state[i]]:
+            continue
+        if caseload[i] > 0:
+            state[i] = delivering
+            continue
+        if state[i] == delivering:
+            state[i] = paused
+        if idle_before >= max(last_active_month[i], training_end_month[i]):
+            state[i] = discontinued

@@ -7,6 +7,7 @@ bit for bit (``tests/model/test_kernels.py`` compares them):
 * :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop;
 * :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``);
 * :func:`drift_and_fidelity` — drift and fidelity of every post (``therapist.py``);
+* :func:`post_training_states` — the post-training state machine (``training.py``);
 * :func:`learn_from_practice` — competence, readiness and motivation after a month's practice
   (``therapist.learn_from_practice``).
 
@@ -98,15 +99,20 @@ def _references() -> Any:
 
     from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
     from impl_sim.model.routing import route_families
+    from impl_sim.model.states import DELIVERING, DISCONTINUED, PAUSED, POST_TRAINING
     from impl_sim.model.therapist import (
         drift_and_fidelity,
         learn_from_practice,
         take_case_log_odds,
     )
+    from impl_sim.model.training import post_training_states
 
     return SimpleNamespace(route_families=route_families, take_case_log_odds=take_case_log_odds,
                            learn_from_practice=learn_from_practice,
                            drift_and_fidelity=drift_and_fidelity,
+                           post_training_states=post_training_states,
+                           post_training=POST_TRAINING,
+                           state_codes=(int(DELIVERING), int(PAUSED), int(DISCONTINUED)),
                            case_codes=(int(ACTIVE), int(COMPLETED), int(DROPPED)))
 
 
@@ -278,3 +284,15 @@ def drift_and_fidelity(pool: TherapistPool, params: Params, watched: np.ndarray)
     _compiled().drift_and_fidelity(pool.drift, pool.fidelity, pool.competence,
                                    pool.autonomy_preference, watched,
                                    np.count_nonzero(watched) > 0, _constants(params)["drift"])
+
+
+def post_training_states(pool: TherapistPool, month: int, params: Params) -> None:
+    """:func:`impl_sim.model.training.post_training_states` through the selected backend."""
+    references = _references()
+    if backend() != "numba":
+        references.post_training_states(pool, month, params)
+        return
+    _compiled().post_training_states(
+        pool.state, pool.cpp_caseload, pool.last_active_month, pool.training_end_month,
+        references.post_training, int(month - params.learning.months_to_discontinue),
+        references.state_codes)

@@ -32,11 +32,8 @@ from impl_sim.model.service import (
 from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
 from impl_sim.model.therapist import (
     CAN_DELIVER,
-    DELIVERING,
     DISCONTINUED,
     IN_TRAINING,
-    PAUSED,
-    POST_TRAINING,
     STATE_NAMES,
     Therapist,
     TherapistPool,
@@ -320,14 +317,7 @@ class ImplementationModel(mesa.Model):
             training.finish_training(pool, self.month, p)
         # trained, not given up: DELIVERING with a case, PAUSED without, DISCONTINUED after
         # `months_to_discontinue` months without one
-        after_training = POST_TRAINING[pool.state]
-        has_case = pool.cpp_caseload > 0
-        pool.state[after_training & has_case] = DELIVERING
-        last_engaged = np.maximum(pool.last_active_month, pool.training_end_month)
-        idle = (self.month - p.learning.months_to_discontinue) >= last_engaged
-        without_case = after_training & ~has_case
-        pool.state[without_case & (pool.state == DELIVERING)] = PAUSED
-        pool.state[without_case & idle] = DISCONTINUED
+        kernels.post_training_states(pool, self.month, p)
 
     def turnover_and_replacement(self) -> None:
         """Therapists leave with a monthly hazard; untrained hires fill their posts."""
