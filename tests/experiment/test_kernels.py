@@ -200,3 +200,33 @@ def test_compiled_post_training_states_equal_the_reference(monkeypatch, seed):
         kernels.post_training_states(pool, int(rng.integers(0, 40)), params)
         results.append(pool.state.copy())
     assert np.array_equal(results[0], results[1])
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_decision_from_the_services_equals_the_reference(monkeypatch, seed):
+    """The decision's log-odds from the services' conditions: numba gives the reference's
+    numbers bit for bit (agenda path on and off, trainees, protected time or none)."""
+    from impl_sim.model.therapist import TherapistPool
+
+    rng = np.random.default_rng(seed)
+    params = Params.from_overrides({"mechanisms.leader_agenda": bool(seed % 2)})
+    n_services, per_service = int(rng.integers(1, 5)), int(rng.integers(1, 10))
+    n = n_services * per_service
+    pool = TherapistPool(n, per_service)
+    for name in ("motivation", "readiness", "competence", "structure_fit", "self_leadership"):
+        getattr(pool, name)[:] = rng.random(n)
+    pool.state[:] = rng.integers(0, 6, n)
+    pool.cpp_caseload[:] = rng.integers(0, 3, n)
+    pool.training_cases[:] = rng.integers(0, 4, n)
+    conditions = dict(
+        protected_hours=rng.random(n_services) * 3 * (rng.random(n_services) < 0.5),
+        free_hours=rng.random(n_services) * 4, agenda=rng.random(n_services),
+        climate=rng.random(n_services), peer_norm=rng.random(n),
+        consultation=rng.random(n) * 1.5, in_training=pool.state == 1,
+        able=rng.random(n) < 0.7)
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        results.append(kernels.decision_log_odds(pool, params, **conditions))
+    assert results[0].tobytes() == results[1].tobytes()

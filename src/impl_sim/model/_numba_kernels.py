@@ -77,26 +77,58 @@ def take_case_log_odds(motivation, readiness, competence, structure_fit, caseloa
     (already multiplied by the mechanism switch), peer, fit, consultation, training
     requirement and caseload weights, in that order.
     """
-    (intercept, w_motivation, w_readiness, w_competence, w_time, w_opportunity, w_climate,
-     w_peer, w_fit, w_consultation, w_requirement, w_caseload) = weights
     n = motivation.shape[0]
     out = np.empty(n)
     for i in range(n):
-        room = (available_hours[i] - hours_per_case * caseload[i]) / hours_per_case
-        room = min(max(room, 0.0), 1.0)
-        missing = 1.0 if (state[i] == in_training and training_cases[i] < cases_required) else 0.0
-        value = intercept + w_motivation * (motivation[i] - 0.5)
-        value = value + w_readiness * (readiness[i] - 0.5)
-        value = value + w_competence * (competence[i] - 0.5)
-        value = value + w_time * (room - 0.5)
-        value = value + w_opportunity * (opportunity[i] - 0.5)
-        value = value + w_climate * (climate[i] - 0.5)
-        value = value + w_peer * (peer_norm[i] - 0.5)
-        value = value + w_fit * (structure_fit[i] - 0.5)
-        value = value + w_consultation * min(consultation[i], 1.0)
-        value = value + w_requirement * missing
-        value = value - w_caseload * caseload[i]
-        out[i] = value
+        missing = state[i] == in_training and training_cases[i] < cases_required
+        out[i] = _log_odds(weights, motivation[i], readiness[i], competence[i], structure_fit[i],
+                           caseload[i], missing, available_hours[i], opportunity[i], climate[i],
+                           peer_norm[i], consultation[i], hours_per_case)
+    return out
+
+
+@njit(cache=True)
+def _log_odds(weights, motivation, readiness, competence, structure_fit, caseload, missing,
+              available_hours, opportunity, climate, peer_norm, consultation, hours_per_case):
+    """One post's log-odds of taking a case (the reference's terms, in its order)."""
+    (intercept, w_motivation, w_readiness, w_competence, w_time, w_opportunity, w_climate,
+     w_peer, w_fit, w_consultation, w_requirement, w_caseload) = weights
+    room = (available_hours - hours_per_case * caseload) / hours_per_case
+    room = min(max(room, 0.0), 1.0)
+    value = intercept + w_motivation * (motivation - 0.5)
+    value = value + w_readiness * (readiness - 0.5)
+    value = value + w_competence * (competence - 0.5)
+    value = value + w_time * (room - 0.5)
+    value = value + w_opportunity * (opportunity - 0.5)
+    value = value + w_climate * (climate - 0.5)
+    value = value + w_peer * (peer_norm - 0.5)
+    value = value + w_fit * (structure_fit - 0.5)
+    value = value + w_consultation * min(consultation, 1.0)
+    value = value + w_requirement * (1.0 if missing else 0.0)
+    return value - w_caseload * caseload
+
+
+@njit(cache=True)
+def decision_log_odds(service, motivation, readiness, competence, structure_fit, self_leadership,
+                      caseload, state, training_cases, protected_hours, free_hours, agenda,
+                      climate, peer_norm, consultation, trainee, able, service_terms, weights,
+                      hours_per_case, cases_required, in_training):
+    """As :func:`impl_sim.model.therapist.decision_log_odds`: the services' conditions read per
+    post, then :func:`take_case_log_odds`'s terms. ``service_terms``: trainee hours per week
+    and the agenda path's switch (0 or 1)."""
+    trainee_hours, agenda_on = service_terms
+    n = motivation.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        s = service[i]
+        protected = max(protected_hours[s], trainee_hours * (1.0 if trainee[i] else 0.0))
+        hours = protected * (1.0 if able[i] else 0.0) + free_hours[s]
+        post_agenda = agenda_on * agenda[s]
+        opportunity = post_agenda + (1.0 - post_agenda) * self_leadership[i]
+        missing = state[i] == in_training and training_cases[i] < cases_required
+        out[i] = _log_odds(weights, motivation[i], readiness[i], competence[i], structure_fit[i],
+                           caseload[i], missing, hours, opportunity, climate[s], peer_norm[i],
+                           consultation[i], hours_per_case)
     return out
 
 

@@ -4,7 +4,8 @@ Two implementations of the same arithmetic, in the same order, so they give the 
 bit for bit (``tests/model/test_kernels.py`` compares them):
 
 * :func:`route_families` — the family-by-family routing and yes/no of ``routing.py``;
-* :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop;
+* :func:`take_case_log_odds` — the decision's log-odds of ``therapist.py``, fused into one loop,
+  and :func:`decision_log_odds`, the same from the services' conditions (hours, agenda);
 * :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``);
 * :func:`drift_and_fidelity` — drift and fidelity of every post (``therapist.py``);
 * :func:`post_training_states` — the post-training state machine (``training.py``);
@@ -101,6 +102,7 @@ def _references() -> Any:
     from impl_sim.model.routing import route_families
     from impl_sim.model.states import DELIVERING, DISCONTINUED, PAUSED, POST_TRAINING
     from impl_sim.model.therapist import (
+        decision_log_odds,
         drift_and_fidelity,
         learn_from_practice,
         take_case_log_odds,
@@ -110,6 +112,7 @@ def _references() -> Any:
     return SimpleNamespace(route_families=route_families, take_case_log_odds=take_case_log_odds,
                            learn_from_practice=learn_from_practice,
                            drift_and_fidelity=drift_and_fidelity,
+                           decision_log_odds=decision_log_odds,
                            post_training_states=post_training_states,
                            post_training=POST_TRAINING,
                            state_codes=(int(DELIVERING), int(PAUSED), int(DISCONTINUED)),
@@ -195,6 +198,9 @@ def _constants(params: Params) -> dict[str, Any]:
                    float(1.0 - c.retention_support_max_reduction * c.retention_support)),
         "improvement": (float(c.improvement_base), float(c.improvement_per_fidelity)),
         "learning": learning_weights(params),
+        # trainee hours per week and the agenda path's switch (as a number)
+        "decision_services": (float(params.training.trainee_hours_per_week),
+                              float(params.mechanisms.leader_agenda)),
         "drift": drift_terms(params),
     }
     if len(_CONSTANTS) >= PARAMS_CACHE_SIZE:
@@ -219,6 +225,27 @@ def take_case_log_odds(pool: TherapistPool, params: Params, *, available_hours: 
     return _references().take_case_log_odds(
         pool, params, available_hours=available_hours, opportunity=opportunity,
         climate=climate, peer_norm=peer_norm, consultation=consultation)
+
+
+def decision_log_odds(pool: TherapistPool, params: Params, *, protected_hours: np.ndarray,
+                      free_hours: np.ndarray, agenda: np.ndarray, climate: np.ndarray,
+                      peer_norm: np.ndarray, consultation: np.ndarray, in_training: np.ndarray,
+                      able: np.ndarray) -> np.ndarray:
+    """:func:`impl_sim.model.therapist.decision_log_odds` through the selected backend."""
+    if backend() != "numba":
+        return _references().decision_log_odds(
+            pool, params, protected_hours=protected_hours, free_hours=free_hours, agenda=agenda,
+            climate=climate, peer_norm=peer_norm, consultation=consultation,
+            in_training=in_training, able=able)
+    const = _constants(params)
+    return _compiled().decision_log_odds(
+        pool.service, pool.motivation, pool.readiness, pool.competence, pool.structure_fit,
+        pool.self_leadership, pool.cpp_caseload, pool.state, pool.training_cases,
+        np.asarray(protected_hours, np.float64), np.asarray(free_hours, np.float64),
+        np.asarray(agenda, np.float64), np.asarray(climate, np.float64),
+        np.asarray(peer_norm, np.float64), np.asarray(consultation, np.float64), in_training,
+        able, const["decision_services"], const["weights"], const["hours_per_case"],
+        const["cases_required"], int(IN_TRAINING))
 
 
 @lru_cache(maxsize=LEVER_CACHE_SIZE)

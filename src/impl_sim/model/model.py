@@ -37,7 +37,6 @@ from impl_sim.model.therapist import (
     STATE_NAMES,
     Therapist,
     TherapistPool,
-    opportunity,
 )
 from impl_sim.params import Params
 
@@ -207,21 +206,16 @@ class ImplementationModel(mesa.Model):
         pool, services, p = self.therapists, self.services, self.params
         consultation = self._consultation = self.consultation()
         self._month_masks()
-        able, in_training = self._able, self._in_training
+        able = self._able
         of_post = pool.service
-        # the programme sanctions time for training cases while it runs (agencies commit it to
-        # the course); afterwards only protected time and free hours remain (S6)
-        protected = np.maximum(services.protected_hours[of_post],
-                               p.training.trainee_hours_per_week * in_training)
-        hours = protected * able + services.free_hours(p)[of_post]
-        agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
         peer = self.peers.share_delivering(pool.has_case())
         if self.levers.is_raised("peer_boost"):  # else adding zeros changes nothing
             peer += self.levers.per_service("peer_boost", services.n)[of_post]
         peer = np.minimum(peer, 1.0)
-        log_odds = kernels.take_case_log_odds(
-            pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
-            climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
+        log_odds = kernels.decision_log_odds(
+            pool, p, protected_hours=services.protected_hours, free_hours=services.free_hours(p),
+            agenda=services.agenda, climate=services.climate, peer_norm=peer,
+            consultation=consultation, in_training=self._in_training, able=able)
         max_caseload = services.max_cpp_caseload[of_post]
         self.cpp_starts_this_month = 0
         if len(referrals) == 0:

@@ -187,6 +187,26 @@ def take_case_log_odds(
     )
 
 
+def decision_log_odds(pool: TherapistPool, params: Params, *, protected_hours: np.ndarray,
+                      free_hours: np.ndarray, agenda: np.ndarray, climate: np.ndarray,
+                      peer_norm: np.ndarray, consultation: np.ndarray, in_training: np.ndarray,
+                      able: np.ndarray) -> np.ndarray:
+    """:func:`take_case_log_odds` from the services' conditions (``protected_hours``,
+    ``free_hours``, ``agenda`` and ``climate``: one value per service) and the posts' own
+    (``peer_norm``, ``consultation``, ``in_training``, ``able``: one per post)."""
+    of_post = pool.service
+    # the programme sanctions time for training cases while it runs (agencies commit it to
+    # the course); afterwards only protected time and free hours remain (S6)
+    protected = np.maximum(protected_hours[of_post],
+                           params.training.trainee_hours_per_week * in_training)
+    hours = protected * able + free_hours[of_post]
+    post_agenda = params.mechanisms.leader_agenda * agenda[of_post]
+    return take_case_log_odds(
+        pool, params, available_hours=hours,
+        opportunity=opportunity(post_agenda, pool.self_leadership), climate=climate[of_post],
+        peer_norm=peer_norm, consultation=consultation)
+
+
 def opportunity(agenda: np.ndarray, self_leadership: np.ndarray) -> np.ndarray:
     """Chance a therapist finds the opportunity to take CPP cases (0–1).
 
