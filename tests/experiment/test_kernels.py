@@ -230,3 +230,31 @@ def test_compiled_decision_from_the_services_equals_the_reference(monkeypatch, s
         monkeypatch.setenv(kernels.KERNELS_ENV, name)
         results.append(kernels.decision_log_odds(pool, params, **conditions))
     assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_hire_equals_the_reference(monkeypatch, seed):
+    """Hiring: the numba loop writes every table of the hired posts as the reference does
+    (drawn attributes clipped, the rest afresh, the nominations)."""
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params()
+    tables = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 30))
+        pool = TherapistPool(n, n)
+        pool._personal[:] = rng.random(pool._personal.shape)
+        pool._counts[:] = rng.integers(0, 5, pool._counts.shape)
+        pool._months[:] = rng.integers(-3, 30, pool._months.shape)
+        pool._flags[:] = rng.random(pool._flags.shape) < 0.5
+        slots = np.flatnonzero(rng.random(n) < 0.5)
+        pool.hire(slots, params, rng, int(rng.integers(0, 40)), 100,
+                  nominate=rng.random(len(slots)) < 0.7)
+        tables.append([t.copy() for t in (pool._personal, pool._counts, pool._months,
+                                          pool._flags, pool.person_id, pool.hired_month,
+                                          pool.state)])
+    for a, b in zip(*tables, strict=True):
+        assert a.tobytes() == b.tobytes()

@@ -269,3 +269,35 @@ def post_training_states(state, caseload, last_active_month, training_end_month,
             state[i] = paused
         if idle_before >= max(last_active_month[i], training_end_month[i]):
             state[i] = discontinued
+
+
+@njit(cache=True)
+def reset_posts(personal, counts, months, flags, person_id, hired_month, state, slots, means, sds,
+                normals, nominated, month, first_person_id, flexibility, rows):
+    """As :meth:`impl_sim.model.therapist.TherapistPool.reset_posts`: every table's column of
+    each slot reset, in the reference's order (all columns first, then the nominations).
+
+    ``rows``: how many personal rows are drawn, the rows of motivation, autonomy preference,
+    value fit and structure fit, the months row of the nomination, and the NEVER and UNTRAINED
+    codes.
+    """
+    n_drawn, motivation, autonomy, baseline, fit, nominated_row, never, untrained = rows
+    for j in range(slots.shape[0]):
+        slot = slots[j]
+        person_id[slot] = first_person_id + j
+        hired_month[slot] = month
+        state[slot] = untrained
+        for k in range(personal.shape[0]):
+            if k < n_drawn:
+                value = means[k, 0] + sds[k, 0] * normals[k, j]
+                personal[k, slot] = min(max(value, 0.0), 1.0)
+            else:
+                personal[k, slot] = 0.0
+        personal[baseline, slot] = personal[motivation, slot]
+        personal[fit, slot] = 1.0 - abs(flexibility - personal[autonomy, slot])
+        counts[:, slot] = 0
+        months[:, slot] = never
+        flags[:, slot] = False
+    for j in range(slots.shape[0]):
+        if nominated[j]:
+            months[nominated_row, slots[j]] = month

@@ -9,6 +9,7 @@ bit for bit (``tests/model/test_kernels.py`` compares them):
 * :func:`progress_cases` — a month of every active case (``CaseBook.progress`` in ``cases.py``);
 * :func:`drift_and_fidelity` — drift and fidelity of every post (``therapist.py``);
 * :func:`post_training_states` — the post-training state machine (``training.py``);
+* :func:`reset_posts` — new hires in their posts (``TherapistPool.reset_posts``);
 * :func:`learn_from_practice` — competence, readiness and motivation after a month's practice
   (``therapist.learn_from_practice``).
 
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from impl_sim.model.constants import LEVER_CACHE_SIZE, PARAMS_CACHE_SIZE
+from impl_sim.model.constants import LEVER_CACHE_SIZE, NEVER, PARAMS_CACHE_SIZE
 from impl_sim.model.states import IN_TRAINING
 
 if TYPE_CHECKING:
@@ -100,8 +101,11 @@ def _references() -> Any:
 
     from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
     from impl_sim.model.routing import route_families
-    from impl_sim.model.states import DELIVERING, DISCONTINUED, PAUSED, POST_TRAINING
+    from impl_sim.model.states import DELIVERING, DISCONTINUED, PAUSED, POST_TRAINING, UNTRAINED
     from impl_sim.model.therapist import (
+        DRAWN,
+        MONTHS,
+        PERSONAL,
         decision_log_odds,
         drift_and_fidelity,
         learn_from_practice,
@@ -115,6 +119,13 @@ def _references() -> Any:
                            decision_log_odds=decision_log_odds,
                            post_training_states=post_training_states,
                            post_training=POST_TRAINING,
+                           # rows of the pool's tables the hire kernel writes, and codes
+                           hire_rows=(len(DRAWN), PERSONAL.index("motivation"),
+                                      PERSONAL.index("autonomy_preference"),
+                                      PERSONAL.index("motivation_baseline"),
+                                      PERSONAL.index("structure_fit"),
+                                      MONTHS.index("nominated_month"), int(NEVER),
+                                      int(UNTRAINED)),
                            state_codes=(int(DELIVERING), int(PAUSED), int(DISCONTINUED)),
                            case_codes=(int(ACTIVE), int(COMPLETED), int(DROPPED)))
 
@@ -323,3 +334,19 @@ def post_training_states(pool: TherapistPool, month: int, params: Params) -> Non
         pool.state, pool.cpp_caseload, pool.last_active_month, pool.training_end_month,
         references.post_training, int(month - params.learning.months_to_discontinue),
         references.state_codes)
+
+
+def reset_posts(pool: TherapistPool, slots: np.ndarray, *, means: np.ndarray, sds: np.ndarray,
+                normals: np.ndarray, nominated: np.ndarray, month: int, first_person_id: int,
+                flexibility: float) -> None:
+    """:meth:`impl_sim.model.therapist.TherapistPool.reset_posts` through the selected
+    backend."""
+    if backend() != "numba":
+        pool.reset_posts(slots, means=means, sds=sds, normals=normals, nominated=nominated,
+                         month=month, first_person_id=first_person_id, flexibility=flexibility)
+        return
+    _compiled().reset_posts(
+        pool._personal, pool._counts, pool._months, pool._flags, pool.person_id,
+        pool.hired_month, pool.state, np.asarray(slots, np.int64), means, sds, normals,
+        nominated, int(month), int(first_person_id), float(flexibility),
+        _references().hire_rows)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from impl_sim.model import kernels
 from impl_sim.model.constants import NEVER
 from impl_sim.model.numeric import bounded, clip01
 from impl_sim.model.states import (
@@ -89,8 +90,20 @@ class TherapistPool:
         ``training.hire_enrolment_share`` (docs/odd.md §7.1).
         """
         means, sds = self._population(params)
-        drawn = bounded(means + sds * rng.standard_normal((len(DRAWN), len(slots))))
+        normals = rng.standard_normal((len(DRAWN), len(slots)))
         nominated = rng.random(len(slots)) < params.training.hire_enrolment_share
+        kernels.reset_posts(self, slots, means=means, sds=sds, normals=normals,
+                            nominated=nominated & np.asarray(nominate, dtype=bool), month=month,
+                            first_person_id=first_person_id,
+                            flexibility=params.training.programme_flexibility)
+
+    def reset_posts(self, slots: np.ndarray, *, means: np.ndarray, sds: np.ndarray,
+                    normals: np.ndarray, nominated: np.ndarray, month: int,
+                    first_person_id: int, flexibility: float) -> None:
+        """Put new people in ``slots`` (the reference of ``kernels.reset_posts``): the drawn
+        attributes are ``means + sds × normals`` clipped to [0, 1] (one column per slot), the
+        rest start afresh; ``nominated`` (one flag per slot) are nominated this month."""
+        drawn = bounded(means + sds * normals)
         self.person_id[slots] = first_person_id + np.arange(len(slots))
         self.hired_month[slots] = month
         self.state[slots] = UNTRAINED
@@ -99,12 +112,11 @@ class TherapistPool:
         motivation, _readiness, autonomy_preference, _self_leadership = drawn
         self.motivation_baseline[slots] = motivation  # the value fit to recover to
         # fixed for a person: the programme's flexibility does not change during a run
-        self.structure_fit[slots] = structure_fit(params.training.programme_flexibility,
-                                                  autonomy_preference)
+        self.structure_fit[slots] = structure_fit(flexibility, autonomy_preference)
         self._counts[:, slots] = 0
         self._months[:, slots] = NEVER
         self._flags[:, slots] = False
-        self.nominated_month[slots[nominated & np.asarray(nominate, dtype=bool)]] = month
+        self.nominated_month[slots[nominated]] = month
 
     def _population(self, params: Params) -> tuple[np.ndarray, np.ndarray]:
         """Means and standard deviations (one column each) of the attributes drawn at hire,
