@@ -258,3 +258,36 @@ def test_compiled_hire_equals_the_reference(monkeypatch, seed):
                                           pool.state)])
     for a, b in zip(*tables, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_case_starts_equal_the_reference(monkeypatch, seed):
+    """Opening the month's cases: numba writes the case records and books the posts as the
+    reference does (several cases per post, with and without trainees, the records growing)."""
+    from impl_sim.model.cases import CaseBook, draw_referrals
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params()
+    states = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 20))
+        pool = TherapistPool(n, n)
+        pool.first_case_month[:] = np.where(rng.random(n) < 0.5, -10_000, 3)
+        book = CaseBook(capacity=2)
+        for month in range(3):
+            referrals = draw_referrals(rng, params, np.full(2, 4.0))
+            k = int(rng.integers(0, len(referrals) + 1))
+            families = np.sort(rng.choice(len(referrals), k, replace=False))
+            slots = rng.integers(0, n, k)
+            trainees = (rng.random(n) < 0.5) if rng.random() < 0.5 else None
+            kernels.start_cases(book, pool, referrals, families, slots, month, trainees)
+        states.append([a.copy() for a in (
+            book.slot, book.service, book.start_month, book.planned_months, book.barrier,
+            book.resistance, book.improve_draw, book.status, book.active, pool._counts,
+            pool._months)] + [book.size])
+    assert states[0][-1] == states[1][-1]
+    for a, b in zip(states[0][:-1], states[1][:-1], strict=True):
+        assert a.tobytes() == b.tobytes()

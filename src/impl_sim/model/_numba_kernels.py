@@ -301,3 +301,33 @@ def reset_posts(personal, counts, months, flags, person_id, hired_month, state, 
     for j in range(slots.shape[0]):
         if nominated[j]:
             months[nominated_row, slots[j]] = month
+
+
+@njit(cache=True)
+def start_cases(case_slot, case_service, start_month, planned_months, barrier, resistance,
+                improve_draw, status, first_case, family_service, family_planned, family_barrier,
+                family_resistance, family_improve, families, slots, month, caseload,
+                cases_started, training_cases, in_training, count_training, first_case_month,
+                last_case_start_month, active_code):
+    """As :func:`impl_sim.model.cases.start_cases`: the case records from ``first_case`` on
+    written from the referrals (the caller has made room and counts them open), then each
+    post's caseload, cases started, training cases, first and last case-start months."""
+    for j in range(slots.shape[0]):
+        case, family, post = first_case + j, families[j], slots[j]
+        case_slot[case] = post
+        case_service[case] = family_service[family]
+        start_month[case] = month
+        planned_months[case] = family_planned[family]
+        barrier[case] = family_barrier[family]
+        resistance[case] = family_resistance[family]
+        improve_draw[case] = family_improve[family]
+        status[case] = active_code
+    for j in range(slots.shape[0]):
+        post = slots[j]
+        caseload[post] += 1
+        cases_started[post] += 1
+        if count_training and in_training[post]:
+            training_cases[post] += 1
+        if first_case_month[post] < 0:
+            first_case_month[post] = month
+        last_case_start_month[post] = month

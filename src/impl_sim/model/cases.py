@@ -9,6 +9,7 @@ arm of a scenario (common random numbers) and arms differ only in what services 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from impl_sim.model.constants import (
 )
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
+
+if TYPE_CHECKING:
+    from impl_sim.model.therapist import TherapistPool
 
 CASE_STATUSES = ("active", "completed", "dropped", "ended_by_turnover")
 ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = range(len(CASE_STATUSES))
@@ -78,6 +82,24 @@ def poisson_counts(rng: np.random.Generator, rates: np.ndarray) -> np.ndarray:
     return np.array([rng.poisson(rate) for rate in rates.tolist()], dtype=np.int64)
 
 
+def start_cases(book: CaseBook, pool: TherapistPool, referrals: Referrals,
+                families: np.ndarray, slots: np.ndarray, month: int,
+                in_training: np.ndarray | None) -> None:
+    """Open the CPP cases taken this month (``families`` with the posts ``slots``) and book them
+    on the posts: caseloads, cases started, training cases (``in_training``: the trainees, or
+    None when nobody trains), first and last case-start months. The reference of
+    ``kernels.start_cases``."""
+    book.open(slots, month, referrals, families)
+    taken = np.bincount(slots, minlength=pool.n)
+    pool.cpp_caseload += taken
+    pool.cases_started += taken
+    if in_training is not None:
+        pool.training_cases += taken * in_training
+    first = slots[pool.first_case_month[slots] < 0]
+    pool.first_case_month[first] = month
+    pool.last_case_start_month[slots] = month
+
+
 class CaseBook:
     """Every CPP case started in a run, as growable arrays; ``active`` indexes the open ones."""
 
@@ -106,6 +128,19 @@ class CaseBook:
                 new[: len(arr)] = arr
                 setattr(self, name, new)
 
+    def make_room(self, k: int) -> None:
+        """Grow the records until ``k`` more cases fit."""
+        while self.size + k > self._cap:
+            self._grow()
+
+    def add_active(self, k: int) -> np.ndarray:
+        """Count the ``k`` records just written after the last as open cases; returns their
+        indices."""
+        new = np.arange(self.size, self.size + k)
+        self.size += k
+        self.active = np.concatenate((self.active, new))
+        return new
+
     def open(self, slots: np.ndarray, month: int, referrals: Referrals, families: np.ndarray,
              ) -> np.ndarray:
         """Start CPP cases for referrals ``families`` with the therapists at ``slots``.
@@ -113,8 +148,7 @@ class CaseBook:
         Returns the new case indices.
         """
         k = len(slots)
-        while self.size + k > self._cap:
-            self._grow()
+        self.make_room(k)
         new = np.arange(self.size, self.size + k)
         rows = slice(self.size, self.size + k)  # the same records as ``new``, written by slice
         self.slot[rows] = slots

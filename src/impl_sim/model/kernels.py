@@ -10,6 +10,7 @@ bit for bit (``tests/model/test_kernels.py`` compares them):
 * :func:`drift_and_fidelity` — drift and fidelity of every post (``therapist.py``);
 * :func:`post_training_states` — the post-training state machine (``training.py``);
 * :func:`reset_posts` — new hires in their posts (``TherapistPool.reset_posts``);
+* :func:`start_cases` — the cases taken this month opened and booked (``cases.start_cases``);
 * :func:`learn_from_practice` — competence, readiness and motivation after a month's practice
   (``therapist.learn_from_practice``).
 
@@ -39,7 +40,7 @@ from impl_sim.model.constants import LEVER_CACHE_SIZE, NEVER, PARAMS_CACHE_SIZE
 from impl_sim.model.states import IN_TRAINING
 
 if TYPE_CHECKING:
-    from impl_sim.model.cases import CaseBook
+    from impl_sim.model.cases import CaseBook, Referrals
     from impl_sim.model.therapist import TherapistPool
     from impl_sim.params import Params
 
@@ -99,7 +100,7 @@ def _references() -> Any:
     and cases.py (hence outcomes.py, which the CLI's error path reads) must not."""
     from types import SimpleNamespace
 
-    from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED
+    from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED, start_cases
     from impl_sim.model.routing import route_families
     from impl_sim.model.states import DELIVERING, DISCONTINUED, PAUSED, POST_TRAINING, UNTRAINED
     from impl_sim.model.therapist import (
@@ -118,6 +119,7 @@ def _references() -> Any:
                            drift_and_fidelity=drift_and_fidelity,
                            decision_log_odds=decision_log_odds,
                            post_training_states=post_training_states,
+                           start_cases=start_cases,
                            post_training=POST_TRAINING,
                            # rows of the pool's tables the hire kernel writes, and codes
                            hire_rows=(len(DRAWN), PERSONAL.index("motivation"),
@@ -350,3 +352,25 @@ def reset_posts(pool: TherapistPool, slots: np.ndarray, *, means: np.ndarray, sd
         pool.hired_month, pool.state, np.asarray(slots, np.int64), means, sds, normals,
         nominated, int(month), int(first_person_id), float(flexibility),
         _references().hire_rows)
+
+
+def start_cases(book: CaseBook, pool: TherapistPool, referrals: Referrals, families: np.ndarray,
+                slots: np.ndarray, month: int, in_training: np.ndarray | None) -> None:
+    """:func:`impl_sim.model.cases.start_cases` through the selected backend."""
+    references = _references()
+    if backend() != "numba":
+        references.start_cases(book, pool, referrals, families, slots, month, in_training)
+        return
+    k = len(slots)
+    book.make_room(k)
+    _compiled().start_cases(
+        book.slot, book.service, book.start_month, book.planned_months, book.barrier,
+        book.resistance, book.improve_draw, book.status, book.size,
+        referrals.service, referrals.planned_months, referrals.barrier,
+        referrals.dropout_resistance, referrals.improve_draw,
+        np.asarray(families, np.int64), np.asarray(slots, np.int64), int(month),
+        pool.cpp_caseload, pool.cases_started, pool.training_cases,
+        pool.completed_training if in_training is None else in_training,  # (unused if None)
+        in_training is not None,
+        pool.first_case_month, pool.last_case_start_month, references.case_codes[0])
+    book.add_active(k)

@@ -239,16 +239,9 @@ class ImplementationModel(mesa.Model):
     def _start_cases(self, referrals: Referrals, families: np.ndarray, slots: np.ndarray,
                      ) -> None:
         """Open the CPP cases taken this month and book them on their therapists' posts."""
-        pool = self.therapists
-        self.cases.open(slots, self.month, referrals, families)
-        taken = np.bincount(slots, minlength=pool.n)
-        pool.cpp_caseload += taken
-        pool.cases_started += taken
-        if self._anyone_training:  # training cases are counted for trainees only
-            pool.training_cases += taken * self._in_training
-        first = slots[pool.first_case_month[slots] < 0]
-        pool.first_case_month[first] = self.month
-        pool.last_case_start_month[slots] = self.month
+        # training cases are counted for trainees only (none in a month without trainees)
+        kernels.start_cases(self.cases, self.therapists, referrals, families, slots, self.month,
+                            self._in_training if self._anyone_training else None)
         self.tally["cpp_starts"] += len(slots)
         self.cpp_starts_this_month = len(slots)
 
