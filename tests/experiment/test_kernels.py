@@ -291,3 +291,25 @@ def test_compiled_case_starts_equal_the_reference(monkeypatch, seed):
     assert states[0][-1] == states[1][-1]
     for a, b in zip(states[0][:-1], states[1][:-1], strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_consultation_and_masks_equal_the_reference(monkeypatch, seed):
+    """Consultation and the month's masks: numba gives the reference's arrays bit for bit,
+    with and without booster sessions."""
+    from impl_sim.model.states import State
+    from impl_sim.model.therapist import TherapistPool
+
+    rng = np.random.default_rng(seed)
+    params = Params()
+    n = int(rng.integers(1, 40))
+    pool = TherapistPool(n, n)
+    pool.state[:] = rng.integers(0, len(State) - 1, n)
+    booster = rng.random(n) * 2 * (rng.random(n) < 0.7) if seed % 2 else None
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        results.append(kernels.consultation_and_masks(pool, params, booster))
+    for a, b in zip(*results, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

@@ -331,3 +331,26 @@ def start_cases(case_slot, case_service, start_month, planned_months, barrier, r
         if first_case_month[post] < 0:
             first_case_month[post] = month
         last_case_start_month[post] = month
+
+
+@njit(cache=True)
+def consultation_and_masks(state, programme, booster_states, can_deliver, in_training_code,
+                           programme_dose, reference_sessions, booster, with_booster):
+    """As :func:`impl_sim.model.training.consultation_and_masks`: the consultation intensity
+    (the programme's dose for trainees, plus ``booster`` sessions ÷ the reference for trained
+    posts when ``with_booster``) and the in-training, can-deliver and consulted masks."""
+    n = state.shape[0]
+    consultation = np.empty(n)
+    in_training = np.empty(n, dtype=np.bool_)
+    able = np.empty(n, dtype=np.bool_)
+    consulted = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        s = state[i]
+        value = (1.0 if programme[s] else 0.0) * programme_dose
+        if with_booster:
+            value = value + (1.0 if booster_states[s] else 0.0) * (booster[i] / reference_sessions)
+        consultation[i] = value
+        in_training[i] = s == in_training_code
+        able[i] = can_deliver[s]
+        consulted[i] = value > 0
+    return consultation, in_training, able, consulted

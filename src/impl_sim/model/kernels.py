@@ -11,6 +11,7 @@ bit for bit (``tests/model/test_kernels.py`` compares them):
 * :func:`post_training_states` — the post-training state machine (``training.py``);
 * :func:`reset_posts` — new hires in their posts (``TherapistPool.reset_posts``);
 * :func:`start_cases` — the cases taken this month opened and booked (``cases.start_cases``);
+* :func:`consultation_and_masks` — consultation and the month's shared masks (``training.py``);
 * :func:`learn_from_practice` — competence, readiness and motivation after a month's practice
   (``therapist.learn_from_practice``).
 
@@ -102,7 +103,14 @@ def _references() -> Any:
 
     from impl_sim.model.cases import ACTIVE, COMPLETED, DROPPED, start_cases
     from impl_sim.model.routing import route_families
-    from impl_sim.model.states import DELIVERING, DISCONTINUED, PAUSED, POST_TRAINING, UNTRAINED
+    from impl_sim.model.states import (
+        CAN_DELIVER,
+        DELIVERING,
+        DISCONTINUED,
+        PAUSED,
+        POST_TRAINING,
+        UNTRAINED,
+    )
     from impl_sim.model.therapist import (
         DRAWN,
         MONTHS,
@@ -112,7 +120,12 @@ def _references() -> Any:
         learn_from_practice,
         take_case_log_odds,
     )
-    from impl_sim.model.training import post_training_states
+    from impl_sim.model.training import (
+        CAN_RECEIVE_BOOSTER,
+        GETS_PROGRAMME_CONSULTATION,
+        consultation_and_masks,
+        post_training_states,
+    )
 
     return SimpleNamespace(route_families=route_families, take_case_log_odds=take_case_log_odds,
                            learn_from_practice=learn_from_practice,
@@ -120,6 +133,9 @@ def _references() -> Any:
                            decision_log_odds=decision_log_odds,
                            post_training_states=post_training_states,
                            start_cases=start_cases,
+                           consultation_and_masks=consultation_and_masks,
+                           consultation_states=(GETS_PROGRAMME_CONSULTATION, CAN_RECEIVE_BOOSTER,
+                                                CAN_DELIVER),
                            post_training=POST_TRAINING,
                            # rows of the pool's tables the hire kernel writes, and codes
                            hire_rows=(len(DRAWN), PERSONAL.index("motivation"),
@@ -374,3 +390,20 @@ def start_cases(book: CaseBook, pool: TherapistPool, referrals: Referrals, famil
         in_training is not None,
         pool.first_case_month, pool.last_case_start_month, references.case_codes[0])
     book.add_active(k)
+
+
+def consultation_and_masks(pool: TherapistPool, params: Params,
+                           booster_sessions: np.ndarray | None,
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`impl_sim.model.training.consultation_and_masks` through the selected backend."""
+    references = _references()
+    if backend() != "numba":
+        return references.consultation_and_masks(pool, params, booster_sessions)
+    t = params.training
+    programme, booster_states, can_deliver = references.consultation_states
+    return _compiled().consultation_and_masks(
+        pool.state, programme, booster_states, can_deliver, int(IN_TRAINING),
+        float(t.consultation_sessions_per_month / t.reference_sessions_per_month),
+        float(t.reference_sessions_per_month),
+        pool.motivation if booster_sessions is None else np.asarray(booster_sessions, np.float64),
+        booster_sessions is not None)

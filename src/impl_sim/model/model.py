@@ -31,7 +31,6 @@ from impl_sim.model.service import (
 )
 from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
 from impl_sim.model.therapist import (
-    CAN_DELIVER,
     DISCONTINUED,
     IN_TRAINING,
     STATE_NAMES,
@@ -204,9 +203,8 @@ class ImplementationModel(mesa.Model):
     def therapists_decide_and_deliver(self, referrals: Referrals) -> None:
         """Route each eligible family to a therapist, who decides whether to offer CPP."""
         pool, services, p = self.therapists, self.services, self.params
-        consultation = self._consultation = self.consultation()
         self._month_masks()
-        able = self._able
+        consultation, able = self._consultation, self._able
         of_post = pool.service
         peer = self.peers.share_delivering(pool.has_case())
         if self.levers.is_raised("peer_boost"):  # else adding zeros changes nothing
@@ -368,22 +366,25 @@ class ImplementationModel(mesa.Model):
     # -- helpers -----------------------------------------------------------------------------
 
     def _month_masks(self) -> None:
-        """Masks read by several phases, computed once when therapists decide: who is in
-        training, who can deliver (states change only later, in ``progress_training`` and
-        turnover) and who receives consultation this month."""
-        state = self.therapists.state
-        self._in_training = state == IN_TRAINING
-        self._able = CAN_DELIVER[state]
-        self._supervised = self._consultation > 0
+        """This month's consultation and the masks read by several phases, computed once when
+        therapists decide: who is in training, who can deliver (states change only later, in
+        ``progress_training`` and turnover) and who receives consultation."""
+        (self._consultation, self._in_training, self._able,
+         self._supervised) = kernels.consultation_and_masks(
+            self.therapists, self.params, self._booster_sessions())
         # (np.count_nonzero: the same answer as .any(), a third of the call's overhead)
         self._anyone_training = np.count_nonzero(self._in_training) > 0
         self._anyone_supervised = np.count_nonzero(self._supervised) > 0
 
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
-        pool, sessions = self.therapists, self.levers.get("booster_sessions_per_month")
-        booster = sessions * self.services.funded[pool.service] if sessions else None
-        return training.consultation_intensity(pool, self.params, booster)
+        return training.consultation_intensity(self.therapists, self.params,
+                                               self._booster_sessions())
+
+    def _booster_sessions(self) -> np.ndarray | None:
+        """Booster sessions per post this month (funded services only), or None."""
+        sessions = self.levers.get("booster_sessions_per_month")
+        return sessions * self.services.funded[self.therapists.service] if sessions else None
 
     def training_running_by_service(self) -> np.ndarray:
         """Services with at least one therapist in training this month."""

@@ -9,6 +9,7 @@ import numpy as np
 from impl_sim.model.constants import NEVER, SCHEDULE_CACHE_SIZE
 from impl_sim.model.service import monthly_hazard
 from impl_sim.model.therapist import (
+    CAN_DELIVER,
     DELIVERING,
     DISCONTINUED,
     IN_TRAINING,
@@ -89,6 +90,16 @@ def consultation_intensity(pool: TherapistPool, params: Params,
     if booster_sessions is not None:
         intensity += CAN_RECEIVE_BOOSTER[pool.state] * (booster_sessions / reference)
     return intensity
+
+
+def consultation_and_masks(pool: TherapistPool, params: Params,
+                           booster_sessions: np.ndarray | None = None,
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This month's consultation intensity (:func:`consultation_intensity`) and the masks the
+    month's phases share: in training, can deliver, consulted (the reference of
+    ``kernels.consultation_and_masks``)."""
+    consultation = consultation_intensity(pool, params, booster_sessions)
+    return consultation, pool.state == IN_TRAINING, CAN_DELIVER[pool.state], consultation > 0
 
 
 @lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
