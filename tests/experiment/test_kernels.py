@@ -113,3 +113,203 @@ def test_numba_requested_without_numba_is_refused(monkeypatch):
             kernels.backend()
     finally:
         kernels._resolve.cache_clear()
+
+
+def random_learning_month(seed: int):
+    """A pool with random attributes and the inputs of one month's learning (some optional
+    inputs absent), as ``kernels.learn_from_practice`` takes them."""
+    from impl_sim.model.therapist import TherapistPool
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    pool = TherapistPool(n, n)
+    for name in ("competence", "readiness", "motivation", "motivation_baseline"):
+        getattr(pool, name)[:] = rng.random(n)
+    pool.completed_training[:] = rng.random(n) < 0.5
+    caseload = rng.integers(0, 4, n) * (rng.random(n) < 0.6)
+    supervised = (rng.random(n) < 0.4) & (rng.random() < 0.7)
+    in_training = rng.random(n) < 0.5
+    args = dict(
+        caseload=caseload, practising=caseload > 0, supervised=supervised,
+        in_training=in_training,
+        gathering=in_training & (rng.random(n) < 0.5) if rng.random() < 0.6 else None,
+        able=rng.random(n) < 0.8, follow_draws=rng.random(n), follow_up=rng.random(n),
+        improved_n=rng.integers(0, 3, n) if rng.random() < 0.5 else None,
+        dropped_n=None, buffer=None)
+    if rng.random() < 0.5:
+        args.update(dropped_n=rng.integers(0, 3, n), buffer=rng.random(n))
+    return pool, args
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(30))
+def test_compiled_learning_equals_the_reference(monkeypatch, seed):
+    """One month's learning: the numba loop gives the reference's competence, readiness,
+    motivation and value fit bit for bit, whichever optional inputs are present."""
+    params = Params.from_overrides({"learning.competence_decay": 0.05})
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        pool, args = random_learning_month(seed)
+        kernels.learn_from_practice(pool, params, **args)
+        results.append(pool._personal.copy())
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_drift_and_fidelity_equal_the_reference(monkeypatch, seed):
+    """Drift and fidelity: the numba loop gives the reference's numbers bit for bit, with
+    nobody, some or everyone watched."""
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params.from_overrides({"training.programme_flexibility": 0.7})
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 30))
+        pool = TherapistPool(n, n)
+        for attribute in ("drift", "competence", "autonomy_preference"):
+            getattr(pool, attribute)[:] = rng.random(n)
+        watched = rng.random(n) < (seed % 3) / 2  # nobody, about half, everyone
+        kernels.drift_and_fidelity(pool, params, watched)
+        results.append(pool._personal.copy())
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_post_training_states_equal_the_reference(monkeypatch, seed):
+    """The post-training state machine: the numba loop moves every post to the reference's
+    state, from every state, with and without cases, idle or not."""
+    from impl_sim.model.states import State
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params()
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 40))
+        pool = TherapistPool(n, n)
+        pool.state[:] = rng.integers(0, len(State) - 1, n)
+        pool.cpp_caseload[:] = rng.integers(0, 3, n) * (rng.random(n) < 0.5)
+        pool.last_active_month[:] = rng.integers(-5, 30, n)
+        pool.training_end_month[:] = rng.integers(-5, 30, n)
+        kernels.post_training_states(pool, int(rng.integers(0, 40)), params)
+        results.append(pool.state.copy())
+    assert np.array_equal(results[0], results[1])
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_decision_from_the_services_equals_the_reference(monkeypatch, seed):
+    """The decision's log-odds from the services' conditions: numba gives the reference's
+    numbers bit for bit (agenda path on and off, trainees, protected time or none)."""
+    from impl_sim.model.therapist import TherapistPool
+
+    rng = np.random.default_rng(seed)
+    params = Params.from_overrides({"mechanisms.leader_agenda": bool(seed % 2)})
+    n_services, per_service = int(rng.integers(1, 5)), int(rng.integers(1, 10))
+    n = n_services * per_service
+    pool = TherapistPool(n, per_service)
+    for name in ("motivation", "readiness", "competence", "structure_fit", "self_leadership"):
+        getattr(pool, name)[:] = rng.random(n)
+    pool.state[:] = rng.integers(0, 6, n)
+    pool.cpp_caseload[:] = rng.integers(0, 3, n)
+    pool.training_cases[:] = rng.integers(0, 4, n)
+    conditions = dict(
+        protected_hours=rng.random(n_services) * 3 * (rng.random(n_services) < 0.5),
+        free_hours=rng.random(n_services) * 4, agenda=rng.random(n_services),
+        climate=rng.random(n_services), peer_norm=rng.random(n),
+        consultation=rng.random(n) * 1.5, in_training=pool.state == 1,
+        able=rng.random(n) < 0.7)
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        results.append(kernels.decision_log_odds(pool, params, **conditions))
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_hire_equals_the_reference(monkeypatch, seed):
+    """Hiring: the numba loop writes every table of the hired posts as the reference does
+    (drawn attributes clipped, the rest afresh, the nominations)."""
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params()
+    tables = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 30))
+        pool = TherapistPool(n, n)
+        pool._personal[:] = rng.random(pool._personal.shape)
+        pool._counts[:] = rng.integers(0, 5, pool._counts.shape)
+        pool._months[:] = rng.integers(-3, 30, pool._months.shape)
+        pool._flags[:] = rng.random(pool._flags.shape) < 0.5
+        slots = np.flatnonzero(rng.random(n) < 0.5)
+        pool.hire(slots, params, rng, int(rng.integers(0, 40)), 100,
+                  nominate=rng.random(len(slots)) < 0.7)
+        tables.append([t.copy() for t in (pool._personal, pool._counts, pool._months,
+                                          pool._flags, pool.person_id, pool.hired_month,
+                                          pool.state)])
+    for a, b in zip(*tables, strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_case_starts_equal_the_reference(monkeypatch, seed):
+    """Opening the month's cases: numba writes the case records and books the posts as the
+    reference does (several cases per post, with and without trainees, the records growing)."""
+    from impl_sim.model.cases import CaseBook, draw_referrals
+    from impl_sim.model.therapist import TherapistPool
+
+    params = Params()
+    states = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 20))
+        pool = TherapistPool(n, n)
+        pool.first_case_month[:] = np.where(rng.random(n) < 0.5, -10_000, 3)
+        book = CaseBook(capacity=2)
+        for month in range(3):
+            referrals = draw_referrals(rng, params, np.full(2, 4.0))
+            k = int(rng.integers(0, len(referrals) + 1))
+            families = np.sort(rng.choice(len(referrals), k, replace=False))
+            slots = rng.integers(0, n, k)
+            trainees = (rng.random(n) < 0.5) if rng.random() < 0.5 else None
+            kernels.start_cases(book, pool, referrals, families, slots, month, trainees)
+        states.append([a.copy() for a in (
+            book.slot, book.service, book.start_month, book.planned_months, book.barrier,
+            book.resistance, book.improve_draw, book.status, book.active, pool._counts,
+            pool._months)] + [book.size])
+    assert states[0][-1] == states[1][-1]
+    for a, b in zip(states[0][:-1], states[1][:-1], strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_consultation_and_masks_equal_the_reference(monkeypatch, seed):
+    """Consultation and the month's masks: numba gives the reference's arrays bit for bit,
+    with and without booster sessions."""
+    from impl_sim.model.states import State
+    from impl_sim.model.therapist import TherapistPool
+
+    rng = np.random.default_rng(seed)
+    params = Params()
+    n = int(rng.integers(1, 40))
+    pool = TherapistPool(n, n)
+    pool.state[:] = rng.integers(0, len(State) - 1, n)
+    booster = rng.random(n) * 2 * (rng.random(n) < 0.7) if seed % 2 else None
+    results = []
+    for name in kernels.BACKENDS:
+        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+        results.append(kernels.consultation_and_masks(pool, params, booster))
+    for a, b in zip(*results, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

@@ -20,9 +20,10 @@ from impl_sim.experiment.runner import run_scenario
 from impl_sim.experiment.store import Results, results_dir_for
 from impl_sim.scenario.loader import load_scenario
 
-# 20 LHS points × 2 arms × 2 replications = 80 runs in 20 parts of 4; slow enough to cut.
-SLOW = {"replications": 2, "horizon_months": 60,
-        "base": {"services.count": 2, "services.therapists_per_service": 6},
+# 20 LHS points × 2 arms × 2 replications = 80 runs in 20 parts of 4; slow enough to cut (a
+# part must take longer than the up to 0.3 s between reaching a target and the kill).
+SLOW = {"replications": 2, "horizon_months": 120,
+        "base": {"services.count": 3, "services.therapists_per_service": 6},
         "design": {"method": "lhs", "samples": 20, "parameters": {
             "therapists.motivation_mean": [0.2, 0.9], "training.gatherings": [1, 5]}}}
 TIMEOUT = 600  # generous: CI machines are busy

@@ -9,13 +9,22 @@ arm of a scenario (common random numbers) and arms differ only in what services 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from impl_sim.model import kernels
-from impl_sim.model.constants import CASEBOOK_CAPACITY, CASEBOOK_GROWTH, WEEKS_PER_MONTH
+from impl_sim.model.constants import (
+    CASEBOOK_CAPACITY,
+    CASEBOOK_GROWTH,
+    SCALAR_POISSON_LIMIT,
+    WEEKS_PER_MONTH,
+)
 from impl_sim.model.numeric import bounded
 from impl_sim.params import Params
+
+if TYPE_CHECKING:
+    from impl_sim.model.therapist import TherapistPool
 
 CASE_STATUSES = ("active", "completed", "dropped", "ended_by_turnover")
 ACTIVE, COMPLETED, DROPPED, ENDED_BY_TURNOVER = range(len(CASE_STATUSES))
@@ -47,21 +56,48 @@ def draw_referrals(rng: np.random.Generator, params: Params, rates: np.ndarray,
     cheap); the dropout resistance is its exponential transform.
     """
     n_services = len(rates)
-    counts = rng.poisson(rates)
+    counts = poisson_counts(rng, rates)
     n = int(counts.sum())
     c = params.cases
     if prevalence is None:
         prevalence = np.full(n_services, c.caregiver_barrier_prevalence)
-    lo, hi = sorted((c.session_weeks_min, c.session_weeks_max))
+    lo, hi = min(c.session_weeks_min, c.session_weeks_max), max(c.session_weeks_min,
+                                                                 c.session_weeks_max)
     barrier_u, length_u, resistance_u, improve_u = rng.random((len(FAMILY_DRAWS), n))
     planned_weeks = lo + (hi - lo) * length_u
     return Referrals(
-        service=np.repeat(np.arange(n_services), counts),
-        barrier=barrier_u < np.repeat(prevalence, counts),
+        service=np.arange(n_services).repeat(counts),
+        barrier=barrier_u < prevalence.repeat(counts),
         planned_months=np.maximum(1, np.rint(planned_weeks / WEEKS_PER_MONTH)).astype(np.int64),
         dropout_resistance=-np.log1p(-resistance_u),  # Exp(1)
         improve_draw=improve_u,
     )
+
+
+def poisson_counts(rng: np.random.Generator, rates: np.ndarray) -> np.ndarray:
+    """``rng.poisson(rates)``: the same draws in the same order, for a few services one scalar
+    call each (numpy's checks of an array of rates cost more than the draws themselves)."""
+    if len(rates) > SCALAR_POISSON_LIMIT:
+        return rng.poisson(rates)
+    return np.array([rng.poisson(rate) for rate in rates.tolist()], dtype=np.int64)
+
+
+def start_cases(book: CaseBook, pool: TherapistPool, referrals: Referrals,
+                families: np.ndarray, slots: np.ndarray, month: int,
+                in_training: np.ndarray | None) -> None:
+    """Open the CPP cases taken this month (``families`` with the posts ``slots``) and book them
+    on the posts: caseloads, cases started, training cases (``in_training``: the trainees, or
+    None when nobody trains), first and last case-start months. The reference of
+    ``kernels.start_cases``."""
+    book.open(slots, month, referrals, families)
+    taken = np.bincount(slots, minlength=pool.n)
+    pool.cpp_caseload += taken
+    pool.cases_started += taken
+    if in_training is not None:
+        pool.training_cases += taken * in_training
+    first = slots[pool.first_case_month[slots] < 0]
+    pool.first_case_month[first] = month
+    pool.last_case_start_month[slots] = month
 
 
 class CaseBook:
@@ -92,6 +128,19 @@ class CaseBook:
                 new[: len(arr)] = arr
                 setattr(self, name, new)
 
+    def make_room(self, k: int) -> None:
+        """Grow the records until ``k`` more cases fit."""
+        while self.size + k > self._cap:
+            self._grow()
+
+    def add_active(self, k: int) -> np.ndarray:
+        """Count the ``k`` records just written after the last as open cases; returns their
+        indices."""
+        new = np.arange(self.size, self.size + k)
+        self.size += k
+        self.active = np.concatenate((self.active, new))
+        return new
+
     def open(self, slots: np.ndarray, month: int, referrals: Referrals, families: np.ndarray,
              ) -> np.ndarray:
         """Start CPP cases for referrals ``families`` with the therapists at ``slots``.
@@ -99,17 +148,17 @@ class CaseBook:
         Returns the new case indices.
         """
         k = len(slots)
-        while self.size + k > self._cap:
-            self._grow()
+        self.make_room(k)
         new = np.arange(self.size, self.size + k)
-        self.slot[new] = slots
-        self.service[new] = referrals.service[families]
-        self.start_month[new] = month
-        self.planned_months[new] = referrals.planned_months[families]
-        self.barrier[new] = referrals.barrier[families]
-        self.resistance[new] = referrals.dropout_resistance[families]
-        self.improve_draw[new] = referrals.improve_draw[families]
-        self.status[new] = ACTIVE
+        rows = slice(self.size, self.size + k)  # the same records as ``new``, written by slice
+        self.slot[rows] = slots
+        self.service[rows] = referrals.service[families]
+        self.start_month[rows] = month
+        self.planned_months[rows] = referrals.planned_months[families]
+        self.barrier[rows] = referrals.barrier[families]
+        self.resistance[rows] = referrals.dropout_resistance[families]
+        self.improve_draw[rows] = referrals.improve_draw[families]
+        self.status[rows] = ACTIVE
         self.size += k
         self.active = np.concatenate((self.active, new))
         return new
@@ -165,11 +214,14 @@ class CaseBook:
     def end_for_leavers(self, leaving_slots: np.ndarray) -> np.ndarray:
         """Close the open cases of therapists who leave; returns the closed case indices."""
         a = self.active
-        leaving = np.zeros(int(self.slot[a].max(initial=0)) + 1, dtype=bool)
+        posts = self.slot[a]
+        leaving = np.zeros(int(posts.max(initial=0)) + 1, dtype=bool)
         leaving[leaving_slots[leaving_slots < len(leaving)]] = True
-        closing = a[leaving[self.slot[a]]]
-        self.status[closing] = ENDED_BY_TURNOVER
-        self.active = a[self.status[a] == ACTIVE]
+        ends = leaving[posts]
+        closing = a[ends]
+        if len(closing):
+            self.status[closing] = ENDED_BY_TURNOVER
+            self.active = a[~ends]  # every other active case stays active
         return closing
 
     def count(self, status: int) -> int:

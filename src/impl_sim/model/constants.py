@@ -33,4 +33,5 @@ PARAMS_CACHE_SIZE = 64  # parameter sets whose kernel constants are kept (model/
 SEED_BOUND = np.iinfo(np.int64).max  # bound of integers drawn to seed a child generator
 NETWORK_SEED_BOUND = np.iinfo(np.int32).max  # networkx wants a 32-bit seed
 TIE_DRAW_BLOCK = 4  # candidate draws per wanted co-trainee tie taken at once
+SCALAR_POISSON_LIMIT = 16  # services up to which referrals are drawn one Poisson call each
 BISECTION_STEPS = 60  # halvings when solving for a hazard (precision far below float noise)

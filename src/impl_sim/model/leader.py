@@ -11,6 +11,8 @@ off, the behaviour is absent whatever the leader's scores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import TYPE_CHECKING
 
 import mesa
@@ -37,6 +39,27 @@ def _mean_of(*rows: np.ndarray) -> np.ndarray:
     return total
 
 
+Behaviour = Callable[["LeaderPool"], np.ndarray]
+
+
+def _remembered(behaviour: Behaviour) -> Behaviour:
+    """Decorator: a behaviour is computed once for the leaders' current scores and kept until a
+    score (or the parameter set) changes; each call returns a fresh copy, as a computation
+    would. Scores change only at appointments and through strategies, so most months reuse
+    every behaviour (the same numbers: the same arithmetic on the same scores)."""
+    name = behaviour.__name__
+
+    @wraps(behaviour)
+    def remembered(self: LeaderPool) -> np.ndarray:
+        memo = self._memo_for_current_scores()
+        value = memo.get(name)
+        if value is None:
+            value = memo[name] = behaviour(self)
+        return value.copy()
+
+    return remembered
+
+
 class LeaderPool:
     """ILS scores (0–4) of the leader in post at each service."""
 
@@ -53,8 +76,21 @@ class LeaderPool:
         # a successor, not one of the leaders in post at month 0: the programme review treats
         # a recent successor as a new leader (docs/odd.md §7.2a)
         self.successor = np.zeros(n_services, dtype=bool)
+        self._memo: dict[str, np.ndarray] = {}  # behaviours for the scores in _memo_key
+        self._memo_key: tuple[object, ...] = ()
         self.appoint(np.arange(n_services), rng, 0)
         self.successor[:] = False
+
+    def _memo_for_current_scores(self) -> dict[str, np.ndarray]:
+        """The remembered behaviours, emptied when the parameters or any score (in place or by
+        rebinding a dimension's array) differ from when they were computed."""
+        key = (self.params, self.proactive.tobytes(), self.knowledgeable.tobytes(),
+               self.supportive.tobytes(), self.perseverant.tobytes())
+        old = self._memo_key
+        if not (old and key[0] is old[0] and key[1:] == old[1:]):
+            self._memo.clear()
+            self._memo_key = key
+        return self._memo
 
     def appoint(self, services: np.ndarray, rng: np.random.Generator, month: int) -> None:
         """Put new leaders in post, drawn from the leader population, without training gains.
@@ -76,6 +112,7 @@ class LeaderPool:
         self.appointed_month[services] = month
         self.successor[services] = True
 
+    @_remembered
     def composite(self) -> np.ndarray:
         """Mean of the four ILS scores (0–4): the leader's overall implementation leadership."""
         return _mean_of(*self.scores)
@@ -85,11 +122,13 @@ class LeaderPool:
 
     # -- behaviours (docs/odd.md §7.3), each one path of ``params.mechanisms`` ---------------
 
+    @_remembered
     def implementation_agenda(self) -> np.ndarray:
         """How strongly CPP is kept on the service's agenda (0–1): proactive, knowledgeable and
         perseverant scores scaled to 0–1."""
         return _mean_of(self.proactive, self.knowledgeable, self.perseverant) / ILS_SCALE_MAX
 
+    @_remembered
     def routed_share(self) -> np.ndarray:
         """Probability that the leader has an eligible referral routed to a trained therapist."""
         lead = self.params.leaders
@@ -97,6 +136,7 @@ class LeaderPool:
         on = self.params.mechanisms.leader_routing
         return on * self._behaviour(score, lead.routing_log_odds, lead.routing_slope)
 
+    @_remembered
     def protected_hours(self) -> np.ndarray:
         """Hours per week the leader protects for each therapist who can deliver."""
         lead = self.params.leaders
@@ -104,6 +144,7 @@ class LeaderPool:
         on = self.params.mechanisms.protected_time
         return on * lead.max_protected_hours_per_week * share
 
+    @_remembered
     def follow_up_probability(self) -> np.ndarray:
         """Monthly chance the leader follows up a therapist's CPP work."""
         lead = self.params.leaders
@@ -111,17 +152,20 @@ class LeaderPool:
         on = self.params.mechanisms.follow_up
         return on * self._behaviour(score, lead.follow_up_log_odds, lead.follow_up_slope)
 
+    @_remembered
     def funding_advocacy(self) -> np.ndarray:
         """How hard the leader argues for funding with commissioners (0–1)."""
         on = self.params.mechanisms.funding_advocacy
         return on * (self.proactive / ILS_SCALE_MAX) * (self.perseverant / ILS_SCALE_MAX)
 
+    @_remembered
     def loss_buffer(self) -> np.ndarray:
         """Share of a setback's motivational cost a supportive leader absorbs."""
         lead = self.params.leaders
         on = self.params.mechanisms.setback_buffer
         return on * lead.setback_buffer_max * self.supportive / ILS_SCALE_MAX
 
+    @_remembered
     def turnover_log_ratio(self) -> np.ndarray:
         """Log hazard ratio of therapists' turnover due to the leader's support (≤ 0 above the
         reference score)."""

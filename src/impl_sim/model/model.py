@@ -21,7 +21,6 @@ from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
 from impl_sim.model.events import EventLog
 from impl_sim.model.leader import Leader, LeaderPool
 from impl_sim.model.networks import PeerNorm, add_co_trainee_ties, colleague_graph
-from impl_sim.model.numeric import clip01
 from impl_sim.model.outcomes import SUSTAINMENT_WINDOW, MonthlySeries
 from impl_sim.model.service import (
     ServicePool,
@@ -34,17 +33,11 @@ from impl_sim.model.service import (
 )
 from impl_sim.model.strategies import LeverBoard, Strategy, build_strategies
 from impl_sim.model.therapist import (
-    DELIVERING,
     DISCONTINUED,
     IN_TRAINING,
-    PAUSED,
-    POST_TRAINING,
     STATE_NAMES,
     Therapist,
     TherapistPool,
-    fidelity_now,
-    opportunity,
-    update_drift,
 )
 from impl_sim.params import Params
 
@@ -244,20 +237,17 @@ class ImplementationModel(mesa.Model):
     def therapists_decide_and_deliver(self, referrals: Referrals) -> None:
         """Route each eligible family to a therapist, who decides whether to offer CPP."""
         pool, services, p = self.therapists, self.services, self.params
-        consultation = self._consultation = self.consultation()
-        able = pool.can_deliver()
+        self._month_masks()
+        consultation, able = self._consultation, self._able
         of_post = pool.service
-        # the programme sanctions time for training cases while it runs (agencies commit it to
-        # the course); afterwards only protected time and free hours remain (S6)
-        protected = np.maximum(services.protected_hours[of_post],
-                               p.training.trainee_hours_per_week * (pool.state == IN_TRAINING))
-        hours = protected * able + services.free_hours(p)[of_post]
-        agenda = p.mechanisms.leader_agenda * services.agenda[of_post]
-        boost = self.levers.per_service("peer_boost", services.n)
-        peer = np.minimum(self.peers.share_delivering(pool.has_case()) + boost[of_post], 1.0)
-        log_odds = kernels.take_case_log_odds(
-            pool, p, available_hours=hours, opportunity=opportunity(agenda, pool.self_leadership),
-            climate=services.climate[of_post], peer_norm=peer, consultation=consultation)
+        peer = self.peers.share_delivering(pool.has_case())
+        if self.levers.is_raised("peer_boost"):  # else adding zeros changes nothing
+            peer += self.levers.per_service("peer_boost", services.n)[of_post]
+        peer = np.minimum(peer, 1.0)
+        log_odds = kernels.decision_log_odds(
+            pool, p, protected_hours=services.protected_hours, free_hours=services.free_hours(p),
+            agenda=services.agenda, climate=services.climate, peer_norm=peer,
+            consultation=consultation, in_training=self._in_training, able=able)
         max_caseload = services.max_cpp_caseload[of_post]
         self.cpp_starts_this_month = 0
         if len(referrals) == 0:
@@ -281,30 +271,28 @@ class ImplementationModel(mesa.Model):
     def _start_cases(self, referrals: Referrals, families: np.ndarray, slots: np.ndarray,
                      ) -> None:
         """Open the CPP cases taken this month and book them on their therapists' posts."""
-        pool = self.therapists
-        self.cases.open(slots, self.month, referrals, families)
-        taken = np.bincount(slots, minlength=pool.n)
-        pool.cpp_caseload += taken
-        pool.cases_started += taken
-        pool.training_cases += taken * (pool.state == IN_TRAINING)
-        first = slots[pool.first_case_month[slots] < 0]
-        pool.first_case_month[first] = self.month
-        pool.last_case_start_month[slots] = self.month
+        # training cases are counted for trainees only (none in a month without trainees)
+        kernels.start_cases(self.cases, self.therapists, referrals, families, slots, self.month,
+                            self._in_training if self._anyone_training else None)
         self.tally["cpp_starts"] += len(slots)
         self.cpp_starts_this_month = len(slots)
 
     def cases_progress(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A month of weekly sessions for every active case; families complete or drop out."""
         pool, cases = self.therapists, self.cases
-        audited = self.levers.per_service("watched", self.services.n) > 0
-        watched = (self._consultation > 0) | audited[pool.service]
-        update_drift(pool, self.params, watched)
-        pool.fidelity[:] = fidelity_now(pool)
-        pool.last_active_month[pool.cpp_caseload > 0] = self.month
+        watched = self._supervised
+        if self.levers.is_raised("watched"):
+            audited = self.levers.per_service("watched", self.services.n) > 0
+            watched = watched | audited[pool.service]
+        kernels.drift_and_fidelity(pool, self.params, watched)
+        practising = self._practising = pool.cpp_caseload > 0  # (learning reads it too)
+        pool.last_active_month[practising] = self.month
         self._caseload_delivered = pool.cpp_caseload.copy()
         self.tally["case_months"] += len(cases.active)
         self.tally["fidelity_sum"] += float(pool.fidelity @ pool.cpp_caseload)
-        reduction = self.levers.per_unit("barrier_hazard_reduction", pool.n)
+        reduction = None  # no reduction unless a strategy raised the lever (None: none)
+        if self.levers.is_raised("barrier_hazard_reduction"):
+            reduction = self.levers.per_unit("barrier_hazard_reduction", pool.n)
         finished, improved, dropped = cases.progress(self.params, pool.fidelity, reduction)
         if len(finished) or len(dropped):
             ended = np.concatenate((finished, dropped))
@@ -317,47 +305,21 @@ class ImplementationModel(mesa.Model):
     def learn_and_update_motivation(self, improved: np.ndarray, dropped: np.ndarray) -> None:
         """Competence, readiness and motivation respond to this month's practice."""
         p, pool, services = self.params, self.therapists, self.services
-        learn = p.learning
-        caseload = self._caseload_delivered  # cases worked on this month, finished ones included
-        practising = caseload > 0
-        supervised = self._consultation > 0
-        # competence grows with each case-month (faster with consultation) and decays without
-        # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
-        speed = np.where(supervised, learn.supervised_learning_multiplier, 1.0)
-        pool.competence += (learn.competence_gain * caseload) * speed * (1.0 - pool.competence)
-        pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
-        clip01(pool.competence)
-
-        # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
-        # practice, and with each family seen to improve
-        gathering = training.gathering_this_month(pool, self.month, p)
-        pool.readiness += learn.readiness_gain_training * (
-            (pool.state == IN_TRAINING) + learn.gathering_readiness_multiple * gathering)
-        pool.readiness += learn.readiness_gain_practice * (practising & supervised)
-
-        followed = pool.can_deliver() & (
-            self.rngs["leaders"].random(pool.n) < services.follow_up_probability[pool.service])
-        struggling = practising & ~(supervised | followed) & (
-            pool.competence < learn.struggle_competence)
-        pool.motivation += (
-            learn.motivation_gain_follow_up * followed  # seed 000 theme 4
-            - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
-            + learn.motivation_recovery * (pool.motivation_baseline - pool.motivation))
+        practising = self._practising  # cases worked on this month, finished ones included
+        improved_n = dropped_n = buffer = None
         if len(improved):
-            # S3: a family's improvement confirms that the method fits clients' needs (a
-            # lasting rise of the value fit) and encourages (a transient rise)
             improved_n = np.bincount(self.cases.slot[improved], minlength=pool.n)
-            pool.readiness += learn.readiness_gain_practice * improved_n
-            pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
-            clip01(pool.motivation_baseline)
-            pool.motivation += learn.motivation_gain_improvement * improved_n
         if len(dropped):
-            # a dropout is a setback; a supportive leader absorbs part of it
             dropped_n = np.bincount(self.cases.slot[dropped], minlength=pool.n)
             buffer = self.leaders.loss_buffer()[pool.service]
-            pool.motivation -= learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
-        clip01(pool.readiness)
-        clip01(pool.motivation)
+        kernels.learn_from_practice(
+            pool, p, caseload=self._caseload_delivered, practising=practising,
+            supervised=self._supervised, in_training=self._in_training,
+            gathering=(training.gathering_this_month(pool, self.month, p)
+                       if self._anyone_training else None),
+            able=self._able, follow_draws=self.rngs["leaders"].random(pool.n),
+            follow_up=services.follow_up_probability[pool.service], improved_n=improved_n,
+            dropped_n=dropped_n, buffer=buffer)
 
         delivering_share = np.bincount(pool.service[practising], minlength=services.n) / (
             p.services.therapists_per_service)
@@ -368,19 +330,13 @@ class ImplementationModel(mesa.Model):
     def progress_training(self) -> None:
         """Training dropouts, completions, and the post-training state machine."""
         p, pool = self.params, self.therapists
-        quits = self.rngs["turnover"].random(pool.n) < training.training_dropout_hazard(pool, p)
-        pool.state[quits] = DISCONTINUED
-        training.finish_training(pool, self.month, p)
+        draws = self.rngs["turnover"].random(pool.n)  # drawn whether or not anyone trains
+        if self._anyone_training:  # (states unchanged since the month's masks)
+            pool.state[draws < training.training_dropout_hazard(pool, p)] = DISCONTINUED
+            training.finish_training(pool, self.month, p)
         # trained, not given up: DELIVERING with a case, PAUSED without, DISCONTINUED after
         # `months_to_discontinue` months without one
-        after_training = POST_TRAINING[pool.state]
-        has_case = pool.cpp_caseload > 0
-        pool.state[after_training & has_case] = DELIVERING
-        last_engaged = np.maximum(pool.last_active_month, pool.training_end_month)
-        idle = (self.month - p.learning.months_to_discontinue) >= last_engaged
-        without_case = after_training & ~has_case
-        pool.state[without_case & (pool.state == DELIVERING)] = PAUSED
-        pool.state[without_case & idle] = DISCONTINUED
+        kernels.post_training_states(pool, self.month, p)
 
     def turnover_and_replacement(self) -> None:
         """Therapists leave with a monthly hazard; untrained hires fill their posts."""
@@ -388,24 +344,26 @@ class ImplementationModel(mesa.Model):
         of_post = pool.service
         hazard = turnover_hazard(p, self.services.climate[of_post],
                                  self.leaders.turnover_log_ratio()[of_post],
-                                 self._consultation > 0, self.month - pool.hired_month,
+                                 self._supervised, self.month - pool.hired_month,
                                  self.services.production_pressure[of_post])
         leaving = np.flatnonzero(self.rngs["turnover"].random(pool.n) < hazard)
         if len(leaving) == 0:
             return
-        on_team = pool.on_cpp_team()[leaving]  # read before the hires reset the posts
+        on_team = pool.on_cpp_team(leaving)  # read before the hires reset the posts
         closed = self.cases.end_for_leavers(leaving)
-        pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
+        if len(closed):
+            pool.cpp_caseload -= np.bincount(self.cases.slot[closed], minlength=pool.n)
         for strategy in self.strategies:
             strategy.on_leave(self, leaving)
         self.departures.extend(self._departure_records(leaving))
         self.events.left(self, leaving)
-        for slot in leaving:
+        posts = leaving.tolist()
+        for slot in posts:
             pool.agent[slot].remove()
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id,
                   nominate=on_team)
         self.next_person_id += len(leaving)
-        for slot in leaving.tolist():
+        for slot in posts:
             pool.agent[slot] = Therapist(self, slot)
         for strategy in self.strategies:
             strategy.therapists.reset(leaving)
@@ -413,25 +371,24 @@ class ImplementationModel(mesa.Model):
 
     def _departure_records(self, slots: np.ndarray) -> list[dict[str, Any]]:
         """What is kept of each leaver: enough for the person-level outcomes (outcomes.py)."""
-        pool = self.therapists
-        columns = {
-            "person_id": pool.person_id[slots].tolist(), "slot": slots.tolist(),
-            "state_before": [STATE_NAMES[s] for s in pool.state[slots].tolist()],
-            "completed_training": pool.completed_training[slots].tolist(),
-            "enrolled_month": pool.enrolled_month[slots].tolist(),
-            "first_case_month": pool.first_case_month[slots].tolist(),
-            "cases_started": pool.cases_started[slots].tolist(),
-            "certified": pool.certified[slots].tolist(),
-        }
-        return [{"month": self.month, **dict(zip(columns, row, strict=True))}
-                for row in zip(*columns.values(), strict=True)]
+        pool, month = self.therapists, self.month
+        rows = zip(pool.person_id[slots].tolist(), slots.tolist(), pool.state[slots].tolist(),
+                   pool.completed_training[slots].tolist(), pool.enrolled_month[slots].tolist(),
+                   pool.first_case_month[slots].tolist(), pool.cases_started[slots].tolist(),
+                   pool.certified[slots].tolist(), strict=True)
+        return [{"month": month, "person_id": person, "slot": slot,
+                 "state_before": STATE_NAMES[state], "completed_training": completed,
+                 "enrolled_month": enrolled, "first_case_month": first_case,
+                 "cases_started": started, "certified": certified}
+                for person, slot, state, completed, enrolled, first_case, started, certified
+                in rows]
 
     def collect(self) -> None:
         """Book this month's running costs and record the monthly series."""
         p, pool = self.params, self.therapists
         sessions = float(self._consultation.sum()) * p.training.reference_sessions_per_month
         self.add_cost("consultation", sessions * p.training.consultation_cost_per_session)
-        if self.services.protected_hours.any():
+        if np.count_nonzero(self.services.protected_hours):
             protected = self.services.protected_hours[pool.service] @ pool.can_deliver()
             self.add_cost("protected_time",
                           float(protected) * WEEKS_PER_MONTH * p.training.therapist_hour_cost)
@@ -442,18 +399,36 @@ class ImplementationModel(mesa.Model):
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _month_masks(self) -> None:
+        """This month's consultation and the masks read by several phases, computed once when
+        therapists decide: who is in training, who can deliver (states change only later, in
+        ``progress_training`` and turnover) and who receives consultation."""
+        (self._consultation, self._in_training, self._able,
+         self._supervised) = kernels.consultation_and_masks(
+            self.therapists, self.params, self._booster_sessions())
+        # (np.count_nonzero: the same answer as .any(), a third of the call's overhead)
+        self._anyone_training = np.count_nonzero(self._in_training) > 0
+        self._anyone_supervised = np.count_nonzero(self._supervised) > 0
+
     def consultation(self) -> np.ndarray:
         """Consultation intensity per post this month (booster needs funding)."""
-        pool, sessions = self.therapists, self.levers.get("booster_sessions_per_month")
-        booster = (sessions * self.services.funded_and_offering()[pool.service] if sessions
-                   else None)
-        return training.consultation_intensity(pool, self.params, booster)
+        return training.consultation_intensity(self.therapists, self.params,
+                                               self._booster_sessions())
+
+    def _booster_sessions(self) -> np.ndarray | None:
+        """Booster sessions per post this month (services that fund and offer CPP only), or
+        None."""
+        sessions = self.levers.get("booster_sessions_per_month")
+        offering = self.services.funded_and_offering()
+        return sessions * offering[self.therapists.service] if sessions else None
 
     def training_running_by_service(self) -> np.ndarray:
         """Services with at least one therapist in training this month."""
         pool = self.therapists
-        return np.bincount(pool.service, weights=pool.state == IN_TRAINING,
-                           minlength=self.services.n) > 0
+        in_training = pool.state == IN_TRAINING
+        if not np.count_nonzero(in_training):
+            return np.zeros(self.services.n, dtype=bool)
+        return np.bincount(pool.service, weights=in_training, minlength=self.services.n) > 0
 
     def snapshot_months(self) -> tuple[int, int]:
         """Months at which the service-level effect sizes are measured: the first cohort's

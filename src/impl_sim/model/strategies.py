@@ -129,17 +129,24 @@ class LeverBoard:
         raised = np.maximum(current, value)
         self._values[name] = float(raised) if np.ndim(raised) == 0 else raised
 
+    def is_raised(self, name: str) -> bool:
+        """Whether a strategy raised lever ``name`` this month (else it is neutral)."""
+        return name in self._values
+
     def get(self, name: str) -> float | np.ndarray:
         """The lever's value this month (its neutral value if nobody raised it)."""
+        value = self._values.get(name)  # raised this month (never None), else neutral
+        if value is not None:
+            return value
         self._check(name)
-        return self._values.get(name, LEVERS[name][0])
+        return LEVERS[name][0]
 
     def per_unit(self, name: str, n: int) -> np.ndarray:
         """The lever as one value per unit (service or post, as the lever is declared); a
         read-only array (a lever nobody raised is a cached constant array: no allocation in
         the monthly step)."""
         value = self.get(name)
-        if np.ndim(value) == 0:
+        if not isinstance(value, np.ndarray) or value.ndim == 0:  # a number
             return _constant(float(value), n)
         return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from impl_sim.model import kernels
 from impl_sim.model.constants import NEVER
 from impl_sim.model.numeric import bounded, clip01
 from impl_sim.model.states import (
@@ -74,6 +75,7 @@ class TherapistPool:
             for name, row in zip(names, table, strict=True):
                 setattr(self, name, row)
         self.agent: list[Therapist | None] = [None] * n_slots
+        self._drawn_from: tuple[Params, np.ndarray, np.ndarray] | None = None  # see _population
 
     # -- hiring ----------------------------------------------------------------------------
 
@@ -87,24 +89,46 @@ class TherapistPool:
         service's CPP team) is nominated for the next training cohort with probability
         ``training.hire_enrolment_share`` (docs/odd.md §7.1).
         """
-        t = params.therapists
-        means = np.array([[getattr(t, f"{a}_mean")] for a in DRAWN])
-        sds = np.array([[getattr(t, f"{a}_sd")] for a in DRAWN])
-        drawn = bounded(means + sds * rng.standard_normal((len(DRAWN), len(slots))))
+        means, sds = self._population(params)
+        normals = rng.standard_normal((len(DRAWN), len(slots)))
         nominated = rng.random(len(slots)) < params.training.hire_enrolment_share
+        kernels.reset_posts(self, slots, means=means, sds=sds, normals=normals,
+                            nominated=nominated & np.asarray(nominate, dtype=bool), month=month,
+                            first_person_id=first_person_id,
+                            flexibility=params.training.programme_flexibility)
+
+    def reset_posts(self, slots: np.ndarray, *, means: np.ndarray, sds: np.ndarray,
+                    normals: np.ndarray, nominated: np.ndarray, month: int,
+                    first_person_id: int, flexibility: float) -> None:
+        """Put new people in ``slots`` (the reference of ``kernels.reset_posts``): the drawn
+        attributes are ``means + sds × normals`` clipped to [0, 1] (one column per slot), the
+        rest start afresh; ``nominated`` (one flag per slot) are nominated this month."""
+        drawn = bounded(means + sds * normals)
         self.person_id[slots] = first_person_id + np.arange(len(slots))
         self.hired_month[slots] = month
         self.state[slots] = UNTRAINED
-        self._personal[:, slots] = 0.0
         self._personal[:len(DRAWN), slots] = drawn
-        self.motivation_baseline[slots] = self.motivation[slots]  # the value fit to recover to
+        self._personal[len(DRAWN):, slots] = 0.0
+        motivation, _readiness, autonomy_preference, _self_leadership = drawn
+        self.motivation_baseline[slots] = motivation  # the value fit to recover to
         # fixed for a person: the programme's flexibility does not change during a run
-        self.structure_fit[slots] = structure_fit(params.training.programme_flexibility,
-                                                  self.autonomy_preference[slots])
+        self.structure_fit[slots] = structure_fit(flexibility, autonomy_preference)
         self._counts[:, slots] = 0
         self._months[:, slots] = NEVER
         self._flags[:, slots] = False
-        self.nominated_month[slots[nominated & np.asarray(nominate, dtype=bool)]] = month
+        self.nominated_month[slots[nominated]] = month
+
+    def _population(self, params: Params) -> tuple[np.ndarray, np.ndarray]:
+        """Means and standard deviations (one column each) of the attributes drawn at hire,
+        built once per parameter set (``Params`` is frozen) instead of at every hire."""
+        cached = self._drawn_from
+        if cached is None or cached[0] is not params:
+            t = params.therapists
+            means = np.array([[getattr(t, f"{a}_mean")] for a in DRAWN])
+            sds = np.array([[getattr(t, f"{a}_sd")] for a in DRAWN])
+            cached = self._drawn_from = (params, means, sds)
+        _params, means, sds = cached
+        return means, sds
 
     # -- derived views ---------------------------------------------------------------------
 
@@ -112,10 +136,13 @@ class TherapistPool:
         """Posts whose holder may take a CPP case (in training or trained, not given up)."""
         return CAN_DELIVER[self.state]
 
-    def on_cpp_team(self) -> np.ndarray:
-        """Posts whose holder is on the service's CPP team: ever enrolled or nominated for
-        training (a service replaces them with a hire it nominates, ``hire``)."""
-        return (self.enrolled_month > NEVER) | (self.nominated_month > NEVER)
+    def on_cpp_team(self, slots: np.ndarray | None = None) -> np.ndarray:
+        """Posts (all, or those at ``slots``) whose holder is on the service's CPP team: ever
+        enrolled or nominated for training (a service replaces them with a hire it nominates,
+        ``hire``)."""
+        if slots is None:
+            return (self.enrolled_month > NEVER) | (self.nominated_month > NEVER)
+        return (self.enrolled_month[slots] > NEVER) | (self.nominated_month[slots] > NEVER)
 
     def has_case(self) -> np.ndarray:
         return self.cpp_caseload > 0
@@ -172,6 +199,26 @@ def take_case_log_odds(
     )
 
 
+def decision_log_odds(pool: TherapistPool, params: Params, *, protected_hours: np.ndarray,
+                      free_hours: np.ndarray, agenda: np.ndarray, climate: np.ndarray,
+                      peer_norm: np.ndarray, consultation: np.ndarray, in_training: np.ndarray,
+                      able: np.ndarray) -> np.ndarray:
+    """:func:`take_case_log_odds` from the services' conditions (``protected_hours``,
+    ``free_hours``, ``agenda`` and ``climate``: one value per service) and the posts' own
+    (``peer_norm``, ``consultation``, ``in_training``, ``able``: one per post)."""
+    of_post = pool.service
+    # the programme sanctions time for training cases while it runs (agencies commit it to
+    # the course); afterwards only protected time and free hours remain (S6)
+    protected = np.maximum(protected_hours[of_post],
+                           params.training.trainee_hours_per_week * in_training)
+    hours = protected * able + free_hours[of_post]
+    post_agenda = params.mechanisms.leader_agenda * agenda[of_post]
+    return take_case_log_odds(
+        pool, params, available_hours=hours,
+        opportunity=opportunity(post_agenda, pool.self_leadership), climate=climate[of_post],
+        peer_norm=peer_norm, consultation=consultation)
+
+
 def opportunity(agenda: np.ndarray, self_leadership: np.ndarray) -> np.ndarray:
     """Chance a therapist finds the opportunity to take CPP cases (0–1).
 
@@ -180,6 +227,61 @@ def opportunity(agenda: np.ndarray, self_leadership: np.ndarray) -> np.ndarray:
     where the agenda is weak, and never replaces a strong one.
     """
     return agenda + (1.0 - agenda) * self_leadership
+
+
+def learn_from_practice(pool: TherapistPool, params: Params, *, caseload: np.ndarray,
+                        practising: np.ndarray, supervised: np.ndarray, in_training: np.ndarray,
+                        gathering: np.ndarray | None, able: np.ndarray, follow_draws: np.ndarray,
+                        follow_up: np.ndarray, improved_n: np.ndarray | None,
+                        dropped_n: np.ndarray | None, buffer: np.ndarray | None) -> None:
+    """Competence, readiness and motivation respond to this month's practice (in place).
+
+    ``caseload``: cases worked on this month per post; ``practising``: caseload > 0;
+    ``supervised``: consulted this month; ``gathering``: trainees at a gathering (None in a
+    month without trainees); ``follow_draws``, ``follow_up``: a uniform and the leader's
+    follow-up probability per post; ``improved_n``, ``dropped_n``: families per post who
+    improved or dropped out (None when none did), ``buffer``: the leader's share of a setback
+    absorbed, per post (with ``dropped_n``).
+    """
+    learn = params.learning
+    anyone_supervised = np.count_nonzero(supervised) > 0
+    # competence grows with each case-month (faster with consultation) and decays without
+    # practice once training is over; fidelity drifts when nobody watches (S6, cases_progress)
+    gain = learn.competence_gain * caseload
+    if anyone_supervised:  # (else every speed is 1, and × 1 changes nothing)
+        gain = gain * np.where(supervised, learn.supervised_learning_multiplier, 1.0)
+    pool.competence += gain * (1.0 - pool.competence)
+    pool.competence -= learn.competence_decay * (pool.completed_training & ~practising)
+    clip01(pool.competence)
+
+    # seed 000 theme 2 (S4): readiness grows with training, gatherings and supervised
+    # practice, and with each family seen to improve (in a month without trainees, or
+    # without anyone consulted, the term is zero and adding it would change nothing)
+    if gathering is not None:
+        pool.readiness += learn.readiness_gain_training * (
+            in_training + learn.gathering_readiness_multiple * gathering)
+    if anyone_supervised:
+        pool.readiness += learn.readiness_gain_practice * (practising & supervised)
+
+    followed = able & (follow_draws < follow_up)
+    struggling = practising & ~(supervised | followed) & (
+        pool.competence < learn.struggle_competence)
+    pool.motivation += (
+        learn.motivation_gain_follow_up * followed  # seed 000 theme 4
+        - learn.motivation_loss_struggle * struggling  # seed 000: unsupported struggle
+        + learn.motivation_recovery * (pool.motivation_baseline - pool.motivation))
+    if improved_n is not None:
+        # S3: a family's improvement confirms that the method fits clients' needs (a
+        # lasting rise of the value fit) and encourages (a transient rise)
+        pool.readiness += learn.readiness_gain_practice * improved_n
+        pool.motivation_baseline += learn.value_fit_gain_improvement * improved_n
+        clip01(pool.motivation_baseline)
+        pool.motivation += learn.motivation_gain_improvement * improved_n
+    if dropped_n is not None:
+        # a dropout is a setback; a supportive leader absorbs part of it
+        pool.motivation -= learn.motivation_loss_dropout * dropped_n * (1.0 - buffer)
+    clip01(pool.readiness)
+    clip01(pool.motivation)
 
 
 def update_drift(pool: TherapistPool, params: Params, watched: np.ndarray) -> None:
@@ -194,13 +296,22 @@ def update_drift(pool: TherapistPool, params: Params, watched: np.ndarray) -> No
     ceiling = learn.fidelity_drift * params.training.programme_flexibility * (
         pool.autonomy_preference)
     drifting = (ceiling - pool.drift) / learn.drift_lag_months
-    pool.drift += np.where(watched, -learn.drift_correction * pool.drift, drifting)
+    if np.count_nonzero(watched):
+        pool.drift += np.where(watched, -learn.drift_correction * pool.drift, drifting)
+    else:  # nobody watched (the where would pick ``drifting`` everywhere)
+        pool.drift += drifting
     clip01(pool.drift)
 
 
 def fidelity_now(pool: TherapistPool) -> np.ndarray:
     """Fidelity = competence × (1 − drift)."""
     return pool.competence * (1.0 - pool.drift)
+
+
+def drift_and_fidelity(pool: TherapistPool, params: Params, watched: np.ndarray) -> None:
+    """This month's drift (:func:`update_drift`), then each post's fidelity (in place)."""
+    update_drift(pool, params, watched)
+    pool.fidelity[:] = fidelity_now(pool)
 
 
 class Therapist(mesa.Agent):
@@ -221,8 +332,9 @@ class Therapist(mesa.Agent):
     def __setattr__(self, name: str, value: object) -> None:
         # after construction, only the properties above may be set (a typo must not create a
         # new attribute that the model never reads)
-        known = name in self.__dict__ or isinstance(getattr(type(self), name, None), property)
-        if self.__dict__.get("_ready") and not known:
+        # (``_ready`` first: Mesa's own attributes, set while constructing, skip the look-up)
+        if self.__dict__.get("_ready") and not (
+                name in self.__dict__ or isinstance(getattr(type(self), name, None), property)):
             raise AttributeError(f"Therapist has no attribute '{name}' to set; editable: "
                                  f"{', '.join(EDITABLE)}")
         super().__setattr__(name, value)

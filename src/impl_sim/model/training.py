@@ -9,7 +9,9 @@ import numpy as np
 from impl_sim.model.constants import NEVER, SCHEDULE_CACHE_SIZE
 from impl_sim.model.service import monthly_hazard
 from impl_sim.model.therapist import (
+    CAN_DELIVER,
     DELIVERING,
+    DISCONTINUED,
     IN_TRAINING,
     PAUSED,
     POST_TRAINING,
@@ -90,6 +92,16 @@ def consultation_intensity(pool: TherapistPool, params: Params,
     return intensity
 
 
+def consultation_and_masks(pool: TherapistPool, params: Params,
+                           booster_sessions: np.ndarray | None = None,
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This month's consultation intensity (:func:`consultation_intensity`) and the masks the
+    month's phases share: in training, can deliver, consulted (the reference of
+    ``kernels.consultation_and_masks``)."""
+    consultation = consultation_intensity(pool, params, booster_sessions)
+    return consultation, pool.state == IN_TRAINING, CAN_DELIVER[pool.state], consultation > 0
+
+
 @lru_cache(maxsize=SCHEDULE_CACHE_SIZE)
 def _gathering_schedule(gatherings: int, duration_months: int) -> np.ndarray:
     """Months of the programme (0..duration) in which a gathering is held (evenly spread, F1)."""
@@ -126,6 +138,21 @@ def finish_training(pool: TherapistPool, month: int, params: Params) -> np.ndarr
     pool.state[done] = np.where(pool.cpp_caseload[done] > 0, DELIVERING,
                                 np.where(pool.cases_started[done] > 0, PAUSED, TRAINED))
     return done
+
+
+def post_training_states(pool: TherapistPool, month: int, params: Params) -> None:
+    """The post-training state machine (in place): a trained therapist who has not given up
+    is DELIVERING with a case, PAUSED without one, and DISCONTINUED after
+    ``learning.months_to_discontinue`` months without one (counted from the last active month
+    or the end of training)."""
+    after_training = POST_TRAINING[pool.state]
+    has_case = pool.cpp_caseload > 0
+    pool.state[after_training & has_case] = DELIVERING
+    last_engaged = np.maximum(pool.last_active_month, pool.training_end_month)
+    idle = (month - params.learning.months_to_discontinue) >= last_engaged
+    without_case = after_training & ~has_case
+    pool.state[without_case & (pool.state == DELIVERING)] = PAUSED
+    pool.state[without_case & idle] = DISCONTINUED
 
 
 def cohort_cost(n_trainees: int, params: Params) -> float:
