@@ -197,7 +197,8 @@ def test_compiled_post_training_states_equal_the_reference(monkeypatch, seed):
         pool.cpp_caseload[:] = rng.integers(0, 3, n) * (rng.random(n) < 0.5)
         pool.last_active_month[:] = rng.integers(-5, 30, n)
         pool.training_end_month[:] = rng.integers(-5, 30, n)
-        kernels.post_training_states(pool, int(rng.integers(0, 40)), params)
+        engaged = np.where(rng.random(n) < 0.3, rng.integers(-5, 40, n), -10_000)
+        kernels.post_training_states(pool, int(rng.integers(0, 40)), params, engaged)
         results.append(pool.state.copy())
     assert np.array_equal(results[0], results[1])
 

@@ -178,3 +178,24 @@ def test_implementation_leadership_keeps_programmes_going_through_the_priority_p
                                 arms_cut["implementation_leadership"],
                                 "services_programme_sustained")
     assert gap_cut.mean() < gap.mean()
+
+
+def test_nobody_gives_cpp_up_while_the_service_does_not_offer_it():
+    # all services stop at month 13 for 30 months: their trained therapists cannot take a case,
+    # so they do not count those months toward giving CPP up (learning.months_to_discontinue)
+    from impl_sim.model.therapist import DISCONTINUED
+
+    model = _stopped_and_funded({"therapists.annual_turnover": 0.0,
+                                 "training.annual_dropout": 0.0})
+    trained_before = None
+    while model.month < 44:
+        model.step()
+        if model.month == model.first_training_end + 1:
+            trained_before = model.therapists.completed_training.copy()
+    gave_up = (model.therapists.state == DISCONTINUED) & trained_before
+    assert trained_before.sum() > 10 and not gave_up.any()
+    # restarted, they give up only after a further months_to_discontinue without a case
+    model.services.offers_cpp[:] = True
+    while model.month < 44 + model.params.learning.months_to_discontinue + 2:
+        model.step()
+    assert ((model.therapists.state == DISCONTINUED) & trained_before).any()

@@ -342,14 +342,16 @@ def drift_and_fidelity(pool: TherapistPool, params: Params, watched: np.ndarray)
                                    np.count_nonzero(watched) > 0, _constants(params)["drift"])
 
 
-def post_training_states(pool: TherapistPool, month: int, params: Params) -> None:
+def post_training_states(pool: TherapistPool, month: int, params: Params,
+                         engaged_month: np.ndarray) -> None:
     """:func:`impl_sim.model.training.post_training_states` through the selected backend."""
     references = _references()
     if backend() != "numba":
-        references.post_training_states(pool, month, params)
+        references.post_training_states(pool, month, params, engaged_month)
         return
     _compiled().post_training_states(
-        pool.state, pool.cpp_caseload, pool.last_active_month, pool.training_end_month,
+        pool.state, pool.cpp_caseload, np.maximum(pool.last_active_month, engaged_month),
+        pool.training_end_month,
         references.post_training, int(month - params.learning.months_to_discontinue),
         references.state_codes)
 

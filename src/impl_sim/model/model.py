@@ -189,6 +189,7 @@ class ImplementationModel(mesa.Model):
             p, services.funded, has_team, new_leader, agenda))
         restart = ~offering & (draws[1] < readoption_hazard(p, services.funded, agenda))
         services.offers_cpp = (offering & ~stop) | restart
+        services.last_month_not_offering[~services.offers_cpp] = self.month
         services.programme_stops += stop
         services.programme_restarts += restart
         for reason, present in (("unfunded", ~services.funded), ("no_team", ~has_team),
@@ -335,8 +336,9 @@ class ImplementationModel(mesa.Model):
             pool.state[draws < training.training_dropout_hazard(pool, p)] = DISCONTINUED
             training.finish_training(pool, self.month, p)
         # trained, not given up: DELIVERING with a case, PAUSED without, DISCONTINUED after
-        # `months_to_discontinue` months without one
-        kernels.post_training_states(pool, self.month, p)
+        # `months_to_discontinue` months without one while the service offered CPP
+        kernels.post_training_states(pool, self.month, p,
+                                     self.services.last_month_not_offering[pool.service])
 
     def turnover_and_replacement(self) -> None:
         """Therapists leave with a monthly hazard; untrained hires fill their posts."""

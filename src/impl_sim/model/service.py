@@ -9,6 +9,7 @@ import numpy as np
 from impl_sim.model.constants import (
     BISECTION_STEPS,
     MONTHS_PER_YEAR,
+    NEVER,
     SCHEDULE_CACHE_SIZE,
     SEED_BOUND,
 )
@@ -44,6 +45,8 @@ class ServicePool:
         self.offers_cpp = np.ones(n_services, dtype=bool)
         self.programme_stops = np.zeros(n_services, dtype=np.int64)
         self.programme_restarts = np.zeros(n_services, dtype=np.int64)
+        # the idle clock of trained therapists (giving up) runs only while CPP is offered
+        self.last_month_not_offering = np.full(n_services, NEVER, dtype=np.int64)
         # what held when a service stopped (the reasons sites give, F13): stops per condition
         self.stops_by_reason = {"unfunded": 0, "no_team": 0, "new_leader": 0}
         # set by the leaders each month (docs/odd.md §7.3, "leaders act")

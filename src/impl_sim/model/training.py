@@ -140,15 +140,18 @@ def finish_training(pool: TherapistPool, month: int, params: Params) -> np.ndarr
     return done
 
 
-def post_training_states(pool: TherapistPool, month: int, params: Params) -> None:
+def post_training_states(pool: TherapistPool, month: int, params: Params,
+                         engaged_month: np.ndarray) -> None:
     """The post-training state machine (in place): a trained therapist who has not given up
     is DELIVERING with a case, PAUSED without one, and DISCONTINUED after
-    ``learning.months_to_discontinue`` months without one (counted from the last active month
-    or the end of training)."""
+    ``learning.months_to_discontinue`` months without one (counted from the latest of the last
+    active month, the end of training and ``engaged_month``: per post, the last month its
+    service did not offer CPP, when nobody could take a case and so nobody gave up)."""
     after_training = POST_TRAINING[pool.state]
     has_case = pool.cpp_caseload > 0
     pool.state[after_training & has_case] = DELIVERING
-    last_engaged = np.maximum(pool.last_active_month, pool.training_end_month)
+    last_engaged = np.maximum(np.maximum(pool.last_active_month, engaged_month),
+                              pool.training_end_month)
     idle = (month - params.learning.months_to_discontinue) >= last_engaged
     without_case = after_training & ~has_case
     pool.state[without_case & (pool.state == DELIVERING)] = PAUSED
