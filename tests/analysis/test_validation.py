@@ -44,15 +44,15 @@ targets:
     reference: none
     band: [0.0, 0.9]
   - id: no_turnover_retains_most
-    arms: {none: {therapists.annual_turnover: 0.0}, some: {therapists.annual_turnover: 0.2},
-           high: {therapists.annual_turnover: 0.5}}
+    arms: &three_rates {none: {therapists.annual_turnover: 0.0},
+                        some: {therapists.annual_turnover: 0.2},
+                        high: {therapists.annual_turnover: 0.5}}
     outcome: trained_retention
     compare: largest
     order: [none, some, high]
     direction: greater
   - id: high_turnover_retains_most
-    arms: {none: {therapists.annual_turnover: 0.0}, some: {therapists.annual_turnover: 0.2},
-           high: {therapists.annual_turnover: 0.5}}
+    arms: *three_rates
     outcome: trained_retention
     compare: largest
     order: [high, none, some]

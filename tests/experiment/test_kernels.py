@@ -147,12 +147,13 @@ def test_compiled_learning_equals_the_reference(monkeypatch, seed):
     """One month's learning: the numba loop gives the reference's competence, readiness,
     motivation and value fit bit for bit, whichever optional inputs are present."""
     params = Params.from_overrides({"learning.competence_decay": 0.05})
-    results = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+
+    def run():
         pool, args = random_learning_month(seed)
         kernels.learn_from_practice(pool, params, **args)
-        results.append(pool._personal.copy())
+        return pool._personal.copy()
+
+    results = both(monkeypatch, run)
     assert results[0].tobytes() == results[1].tobytes()
 
 
@@ -164,9 +165,8 @@ def test_compiled_drift_and_fidelity_equal_the_reference(monkeypatch, seed):
     from impl_sim.model.therapist import TherapistPool
 
     params = Params.from_overrides({"training.programme_flexibility": 0.7})
-    results = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+
+    def run():
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 30))
         pool = TherapistPool(n, n)
@@ -174,7 +174,9 @@ def test_compiled_drift_and_fidelity_equal_the_reference(monkeypatch, seed):
             getattr(pool, attribute)[:] = rng.random(n)
         watched = rng.random(n) < (seed % 3) / 2  # nobody, about half, everyone
         kernels.drift_and_fidelity(pool, params, watched)
-        results.append(pool._personal.copy())
+        return pool._personal.copy()
+
+    results = both(monkeypatch, run)
     assert results[0].tobytes() == results[1].tobytes()
 
 
@@ -187,9 +189,8 @@ def test_compiled_post_training_states_equal_the_reference(monkeypatch, seed):
     from impl_sim.model.therapist import TherapistPool
 
     params = Params()
-    results = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+
+    def run():
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 40))
         pool = TherapistPool(n, n)
@@ -199,7 +200,9 @@ def test_compiled_post_training_states_equal_the_reference(monkeypatch, seed):
         pool.training_end_month[:] = rng.integers(-5, 30, n)
         engaged = np.where(rng.random(n) < 0.3, rng.integers(-5, 40, n), -10_000)
         kernels.post_training_states(pool, int(rng.integers(0, 40)), params, engaged)
-        results.append(pool.state.copy())
+        return pool.state.copy()
+
+    results = both(monkeypatch, run)
     assert np.array_equal(results[0], results[1])
 
 
@@ -226,10 +229,11 @@ def test_compiled_decision_from_the_services_equals_the_reference(monkeypatch, s
         climate=rng.random(n_services), peer_norm=rng.random(n),
         consultation=rng.random(n) * 1.5, in_training=pool.state == 1,
         able=rng.random(n) < 0.7)
-    results = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
-        results.append(kernels.decision_log_odds(pool, params, **conditions))
+
+    def run():
+        return kernels.decision_log_odds(pool, params, **conditions)
+
+    results = both(monkeypatch, run)
     assert results[0].tobytes() == results[1].tobytes()
 
 
@@ -241,9 +245,8 @@ def test_compiled_hire_equals_the_reference(monkeypatch, seed):
     from impl_sim.model.therapist import TherapistPool
 
     params = Params()
-    tables = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+
+    def run():
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 30))
         pool = TherapistPool(n, n)
@@ -254,9 +257,11 @@ def test_compiled_hire_equals_the_reference(monkeypatch, seed):
         slots = np.flatnonzero(rng.random(n) < 0.5)
         pool.hire(slots, params, rng, int(rng.integers(0, 40)), 100,
                   nominate=rng.random(len(slots)) < 0.7)
-        tables.append([t.copy() for t in (pool._personal, pool._counts, pool._months,
-                                          pool._flags, pool.person_id, pool.hired_month,
-                                          pool.state)])
+        return [t.copy() for t in (pool._personal, pool._counts, pool._months,
+                                   pool._flags, pool.person_id, pool.hired_month,
+                                   pool.state)]
+
+    tables = both(monkeypatch, run)
     for a, b in zip(*tables, strict=True):
         assert a.tobytes() == b.tobytes()
 
@@ -270,9 +275,8 @@ def test_compiled_case_starts_equal_the_reference(monkeypatch, seed):
     from impl_sim.model.therapist import TherapistPool
 
     params = Params()
-    states = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
+
+    def run():
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 20))
         pool = TherapistPool(n, n)
@@ -285,10 +289,12 @@ def test_compiled_case_starts_equal_the_reference(monkeypatch, seed):
             slots = rng.integers(0, n, k)
             trainees = (rng.random(n) < 0.5) if rng.random() < 0.5 else None
             kernels.start_cases(book, pool, referrals, families, slots, month, trainees)
-        states.append([a.copy() for a in (
+        return [a.copy() for a in (
             book.slot, book.service, book.start_month, book.planned_months, book.barrier,
             book.resistance, book.improve_draw, book.status, book.active, pool._counts,
-            pool._months)] + [book.size])
+            pool._months)] + [book.size]
+
+    states = both(monkeypatch, run)
     assert states[0][-1] == states[1][-1]
     for a, b in zip(states[0][:-1], states[1][:-1], strict=True):
         assert a.tobytes() == b.tobytes()
@@ -308,9 +314,10 @@ def test_compiled_consultation_and_masks_equal_the_reference(monkeypatch, seed):
     pool = TherapistPool(n, n)
     pool.state[:] = rng.integers(0, len(State) - 1, n)
     booster = rng.random(n) * 2 * (rng.random(n) < 0.7) if seed % 2 else None
-    results = []
-    for name in kernels.BACKENDS:
-        monkeypatch.setenv(kernels.KERNELS_ENV, name)
-        results.append(kernels.consultation_and_masks(pool, params, booster))
+
+    def run():
+        return kernels.consultation_and_masks(pool, params, booster)
+
+    results = both(monkeypatch, run)
     for a, b in zip(*results, strict=True):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

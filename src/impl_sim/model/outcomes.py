@@ -60,8 +60,8 @@ ADOPTERS = "adopters (leavers included)"
 MONTH0_STAFF = "therapists in post at month 0"
 SERVICES = "services"
 STARTED_UP = "services that started up"
-IMPLEMENTING = ("services that had started up and offered CPP at month 24 (the end of the "
-                "implementation phase)")
+IMPLEMENTING = ("services that had started up and offered CPP at month "
+                f"{IMPLEMENTATION_PHASE_MONTHS} (the end of the implementation phase)")
 FUNDED0 = "services funded at month 0"
 REFERRALS = "eligible referrals"
 CASE_MONTHS = "CPP case-months"
@@ -178,15 +178,17 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             share=True, denominator=STARTED_UP),
     Outcome("services_programme_sustained", "Services: programme never stopped", "share",
             "Share of the implementing services that never decided to stop offering CPP from "
-            "month 24 to the end of the run (programme continuation as agency leaders report "
-            "it, Bond et al. 2014)", share=True, denominator=IMPLEMENTING),
+            f"month {IMPLEMENTATION_PHASE_MONTHS} to the end of the run (programme "
+            "continuation as agency leaders report it, Bond et al. 2014)", share=True,
+            denominator=IMPLEMENTING),
     Outcome("services_programme_stopped", "Services: programme stopped", "share",
-            "Share of the implementing services that stopped offering CPP after month 24 and "
-            "do not offer it at the end of the run", share=True, denominator=IMPLEMENTING),
+            "Share of the implementing services that stopped offering CPP after month "
+            f"{IMPLEMENTATION_PHASE_MONTHS} and do not offer it at the end of the run",
+            share=True, denominator=IMPLEMENTING),
     Outcome("services_programme_restarted", "Services: programme stopped and restarted",
             "share", "Share of the implementing services that stopped offering CPP after "
-            "month 24 and offer it again at the end of the run", share=True,
-            denominator=IMPLEMENTING),
+            f"month {IMPLEMENTATION_PHASE_MONTHS} and offer it again at the end of the run",
+            share=True, denominator=IMPLEMENTING),
     *(Outcome(f"programme_stops_{reason}", f"Programme stops: {label}", "share",
               f"Share of the services' decisions to stop offering CPP taken {label} (F13: the "
               "barriers CPP sites report; a stop can meet several conditions, so the shares "
