@@ -968,12 +968,14 @@ class ProgrammeParams(_Group):
         "most often given); value assumed",
     )
     no_team_hazard_ratio: float = spec(
-        15.0, ge=1.0, le=100.0, unit="hazard ratio",
+        20.0, ge=1.0, le=100.0, unit="hazard ratio",
         description="Discontinuation hazard of a service with no therapist in post who can "
         "deliver CPP (trained or in training), relative to one with a CPP team",
         source="Bond et al. 2014 (workforce); Massatti et al. 2008 (attracting and retaining "
         "qualified staff); F13 (training logistics 50 %, staff turnover 25 % of CPP sites, more "
-        "than funding: the F13 target); value assumed",
+        "than funding: the F13 target, 60 replications); value calibrated to F13 (a funded "
+        "service left with nobody able to deliver, at an average agenda, stops after 15 "
+        "months on average, half of them within 10)",
     )
     new_leader_hazard_ratio: float = spec(
         2.0, ge=1.0, le=20.0, unit="hazard ratio",

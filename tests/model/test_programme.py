@@ -10,6 +10,7 @@ from ensembles import ensemble, mean, outcome, paired_difference
 
 from impl_sim import Params, run_one
 from impl_sim.experiment.runner import seed_for
+from impl_sim.model.constants import NEVER
 from impl_sim.model.model import ImplementationModel
 from impl_sim.model.service import discontinuation_hazard, monthly_hazard, readoption_hazard
 
@@ -199,3 +200,54 @@ def test_nobody_gives_cpp_up_while_the_service_does_not_offer_it():
     while model.month < 44 + model.params.learning.months_to_discontinue + 2:
         model.step()
     assert ((model.therapists.state == DISCONTINUED) & trained_before).any()
+
+
+def _depleted_and_stopped() -> ImplementationModel:
+    """Every service stopped at month 13; by month 60 high turnover has emptied most teams."""
+    model = _stopped_and_funded({"therapists.annual_turnover": 0.9,
+                                 "training.hire_enrolment_share": 0.0})
+    while model.month < 60:
+        model.step()
+    return model
+
+
+def test_a_restart_nominates_long_serving_never_enrolled_staff_to_rebuild_the_team():
+    from impl_sim.model import training
+    from impl_sim.model.therapist import CAN_DELIVER
+
+    model = _depleted_and_stopped()
+    pool, p = model.therapists, model.params
+    team_size = round(p.training.enrolled_share * p.services.therapists_per_service)
+    before = CAN_DELIVER[pool.state] | pool.waiting_for_course()
+    hired = pool.hired_month.copy()
+    enrolled_before = pool.enrolled_month.copy()
+    restarting = np.zeros(model.services.n, dtype=bool)
+    restarting[[0, 3]] = True
+    nominated = training.rebuild_team(pool, restarting, p, model.month)
+    assert set(pool.service[nominated]) <= {0, 3}
+    for service in (0, 3):
+        posts = pool.service == service
+        mine = nominated[pool.service[nominated] == service]
+        assert len(mine) == max(team_size - int(before[posts].sum()), 0) > 0
+        assert (enrolled_before[mine] == NEVER).all()  # never enrolled before
+        others = np.flatnonzero(posts & ~before & (enrolled_before == NEVER))
+        others = np.setdiff1d(others, mine)
+        if len(others):  # the longest-serving went first
+            assert hired[mine].max() <= hired[others].min()
+    assert (pool.waiting_for_course()[nominated]).all()
+
+
+def test_while_a_restarted_service_waits_for_its_course_it_is_not_stopped_for_no_team():
+    from impl_sim.model import training
+
+    model = _depleted_and_stopped()
+    pool, services = model.therapists, model.services
+    empty = np.bincount(pool.service[pool.can_deliver()], minlength=services.n) == 0
+    assert empty.any()
+    assert not model._has_team(pool, services)[empty].any()
+    services.offers_cpp[empty] = True  # restarted this month (not offering until last month)
+    training.rebuild_team(pool, empty, model.params, model.month)
+    assert model._has_team(pool, services)[empty].all()
+    model.month += model.params.training.cohort_interval_months + 1  # the course did not run
+    assert not model._has_team(pool, services)[empty].any()
+

@@ -15,7 +15,7 @@ import numpy as np
 
 from impl_sim.model import kernels, mesa_registry, training
 from impl_sim.model.cases import CaseBook, Referrals, draw_referrals
-from impl_sim.model.constants import WEEKS_PER_MONTH
+from impl_sim.model.constants import NEVER, WEEKS_PER_MONTH
 from impl_sim.model.context import Commissioning
 from impl_sim.model.effects import EFFECT_FOLLOW_UP_MONTHS
 from impl_sim.model.events import EventLog
@@ -178,7 +178,7 @@ class ImplementationModel(mesa.Model):
         if self.month < self.cohort_start:
             return  # the programme begins with the first cohort
         pool = self.therapists
-        has_team = np.bincount(pool.service[pool.can_deliver()], minlength=services.n) > 0
+        has_team = self._has_team(pool, services)
         # successors appointed in the last new_leader_months months (appointments happen
         # later in the month, in leaders_act: a successor of month m is first seen at m + 1)
         new_leader = leaders.successor & (
@@ -192,9 +192,22 @@ class ImplementationModel(mesa.Model):
         services.last_month_not_offering[~services.offers_cpp] = self.month
         services.programme_stops += stop
         services.programme_restarts += restart
+        if restart.any():  # a restart is a re-implementation: the team is trained again
+            training.rebuild_team(pool, restart, p, self.month)
         for reason, present in (("unfunded", ~services.funded), ("no_team", ~has_team),
                                 ("new_leader", new_leader)):
             services.stops_by_reason[reason] += int(np.count_nonzero(stop & present))
+
+    def _has_team(self, pool: TherapistPool, services: ServicePool) -> np.ndarray:
+        """Per service: someone in post can deliver CPP, or (in the first
+        ``training.cohort_interval_months`` after a restart, while the rebuilt team waits for
+        its course) someone is nominated for the next cohort."""
+        can_deliver = np.bincount(pool.service[pool.can_deliver()], minlength=services.n) > 0
+        restarted = services.last_month_not_offering > NEVER
+        rebuilding = restarted & (self.month - services.last_month_not_offering
+                                  <= self.params.training.cohort_interval_months)
+        waiting = np.bincount(pool.service[pool.waiting_for_course()], minlength=services.n) > 0
+        return can_deliver | (rebuilding & waiting)
 
     def run_strategies(self, hook: str) -> None:
         if hook == "before_step":

@@ -144,6 +144,10 @@ class TherapistPool:
             return (self.enrolled_month > NEVER) | (self.nominated_month > NEVER)
         return (self.enrolled_month[slots] > NEVER) | (self.nominated_month[slots] > NEVER)
 
+    def waiting_for_course(self) -> np.ndarray:
+        """Posts whose holder is untrained and nominated for the next training cohort."""
+        return (self.state == UNTRAINED) & (self.nominated_month > NEVER)
+
     def has_case(self) -> np.ndarray:
         return self.cpp_caseload > 0
 

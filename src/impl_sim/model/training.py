@@ -45,12 +45,34 @@ def later_cohort(pool: TherapistPool, params: Params, funded: np.ndarray) -> np.
     ``training.cohort_seats``; nobody if fewer than ``training.cohort_min_trainees`` wait (the
     course runs only with enough applicants). Returns their slots."""
     t = params.training
-    waiting = np.flatnonzero((pool.state == UNTRAINED) & (pool.nominated_month > NEVER)
-                             & funded[pool.service])
+    waiting = np.flatnonzero(pool.waiting_for_course() & funded[pool.service])
     if len(waiting) < t.cohort_min_trainees:
         return waiting[:0]
     order = np.argsort(pool.nominated_month[waiting], kind="stable")
     return np.sort(waiting[order][: t.cohort_seats])
+
+
+def rebuild_team(pool: TherapistPool, restarting: np.ndarray, params: Params,
+                 month: int) -> np.ndarray:
+    """A service that restarts CPP re-implements it: it nominates never-enrolled staff for the
+    next cohort until its CPP team (those who can deliver or wait for a course) is as large as
+    its first cohort's (``training.enrolled_share`` of its posts), staff in post longest first
+    (services send staff they expect to stay, F2). ``restarting`` holds one flag per service.
+    Returns the nominated slots (no random draw: the streams are untouched)."""
+    team_size = round(params.training.enrolled_share * params.services.therapists_per_service)
+    on_team = CAN_DELIVER[pool.state] | pool.waiting_for_course()
+    free = ((pool.state == UNTRAINED) & (pool.nominated_month == NEVER)
+            & (pool.enrolled_month == NEVER))
+    chosen = []
+    for service in np.flatnonzero(restarting):
+        posts = pool.service == service
+        short = team_size - int(np.count_nonzero(on_team & posts))
+        candidates = np.flatnonzero(free & posts)
+        candidates = candidates[np.argsort(pool.hired_month[candidates], kind="stable")]
+        chosen.append(candidates[:max(short, 0)])
+    nominated = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    pool.nominated_month[nominated] = month
+    return nominated
 
 
 def first_cohort(pool: TherapistPool, params: Params, rng: np.random.Generator,
