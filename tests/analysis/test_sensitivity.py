@@ -112,3 +112,13 @@ def test_method_override_and_bad_method():
     no_design = parse_scenario({k: v for k, v in TINY.items() if k != "design"}, "t.yaml")
     with pytest.raises(ScenarioError, match="needs a design block"):
         sensitivity_scenario(no_design)
+
+
+def test_the_scenario_chooses_the_outcomes_analysed(tmp_path):
+    from impl_sim.analysis.sensitivity import SENSITIVITY_OUTCOMES
+
+    chosen = {**TINY, "outputs": {"series": False, "outcomes": ["cases_started"]}}
+    report = run_sensitivity(parse_scenario(chosen, "tiny.yaml"), out=tmp_path / "a")
+    assert set(report.table["outcome"]) == {"cases_started"}
+    default = run_sensitivity(parse_scenario(TINY, "tiny.yaml"), out=tmp_path / "b")
+    assert set(default.table["outcome"]) == set(SENSITIVITY_OUTCOMES)

@@ -313,12 +313,16 @@ def write_outputs(table: pd.DataFrame, scenario: Scenario, directory: Path) -> l
 
 def run_sensitivity(scenario: Scenario, *, out: str | Path | None = "results", workers: int = 1,
                     executor: str | None = None, progress=None,
-                    outcomes: tuple[str, ...] | list[str] = SENSITIVITY_OUTCOMES,
+                    outcomes: tuple[str, ...] | list[str] | None = None,
                     ) -> SensitivityReport:
     """Run the design through the sweep machinery, then compute, rank and write the indices.
 
     ``scenario`` must already have a sobol or morris design (see :func:`sensitivity_scenario`).
+    ``outcomes``: the outcomes analysed — by default the scenario's ``outputs.outcomes``, or
+    :data:`SENSITIVITY_OUTCOMES` when it names none.
     """
+    if outcomes is None:
+        outcomes = scenario.outputs.get("outcomes") or SENSITIVITY_OUTCOMES
     from impl_sim.experiment.runner import run_scenario
 
     results = run_scenario(scenario, out=out, workers=workers, executor=executor,
