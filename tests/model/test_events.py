@@ -133,6 +133,27 @@ def test_counts_rebuilt_from_events_equal_the_monthly_series(busy):
     assert np.array_equal(offering, v["services_offering"])
 
 
+def test_training_cases_per_enrolled_equals_the_cases_the_cohort_started_while_training(busy):
+    """F9c's outcome, rebuilt from the careers: each first-cohort member's CPP cases started
+    from the month they enrolled to the month their training ended (completed, left the
+    programme or left the job; cases of that month were started before it ended)."""
+    model, events = busy
+    cohort = set(model._first_cohort.tolist())  # month-0 staff: person id = post
+    cases = 0
+    for person in cohort:
+        mine = events[(events["entity"] == "therapist") & (events["id"] == person)]
+        start = mine.loc[mine["event"] == "enrolled", "month"]
+        assert len(start) == 1
+        ends = mine.loc[mine["event"].isin(("completed_training", "left_training", "left")),
+                        "month"]
+        end = ends.min() if len(ends) else model.horizon
+        started = mine[(mine["event"] == "case_started") & mine["month"].between(
+            start.iloc[0], end)]
+        cases += len(started)
+    assert cases > 0
+    assert summarise(model)["training_cases_per_enrolled"] == cases / len(cohort)
+
+
 def test_service_delivery_events_follow_the_cases_of_the_service(busy):
     model, events = busy
     horizon, window = model.horizon, model.series.window

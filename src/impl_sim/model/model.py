@@ -390,13 +390,15 @@ class ImplementationModel(mesa.Model):
         rows = zip(pool.person_id[slots].tolist(), slots.tolist(), pool.state[slots].tolist(),
                    pool.completed_training[slots].tolist(), pool.enrolled_month[slots].tolist(),
                    pool.first_case_month[slots].tolist(), pool.cases_started[slots].tolist(),
-                   pool.certified[slots].tolist(), strict=True)
+                   pool.certified[slots].tolist(), pool.training_cases[slots].tolist(),
+                   strict=True)
         return [{"month": month, "person_id": person, "slot": slot,
                  "state_before": STATE_NAMES[state], "completed_training": completed,
                  "enrolled_month": enrolled, "first_case_month": first_case,
-                 "cases_started": started, "certified": certified}
-                for person, slot, state, completed, enrolled, first_case, started, certified
-                in rows]
+                 "cases_started": started, "certified": certified,
+                 "training_cases": training_cases}
+                for (person, slot, state, completed, enrolled, first_case, started, certified,
+                     training_cases) in rows]
 
     def collect(self) -> None:
         """Book this month's running costs and record the monthly series."""

@@ -239,6 +239,11 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "the training-case requirement — F9's 'rostered' (met the mastery and fidelity "
             "requirements); job leavers and programme quitters count as not certified",
             share=True, denominator=COHORT),
+    Outcome("training_cases_per_enrolled", "Training cases per enrolled therapist", "cases",
+            "CPP cases the first cohort's enrolled therapists started while in training, per "
+            "enrolled therapist (job leavers and programme quitters included) — F9's clients "
+            "initiated in treatment during the learning collaborative",
+            denominator=COHORT),
     Outcome("certified_share", "Certified", "share",
             "Share of trained therapists who met the training-case requirement", share=True,
             denominator=TRAINED_EVER),
@@ -463,7 +468,7 @@ def _everyone(model: ImplementationModel) -> dict[str, np.ndarray]:
     """Person-level records of everyone who held a post: those in post now, then the leavers."""
     pool, gone = model.therapists, model.departures
     fields = ("person_id", "completed_training", "enrolled_month", "first_case_month",
-              "cases_started", "certified")
+              "cases_started", "certified", "training_cases")
     people = {f: np.concatenate([getattr(pool, f), np.array([d[f] for d in gone],
                                                              dtype=getattr(pool, f).dtype)])
               for f in fields}
@@ -674,6 +679,8 @@ def summarise(model: ImplementationModel) -> dict[str, float]:
         "delivering_at_training_end": _safe_div(_at(v["sustaining"], end), cohort_size),
         "certified_enrolled": _safe_div(int((trained & people["certified"] & in_cohort).sum()),
                                         cohort_size),
+        "training_cases_per_enrolled": _safe_div(
+            int(people["training_cases"][in_cohort].sum()), cohort_size),
         "certified_share": _safe_div(int((trained & people["certified"]).sum()), trained_total),
         "cases_started": float(model.tally["cpp_starts"]),
         "cases_completed": float(completed),
