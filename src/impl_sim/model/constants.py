@@ -20,6 +20,9 @@ WEEKS_PER_MONTH = WEEKS_PER_YEAR / MONTHS_PER_YEAR
 # The Implementation Leadership Scale rates each item 0–4 (Aarons, Ehrhart & Farahnak 2014).
 ILS_SCALE_MAX = 4.0
 
+# A ring lattice has two sides: each node is joined to k // RING_SIDES neighbours on each side.
+RING_SIDES = 2
+
 # "Month" of an event that has not happened (far before any run starts).
 NEVER = -10_000
 

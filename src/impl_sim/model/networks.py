@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import random
+
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from impl_sim.model.constants import DENSE_NETWORK_LIMIT, NETWORK_SEED_BOUND, TIE_DRAW_BLOCK
+from impl_sim.model.constants import (
+    DENSE_NETWORK_LIMIT,
+    NETWORK_SEED_BOUND,
+    RING_SIDES,
+    TIE_DRAW_BLOCK,
+)
 
 
 def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
@@ -23,9 +30,47 @@ def colleague_graph(n_services: int, per_service: int, rng: np.random.Generator,
         if k < 1:
             continue
         seed = int(rng.integers(NETWORK_SEED_BOUND))
-        local = nx.watts_strogatz_graph(per_service, k, rewire, seed=seed)
-        graph.add_edges_from(((first + a, first + b) for a, b in local.edges), kind="colleague")
+        local = small_world_edges(per_service, k, rewire, seed)
+        graph.add_edges_from(((first + a, first + b) for a, b in local), kind="colleague")
     return graph
+
+
+def small_world_edges(n: int, k: int, rewire: float, seed: int) -> list[tuple[int, int]]:
+    """The edges of ``networkx.watts_strogatz_graph(n, k, rewire, seed=seed)`` in the order
+    its ``edges`` lists them, for 1 <= k < n: the same algorithm and the same calls to the
+    same ``random.Random(seed)``, without networkx's per-call dispatch, which cost more than
+    the graph (tests/model/test_networks.py compares the two).
+
+    A ring lattice joins each node to its ``k // 2`` nearest neighbours on each side; then,
+    distance by distance and node by node, each edge is rewired with probability ``rewire``
+    to a node drawn uniformly, never making a self-loop or a double edge.
+    """
+    draw = random.Random(seed)
+    nodes = list(range(n))
+    adjacency: dict[int, dict[int, None]] = {u: {} for u in nodes}
+    rings = [list(zip(nodes, nodes[j:] + nodes[:j], strict=True))
+             for j in range(1, k // RING_SIDES + 1)]
+    for ring in rings:
+        for u, v in ring:
+            adjacency[u][v] = adjacency[v][u] = None
+    for ring in rings:
+        for u, v in ring:
+            if draw.random() >= rewire:
+                continue
+            w = draw.choice(nodes)
+            while w == u or w in adjacency[u]:
+                w = draw.choice(nodes)
+                if len(adjacency[u]) >= n - 1:
+                    break  # u is joined to everyone: no rewiring
+            else:
+                del adjacency[u][v], adjacency[v][u]
+                adjacency[u][w] = adjacency[w][u] = None
+    seen: set[int] = set()
+    edges = []
+    for u, neighbours in adjacency.items():
+        edges += [(u, v) for v in neighbours if v not in seen]
+        seen.add(u)
+    return edges
 
 
 def add_co_trainee_ties(graph: nx.Graph, trainees: np.ndarray, rng: np.random.Generator,
