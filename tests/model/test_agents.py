@@ -42,3 +42,20 @@ def test_agents_do_not_step_one_by_one(model):
         leader.proactive = 4.0
     assert leader.proactive == model.leaders.proactive[0]
     assert model.describe_leaders()[1]["service"] == 1
+
+
+def test_a_post_keeps_its_agent_when_its_holder_leaves_and_the_agent_shows_the_new_holder():
+    model = ImplementationModel(Params.from_overrides({"simulation.horizon_months": 24,
+                                                       "therapists.annual_turnover": 0.9}), 3)
+    pool = model.therapists
+    agents = list(pool.agent)
+    ids = sorted(agent.unique_id for agent in model.agents)
+    people = pool.person_id.copy()
+    model.run_model()
+    replaced = pool.person_id != people
+    assert replaced.any()
+    assert all(a is b for a, b in zip(pool.agent, agents, strict=True))
+    assert sorted(agent.unique_id for agent in model.agents) == ids
+    slot = int(replaced.nonzero()[0][0])
+    assert pool.agent[slot].person_id == pool.person_id[slot] != people[slot]
+    assert pool.agent[slot].describe()["id"] == agents[slot].unique_id

@@ -372,14 +372,10 @@ class ImplementationModel(mesa.Model):
             strategy.on_leave(self, leaving)
         self.departures.extend(self._departure_records(leaving))
         self.events.left(self, leaving)
-        posts = leaving.tolist()
-        for slot in posts:
-            pool.agent[slot].remove()
+        # the post's agent stays (a view of the post's row: it shows the new holder)
         pool.hire(leaving, p, self.rngs["hires"], self.month, self.next_person_id,
                   nominate=on_team)
         self.next_person_id += len(leaving)
-        for slot in posts:
-            pool.agent[slot] = Therapist(self, slot)
         for strategy in self.strategies:
             strategy.therapists.reset(leaving)
             strategy.on_hire(self, leaving)
