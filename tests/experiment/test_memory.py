@@ -49,17 +49,20 @@ def test_agent_ids_still_count_from_one_per_model():
 
 @needs_proc
 @pytest.mark.slow
-def test_2000_seed_scale_models_in_one_process_grow_rss_by_at_most_50_mib():
+def test_1000_models_after_a_warm_up_grow_rss_by_at_most_25_mib():
+    """A leak shows as growth per model; the allocator's and caches' one-off growth must not.
+    Measured: ~21 MiB once over the first thousands of models, then flat (0.1 MiB per 2,000);
+    with Mesa's strong agent-id registry back, 1,000 models grow RSS by ~320 MiB."""
     params = Params()
-    for r in range(100):  # warm caches, imports and the allocator
+    for r in range(1000):  # warm caches, imports and the allocator (the one-off growth)
         ImplementationModel(params, seed_for(1, r))
     gc.collect()
     before = rss_bytes()
-    for r in range(2000):
+    for r in range(1000):
         ImplementationModel(params, seed_for(2, r))
     gc.collect()
     growth = rss_bytes() - before
-    assert growth <= 50 * MIB, f"RSS grew by {growth / MIB:.1f} MiB over 2,000 models"
+    assert growth <= 25 * MIB, f"RSS grew by {growth / MIB:.1f} MiB over 1,000 models"
 
 
 def _family_rss() -> int:
