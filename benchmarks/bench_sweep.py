@@ -72,7 +72,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"cores: {os.cpu_count()}; load average before: {load:.2f} (other work on the machine "
           "lowers the parallel figures)")
-    params = Params()
+    params = Params.from_overrides({"services.count": SEED_SCALE_SERVICES})
     run_one(params, seed=0, keep_series=False)  # warm caches and imports
     n = 20
     start = time.perf_counter()

@@ -38,3 +38,9 @@ def test_colleagues_are_within_services_and_the_peer_norm_is_a_neighbour_share()
     for node in range(18):
         neighbours = list(graph.neighbors(node))
         assert share[node] == pytest.approx(np.mean([delivering[v] for v in neighbours]))
+
+
+@pytest.mark.parametrize(("n", "k"), [(5, 5), (5, 7), (5, 0)])
+def test_small_world_edges_refuses_a_ring_it_cannot_draw(n, k):
+    with pytest.raises(ValueError, match="1 <= k < n"):
+        small_world_edges(n, k, 0.5, 1)

@@ -45,6 +45,8 @@ def small_world_edges(n: int, k: int, rewire: float, seed: int) -> list[tuple[in
     distance by distance and node by node, each edge is rewired with probability ``rewire``
     to a node drawn uniformly, never making a self-loop or a double edge.
     """
+    if not 1 <= k < n:
+        raise ValueError(f"small_world_edges needs 1 <= k < n; got k={k}, n={n}")
     draw = random.Random(seed)
     nodes = list(range(n))
     adjacency: dict[int, dict[int, None]] = {u: {} for u in nodes}
