@@ -88,6 +88,12 @@ def _family_rss() -> int:
 @needs_proc
 @pytest.mark.slow
 def test_a_2000_run_two_worker_sweep_keeps_worker_memory_bounded():
+    """Worker RSS over the second 1,000 runs of a two-worker sweep grows by at most 60 MiB.
+
+    The first few hundred runs per worker grow RSS once (allocator, caches: 47 MiB measured
+    here, 92 MiB on a loaded CI machine over runs 200-2,000), then it is flat (0-1 MiB over the
+    second half here). A leak grows with every run: Mesa's strong agent-id registry costs
+    ~0.3 MiB per 12-month model (149 MiB over 500, measured), ~300 MiB for two workers here."""
     scenario = parse_scenario({
         "name": "memory", "horizon_months": 12, "replications": 1000, "seed": 3,
         "arms": {"a": {}, "b": {"leaders.style": "implementation_leadership"}},
@@ -95,16 +101,16 @@ def test_a_2000_run_two_worker_sweep_keeps_worker_memory_bounded():
     samples: list[tuple[int, int]] = []
 
     def progress(done: int, total: int) -> None:
-        if 200 <= done <= 400 or done >= 1800:  # after warm-up, and at the end
+        if 900 <= done <= 1100 or done >= 1900:  # after warm-up, and at the end
             samples.append((done, _family_rss()))
 
     results = run_scenario(scenario, out=None, workers=2, progress=progress)
     assert len(results.summary) == 2000
-    early = [rss for done, rss in samples if 200 <= done <= 400]
-    late = [rss for done, rss in samples if done >= 1800]
-    assert early and late
-    growth = max(late) - min(early)
-    assert growth <= 50 * MIB, f"worker RSS grew by {growth / MIB:.1f} MiB over 2,000 runs"
+    middle = [rss for done, rss in samples if 900 <= done <= 1100]
+    late = [rss for done, rss in samples if done >= 1900]
+    assert middle and late
+    growth = max(late) - min(middle)
+    assert growth <= 60 * MIB, f"worker RSS grew by {growth / MIB:.1f} MiB over runs 1,000-2,000"
 
 
 def test_workers_are_replaced_after_their_task_budget():
